@@ -1,0 +1,45 @@
+// Facts about this machine and the compute backend, for `pasam doctor` and the hardware-based
+// training presets.
+import * as tf from '@tensorflow/tfjs';
+import { cpus, totalmem, freemem, platform, arch } from 'node:os';
+import { initBackend, type BackendInfo } from './backend.js';
+
+export interface DoctorReport {
+  backend: BackendInfo;
+  node: string;
+  platform: string;
+  cpu: { model: string; cores: number };
+  memory: { totalBytes: number; freeBytes: number };
+  versions: Record<string, string>;
+}
+
+export async function doctorReport(): Promise<DoctorReport> {
+  const backend = await initBackend();
+  const cpuList = cpus();
+  return {
+    backend,
+    node: process.version,
+    platform: `${platform()} ${arch()}`,
+    cpu: { model: cpuList[0]?.model.trim() ?? 'unknown', cores: cpuList.length },
+    memory: { totalBytes: totalmem(), freeBytes: freemem() },
+    versions: { tfjs: tf.version.tfjs, ...tfVersions() },
+  };
+}
+
+function tfVersions(): Record<string, string> {
+  const v: Record<string, string> = {};
+  for (const [k, value] of Object.entries(tf.version)) if (k !== 'tfjs' && typeof value === 'string') v[k] = value;
+  return v;
+}
+
+export function formatDoctor(r: DoctorReport): string[] {
+  const gib = (b: number) => `${(b / 1024 ** 3).toFixed(1)} GiB`;
+  const lines = [`backend: ${r.backend.name} (tfjs '${r.backend.tfBackend}')${r.backend.forced ? ' — forced by PASAM_BACKEND' : ''}`];
+  for (const a of r.backend.attempts) if (!a.ok) lines.push(`  skipped ${a.name}: ${a.reason}`);
+  if (r.backend.device) lines.push(`device: ${r.backend.device}`);
+  lines.push(`node: ${r.node} on ${r.platform}`);
+  lines.push(`cpu: ${r.cpu.model}, ${r.cpu.cores} cores`);
+  lines.push(`memory: ${gib(r.memory.totalBytes)} total, ${gib(r.memory.freeBytes)} free`);
+  lines.push(`versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  return lines;
+}
