@@ -1,0 +1,37 @@
+// What every import format produces and the store's import pipeline consumes. A format reader
+// turns a source layout into candidates (or per-file problems); the pipeline validates them and
+// adds them to the project in one transaction.
+import type { Split } from '../store/storeTypes.js';
+
+export interface ImportCandidate {
+  /** The source file the image came from (for reports and dedup messages). */
+  sourcePath: string;
+  /** Name kept as the image's original name (usually the file name). */
+  originalName: string;
+  /** Raw encoded image bytes (png/jpg/bmp/tif/...); decoded and validated by the pipeline. */
+  imageBytes: Buffer;
+  /** Class-index mask, row-major width×height, values 0..K (0 = background); absent = unannotated. */
+  mask?: { width: number; height: number; data: Uint8Array; sourcePath: string };
+  split?: Split;
+  groupKey?: string;
+}
+
+export type SkipReason = 'corrupt' | 'unsupported' | 'mask size mismatch' | 'unknown class value' | 'duplicate' | 'invalid annotation';
+
+export interface ImportProblem {
+  file: string;
+  reason: SkipReason;
+  detail: string;
+}
+
+export interface ImportReport {
+  format: string;
+  /** What `--format auto` detected, if it was used. */
+  detected?: string;
+  added: number;
+  withMasks: number;
+  /** Problems that made the whole import fail (strict mode) or files skipped. */
+  problems: ImportProblem[];
+  /** Conversions applied (e.g. '16-bit → 8-bit') by file. */
+  conversions: { file: string; conversion: string }[];
+}
