@@ -59,9 +59,10 @@ export interface Grey8 {
 
 /**
  * Decodes an 8-bit greyscale non-interlaced PNG; returns null for any other PNG flavour (the caller
- * then uses a general decoder). Throws on a damaged file.
+ * then uses a general decoder). With `paletteIndices`, an 8-bit palette PNG is accepted too and its
+ * palette indices are returned (VOC-style class-index masks). Throws on a damaged file.
  */
-export function decodeGrey8Png(bytes: Uint8Array): Grey8 | null {
+export function decodeGrey8Png(bytes: Uint8Array, paletteIndices = false): Grey8 | null {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (buf.length < 8 || !buf.subarray(0, 8).equals(SIGNATURE)) return null;
   let off = 8;
@@ -79,12 +80,12 @@ export function decodeGrey8Png(bytes: Uint8Array): Grey8 | null {
       width = data.readUInt32BE(0);
       height = data.readUInt32BE(4);
       const [depth, colorType, , , interlace] = [data[8], data[9], data[10], data[11], data[12]];
-      if (depth !== 8 || colorType !== 0 || interlace !== 0) return null;
+      if (depth !== 8 || !(colorType === 0 || (paletteIndices && colorType === 3)) || interlace !== 0) return null;
     } else if (type === 'IDAT') idat.push(data);
     else if (type === 'IEND') {
       sawEnd = true;
       break;
-    } else if (type === 'tRNS') return null;
+    } else if (type === 'tRNS' && !paletteIndices) return null;
     off += 12 + len;
   }
   if (!sawEnd || width === 0) throw new Error('PNG is truncated');

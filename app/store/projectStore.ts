@@ -433,7 +433,7 @@ export class ProjectStore {
    * Inserts validated images (their files already stored) and an imports row, all in one
    * transaction. Used by the import pipeline; returns the import id and the new image ids.
    */
-  commitImport(meta: { source: string; format: string; report: unknown }, images: NewImage[]): { importId: number; imageIds: number[] } {
+  commitImport(meta: { source: string; format: string; report: unknown }, images: NewImage[], onInserted?: (done: number, total: number) => void): { importId: number; imageIds: number[] } {
     return this.transaction(() => {
       const t = now();
       const importId = Number(this.db.prepare('INSERT INTO imports (source, format, added, report, created_at) VALUES (?, ?, ?, ?, ?)').run(meta.source, meta.format, images.length, JSON.stringify(meta.report), t).lastInsertRowid);
@@ -445,6 +445,7 @@ export class ProjectStore {
         const id = Number(ins.run(im.sha256, im.ext, im.originalName, im.sourcePath, im.width, im.height, im.split, im.status, im.groupKey, im.conversion, importId, t).lastInsertRowid);
         imageIds.push(id);
         if (im.mask) this.insertMaskRow(id, im.mask.sha256, im.mask.classPixels, { source: 'import', note: null, runId: null });
+        onInserted?.(imageIds.length, images.length);
       }
       return { importId, imageIds };
     });
