@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { runCli, SHARED_DIR } from '../helpers/cli.js';
+import { runCli, runCliInProcess as cli, SHARED_DIR } from '../helpers/cli.js';
 import { bmpOf, noise, pngOf } from '../helpers/images.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
 
@@ -64,20 +64,20 @@ test('CLI: init, class, import, info end to end (good import, failing import, du
       [2, 'patches'],
       [3, 'scratches'],
     ]);
-    r = runCli(['init', proj, '--name', 'again']);
+    r = await cli(['init', proj, '--name', 'again']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /already holds a project/);
-    assert.equal(runCli(['init', join(root, 'x')]).code, 2, 'missing --name is bad usage');
+    assert.equal((await cli(['init', join(root, 'x')])).code, 2, 'missing --name is bad usage');
 
-    assert.equal(json(runCli(['class', proj, 'add', 'rust', '--color', '#aa5500', '--json'])).added.index, 4);
-    assert.equal(json(runCli(['class', proj, 'rename', 'rust', 'Rost', '--json'])).renamed.name, 'Rost');
-    r = runCli(['class', proj, 'list']);
+    assert.equal(json(await cli(['class', proj, 'add', 'rust', '--color', '#aa5500', '--json'])).added.index, 4);
+    assert.equal(json(await cli(['class', proj, 'rename', 'rust', 'Rost', '--json'])).renamed.name, 'Rost');
+    r = await cli(['class', proj, 'list']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /4 {2}Rost {2}#aa5500/);
-    assert.deepEqual(json(runCli(['class', proj, 'remove', 'Rost', '--json'])).classes.length, 3);
-    assert.equal(runCli(['class', proj, 'frobnicate', 'x']).code, 2);
-    assert.equal(runCli(['class', proj, 'rename', 'inclusion']).code, 2);
-    r = runCli(['class', proj, 'rename', 'nope', 'x']);
+    assert.deepEqual(json(await cli(['class', proj, 'remove', 'Rost', '--json'])).classes.length, 3);
+    assert.equal((await cli(['class', proj, 'frobnicate', 'x'])).code, 2);
+    assert.equal((await cli(['class', proj, 'rename', 'inclusion'])).code, 2);
+    r = await cli(['class', proj, 'rename', 'nope', 'x']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /no class named 'nope'/);
 
@@ -103,7 +103,7 @@ test('CLI: init, class, import, info end to end (good import, failing import, du
       neuPx.map((p, i) => p + tafelPx[i]!),
       'class pixel counts equal the NEU manifest plus the generated mask',
     );
-    r = runCli(['info', proj]);
+    r = await cli(['info', proj]);
     assert.equal(r.code, 0);
     assert.match(r.stdout, /images: 8 \(6 with a mask\)/);
 
@@ -148,25 +148,25 @@ test('CLI: init, class, import, info end to end (good import, failing import, du
     assert.ok(r.stderr.includes(`${join(bad, 'notes.txt')}: unsupported: not an image file`), r.stderr);
     assert.deepEqual(json(runCli(['info', proj, '--json'])), info, 'the project is exactly as before');
     assert.deepEqual(listFiles(proj).filter((f) => !f.endsWith('-wal') && !f.endsWith('-shm') && !f.endsWith('project.db')), filesBefore, 'no stray content files');
-    r = runCli(['import', proj, bad, '--masks', badMasks, '--json']);
+    r = await cli(['import', proj, bad, '--masks', badMasks, '--json']);
     assert.equal(r.code, 1);
     const badReport = JSON.parse(r.stdout);
     assert.equal(badReport.failed, true);
     assert.equal(badReport.added, 0);
 
     // --- importing the same images again: duplicates are skipped and reported, not an error ---
-    const again = json(runCli(['import', proj, src, '--masks', masks, '--json']));
+    const again = json(await cli(['import', proj, src, '--masks', masks, '--json']));
     assert.equal(again.added, 0);
     assert.equal(again.problems.filter((p: any) => p.reason === 'duplicate').length, 8);
     assert.match(again.problems.find((p: any) => p.file.endsWith('train_000201.jpg')).detail, /already in the project as image #\d+ \(train_000201\.jpg\)/);
 
     // --- class removal refuses while masks use the class, remaps on request ---
-    r = runCli(['class', proj, 'remove', 'inclusion']);
+    r = await cli(['class', proj, 'remove', 'inclusion']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /class 'inclusion' is used by the latest mask of \d+ image/);
-    const removed = json(runCli(['class', proj, 'remove', 'inclusion', '--remap', 'background', '--json']));
+    const removed = json(await cli(['class', proj, 'remove', 'inclusion', '--remap', 'background', '--json']));
     assert.ok(removed.masksRewritten >= 6);
-    const after = json(runCli(['info', proj, '--json']));
+    const after = json(await cli(['info', proj, '--json']));
     assert.deepEqual(after.byClass.map((c: any) => [c.index, c.name, c.pixels]), [
       [1, 'patches', neuPx[1]],
       [2, 'scratches', neuPx[2]! + tafelPx[2]!],
@@ -176,26 +176,26 @@ test('CLI: init, class, import, info end to end (good import, failing import, du
   }
 });
 
-test('CLI: usage errors exit 2, failures exit 1 naming the path, every command has --help', () => {
+test('CLI: usage errors exit 2, failures exit 1 naming the path, every command has --help', async () => {
   for (const cmd of ['init', 'class', 'import', 'info']) {
-    const h = runCli([cmd, '--help']);
+    const h = await cli([cmd, '--help']);
     assert.equal(h.code, 0);
     assert.ok(h.stdout.startsWith(`pasam ${cmd} `), h.stdout);
   }
-  assert.equal(runCli(['import']).code, 2);
-  assert.equal(runCli(['import', 'a', 'b', '--split', 'bogus']).code, 2);
-  assert.equal(runCli(['info', 'a', '--bogus']).code, 2);
+  assert.equal((await cli(['import'])).code, 2);
+  assert.equal((await cli(['import', 'a', 'b', '--split', 'bogus'])).code, 2);
+  assert.equal((await cli(['info', 'a', '--bogus'])).code, 2);
   const missing = join(tmpdir(), 'pasam-no-such-project-ä');
-  const r = runCli(['info', missing]);
+  const r = await cli(['info', missing]);
   assert.equal(r.code, 1);
   assert.ok(r.stderr.includes(missing), r.stderr);
   const dir = mkdtempSync(join(tmpdir(), 'pasam-'));
   try {
-    const r2 = runCli(['import', dir, dir]);
+    const r2 = await cli(['import', dir, dir]);
     assert.equal(r2.code, 1);
     assert.match(r2.stderr, /not a pasam project, project\.db not found/);
-    runCli(['init', join(dir, 'p'), '--name', 'p']);
-    const r3 = runCli(['import', join(dir, 'p'), join(dir, 'nope')]);
+    await cli(['init', join(dir, 'p'), '--name', 'p']);
+    const r3 = await cli(['import', join(dir, 'p'), join(dir, 'nope')]);
     assert.equal(r3.code, 1);
     assert.ok(r3.stderr.includes(`${join(dir, 'nope')}: no such folder`), r3.stderr);
   } finally {

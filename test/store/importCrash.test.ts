@@ -14,7 +14,7 @@ import { PASAM_BIN, PROJECT_ROOT, SHARED_DIR } from '../helpers/cli.js';
 import { noise, pngOf } from '../helpers/images.js';
 
 const DRIVER = fileURLToPath(new URL('./fixtures/importDriver.ts', import.meta.url));
-const N = 300;
+const N = 200;
 
 interface Outcome {
   integrity: string;
