@@ -55,7 +55,14 @@ export const importCommand: CliCommand = {
     const store = ProjectStore.open(positionals[0]!);
     let report: ImportReport;
     try {
-      report = await importFolder(store, positionals[1]!, { masks: stringOption(values, 'masks'), split: split as Split | undefined });
+      // progress only for a person watching a terminal; pipes and --json stay clean
+      const live = process.stderr.isTTY && !values.json;
+      report = await importFolder(store, positionals[1]!, {
+        masks: stringOption(values, 'masks'),
+        split: split as Split | undefined,
+        onProgress: live ? (phase, done, total) => (done % 50 === 0 || done === total) && process.stderr.write(`\r${phase === 'validate' ? 'checked' : 'added'} ${done}${total ? `/${total}` : ''} `) : undefined,
+      });
+      if (live) process.stderr.write('\r\x1b[K');
     } finally {
       store.close();
     }
