@@ -243,9 +243,19 @@ export class ProjectStore {
     if (this.db.open) this.db.close();
   }
 
-  /** Runs `fn` in one SQLite transaction (nested calls become savepoints). */
+  /**
+   * Runs `fn` in one SQLite write transaction (nested calls become savepoints). IMMEDIATE: the
+   * write lock is taken up front (waiting up to busy_timeout), so reads inside `fn` cannot be
+   * invalidated by another process writing before us.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** Whether any row references a content file (used before deleting one). */
+  contentReferenced(kind: 'images' | 'masks', sha256: string): boolean {
+    const sql = kind === 'images' ? 'SELECT 1 FROM images WHERE sha256 = ?' : 'SELECT 1 FROM mask_versions WHERE sha256 = ?';
+    return this.db.prepare(sql).get(sha256) !== undefined;
   }
 
   info(): ProjectInfo {
