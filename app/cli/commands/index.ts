@@ -5,5 +5,7 @@ import { initCommand } from './init.js';
 import { classCommand } from './class.js';
 import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
+import { modelCommand } from './model.js';
+import { predictCommand } from './predict.js';
 
-export const commands: CliCommand[] = [initCommand, classCommand, importCommand, infoCommand, doctorCommand];
+export const commands: CliCommand[] = [initCommand, classCommand, importCommand, infoCommand, modelCommand, predictCommand, doctorCommand];
