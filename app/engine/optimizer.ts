@@ -93,8 +93,9 @@ export class AdamW {
       });
       this.m.get(name)!.dispose();
       this.v.get(name)!.dispose();
-      this.m.set(name, m1);
-      this.v.set(name, v1);
+      // keep: the caller may run this step inside its own tf.tidy.
+      this.m.set(name, tf.keep(m1));
+      this.v.set(name, tf.keep(v1));
     }
   }
 
