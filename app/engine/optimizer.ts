@@ -194,3 +194,18 @@ export function clipByGlobalNorm(grads: NamedGrads, maxNorm: number): { grads: N
   for (const n of names) out[n] = tf.mul(grads[n], scale);
   return { grads: out, norm };
 }
+
+/**
+ * Loss value and gradients w.r.t. `params` only (other variables stay frozen), keyed by the
+ * names of `params` (tf.variableGrads keys them by tf variable name). Caller disposes both.
+ */
+export function valueAndGrads(loss: () => tf.Scalar, params: NamedVariables): { value: tf.Scalar; grads: NamedGrads } {
+  const names = Object.keys(params);
+  const { value, grads } = tf.variableGrads(loss, names.map((n) => params[n]));
+  const out: NamedGrads = {};
+  for (const n of names) {
+    const g = grads[params[n].name];
+    if (g) out[n] = g;
+  }
+  return { value, grads: out };
+}
