@@ -6,7 +6,7 @@
 export interface RasterTarget {
   width: number;
   height: number;
-  data: Uint8Array;
+  data: Uint8Array | Uint16Array;
 }
 
 export interface RasterConvention {
