@@ -8,6 +8,7 @@ import type { ImportProblem } from '../importTypes.js';
 import { LABELME_CONVENTION, ShapeError, checkInBounds, checkPoints, fillCircle, fillPolygon, fillRectangle } from '../raster.js';
 import { imageSize, isImageFile, listFiles, stemOf } from '../sourceFiles.js';
 import { readBytes, splitFromPath } from './common.js';
+import { readClassesJson } from './folder.js';
 import type { ReadResult, ReaderCandidate, SourceClass } from './readerTypes.js';
 
 interface LabelmeShape {
@@ -32,6 +33,8 @@ export async function readLabelme(source: string): Promise<ReadResult> {
   const problems: ImportProblem[] = [];
   const notes: string[] = [];
   const classes = new Map<string, SourceClass>();
+  // classes.json (what our exporter writes) fixes the values so that a round trip keeps indices.
+  for (const c of readClassesJson(source) ?? []) classes.set(c.name!, c);
   const candidates: ReaderCandidate[] = [];
   const files = listFiles(source);
   const jsons = files.filter((f) => f.toLowerCase().endsWith('.json'));
@@ -99,7 +102,7 @@ export async function readLabelme(source: string): Promise<ReadResult> {
       let value = 0;
       if (label !== '_background_') {
         let sc = classes.get(label);
-        if (!sc) classes.set(label, (sc = { value: classes.size + 1, name: label }));
+        if (!sc) classes.set(label, (sc = { value: Math.max(0, ...[...classes.values()].map((c) => c.value)) + 1, name: label }));
         value = sc.value;
       }
       try {

@@ -32,7 +32,11 @@ function readSplitLists(root: string): Map<string, Split> {
   for (const f of listFiles(dir, false)) {
     const split = splitFromWord(stemOf(f));
     if (!split) continue; // trainval.txt repeats train + val
-    for (const line of readFileSync(f, 'utf8').split(/\r?\n/)) if (line.trim()) out.set(line.trim().split(/\s+/)[0]!, split);
+    for (const line of readFileSync(f, 'utf8').split(/\r?\n/)) {
+      // 'name' or VOC's classification form 'name  1'; names may contain spaces.
+      const t = line.trim();
+      if (t) out.set(t.replace(/\s+-?\d+$/, ''), split);
+    }
   }
   return out;
 }
