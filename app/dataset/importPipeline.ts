@@ -46,6 +46,11 @@ export interface ImportOptions {
   /** Files decoded in parallel (libvips runs off the main thread). */
   concurrency?: number;
   onProgress?: (phase: ImportPhase, done: number, total: number | null) => void;
+  /**
+   * Classes the import brings (indices K+1, K+2, ... in order): masks may use them, and they are
+   * added in the same transaction as the images, so a failed or killed import adds no class.
+   */
+  newClasses?: { name: string; color?: string }[];
 }
 
 interface Checked {
@@ -123,7 +128,7 @@ async function checkCandidate(store: ProjectStore, c: ImportCandidate, order: nu
 export async function runImport(store: ProjectStore, candidates: Iterable<ImportCandidate> | AsyncIterable<ImportCandidate>, opts: ImportOptions): Promise<ImportReport> {
   const defaultSplit = opts.split ?? 'unassigned';
   if (!SPLITS.includes(defaultSplit)) throw new Error(`unknown split '${defaultSplit}' (use ${SPLITS.join(', ')})`);
-  const classCount = store.classCount();
+  const classCount = store.classCount() + (opts.newClasses?.length ?? 0);
   const concurrency = Math.max(1, opts.concurrency ?? 8);
   const results: Checked[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -195,7 +200,7 @@ export async function runImport(store: ProjectStore, candidates: Iterable<Import
         else accepted.push(image);
       }
       const report = makeReport(accepted, false);
-      if (accepted.length) report.importId = store.commitImport({ source: opts.source, format: opts.format, report }, accepted, (n, total) => opts.onProgress?.('commit', n, total)).importId;
+      if (accepted.length) report.importId = store.commitImport({ source: opts.source, format: opts.format, report, newClasses: opts.newClasses }, accepted, (n, total) => opts.onProgress?.('commit', n, total)).importId;
       return report;
     });
   } catch (err) {

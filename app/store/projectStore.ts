@@ -455,9 +455,10 @@ export class ProjectStore {
    * Inserts validated images (their files already stored) and an imports row, all in one
    * transaction. Used by the import pipeline; returns the import id and the new image ids.
    */
-  commitImport(meta: { source: string; format: string; report: unknown }, images: NewImage[], onInserted?: (done: number, total: number) => void): { importId: number; imageIds: number[] } {
+  commitImport(meta: { source: string; format: string; report: unknown; newClasses?: { name: string; color?: string }[] }, images: NewImage[], onInserted?: (done: number, total: number) => void): { importId: number; imageIds: number[] } {
     return this.transaction(() => {
       const t = now();
+      for (const c of meta.newClasses ?? []) this.addClass(c.name, c.color);
       const importId = Number(this.sql('INSERT INTO imports (source, format, added, report, created_at) VALUES (?, ?, ?, ?, ?)').run(meta.source, meta.format, images.length, JSON.stringify(meta.report), t).lastInsertRowid);
       const ins = this.sql(
         'INSERT INTO images (sha256, ext, original_name, source_path, width, height, split, status, group_key, conversion, import_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',

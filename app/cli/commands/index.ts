@@ -4,6 +4,11 @@ import { doctorCommand } from './doctor.js';
 import { initCommand } from './init.js';
 import { classCommand } from './class.js';
 import { importCommand } from './import.js';
+import { splitCommand } from './split.js';
+import { checkCommand } from './check.js';
+import { exportCommand } from './export.js';
 import { infoCommand } from './info.js';
+import { modelCommand } from './model.js';
+import { predictCommand } from './predict.js';
 
-export const commands: CliCommand[] = [initCommand, classCommand, importCommand, infoCommand, doctorCommand];
+export const commands: CliCommand[] = [initCommand, classCommand, importCommand, splitCommand, checkCommand, exportCommand, infoCommand, modelCommand, predictCommand, doctorCommand];
