@@ -125,3 +125,47 @@ test('fromSam at another input size resizes pos_embed / rel_pos and runs', () =>
     model.dispose();
   }
 });
+
+test('on a checkpoint only MSPCA-LoRA, IPEG and the decoder train; trainable.neck / trainable.encoder widen the set', () => {
+  const groupsOf = (config: unknown) => {
+    const model = PasamModel.fromSam(sam, fx.config, config, { numClasses: 3 });
+    const report = model.parameterReport();
+    const d = model.describe();
+    model.dispose();
+    assert.equal(report.trainable, d.trainableParams);
+    return new Map(report.groups.map((g) => [g.group, g]));
+  };
+  const base = groupsOf({});
+  assert.equal(base.get('encoder')!.trainable, 0);
+  assert.equal(base.get('encoder.neck')!.trainable, 0);
+  for (const g of ['encoder.lora', 'ipeg', 'decoder']) assert.equal(base.get(g)!.trainable, base.get(g)!.total, g);
+  // 4 blocks × (A 48·8 + B 8·144 + convs (9+25+49)·4²)
+  assert.equal(base.get('encoder.lora')!.total, 4 * (48 * 8 + 8 * 144 + 83 * 16));
+  const neck = groupsOf({ trainable: { neck: true } });
+  assert.equal(neck.get('encoder.neck')!.trainable, neck.get('encoder.neck')!.total);
+  assert.equal(neck.get('encoder')!.trainable, 0);
+  const full = groupsOf({ trainable: { encoder: true } });
+  assert.equal(full.get('encoder')!.trainable, full.get('encoder')!.total);
+});
+
+test('a training step on the checkpoint model gives finite gradients for exactly the trainable set and leaks nothing', () => {
+  const model = PasamModel.fromSam(sam, fx.config, {}, { numClasses: 3 });
+  const vars = model.trainableVariables();
+  const list = [...vars.values()];
+  const step = () => {
+    const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(model.forward(input, { training: true }))) as tf.Scalar, list);
+    const names = Object.keys(grads);
+    const finite = tf.tidy(() => names.every((n) => tf.all(tf.isFinite(grads[n])).dataSync()[0] === 1));
+    const bNonZero = tf.tidy(() => tf.max(tf.abs(grads[vars.get('encoder.blocks.2.attn.qkv.lora.B')!.name])).dataSync()[0] > 0);
+    tf.dispose([value, ...Object.values(grads)]);
+    return { count: names.length, finite, bNonZero };
+  };
+  const first = step();
+  assert.equal(first.count, vars.size);
+  assert.ok(first.finite);
+  assert.ok(first.bNonZero, 'LoRA B gets a gradient through the frozen encoder');
+  const n = tf.memory().numTensors;
+  step();
+  assert.equal(tf.memory().numTensors, n);
+  model.dispose();
+});
