@@ -47,23 +47,28 @@ test('with B = 0 the PA-SAM encoder output equals the fixture image_embeddings (
   embeddingsMatch({});
 });
 
-test('with B = 0 the encoder equals SAM for un-windowed MSPCA, q+v targets, dilations and concat aggregation', () => {
-  embeddingsMatch({ lora: { spatial: 'global', targets: ['q', 'v'], scales: 'dilations', aggregation: 'concat', mixChannels: true } });
+test('with B = 0 the encoder equals SAM for un-windowed MSPCA, q+v(+proj) targets, dilations, concat aggregation, plain LoRA on proj', () => {
+  embeddingsMatch({ lora: { spatial: 'global', targets: ['q', 'v', 'proj'], scales: 'dilations', aggregation: 'concat', mixChannels: true } });
+  embeddingsMatch({ lora: { targets: ['proj'], bottleneck: 'none' } });
 });
 
-test('a non-zero B changes the embeddings (the adapter is really in the path)', () => {
-  const model = PasamModel.fromSam(sam, fx.config, {}, { numClasses: 4 });
-  try {
-    const b = model.trainableVariables().get('encoder.blocks.0.attn.qkv.lora.B')!;
-    assert.ok(b, 'LoRA B of block 0 exists');
-    b.assign(tf.fill(b.shape, 0.05));
-    const expected = fixtureTensor(fx, 'image_embeddings');
-    const emb = model.imageEmbeddings(input);
-    const nchw = tf.tidy(() => emb.transpose([0, 3, 1, 2]).dataSync() as Float32Array);
-    emb.dispose();
-    assert.notEqual(compareTensors(nchw, expected.data), undefined);
-  } finally {
-    model.dispose();
+test('a non-zero B on qkv or on proj changes the embeddings (each adapter is really in the path)', () => {
+  for (const target of ['qkv', 'proj']) {
+    const model = PasamModel.fromSam(sam, fx.config, { lora: { targets: ['qkv', 'proj'] } }, { numClasses: 4 });
+    try {
+      const b = model.trainableVariables().get(`encoder.blocks.0.attn.${target}.lora.B`)!;
+      assert.ok(b, `LoRA B of block 0 ${target} exists`);
+      const live = tf.fill(b.shape, 0.05);
+      b.assign(live);
+      live.dispose();
+      const expected = fixtureTensor(fx, 'image_embeddings');
+      const emb = model.imageEmbeddings(input);
+      const nchw = tf.tidy(() => emb.transpose([0, 3, 1, 2]).dataSync() as Float32Array);
+      emb.dispose();
+      assert.notEqual(compareTensors(nchw, expected.data), undefined, target);
+    } finally {
+      model.dispose();
+    }
   }
 });
 

@@ -11,7 +11,7 @@ import { randomSamWeights, disposeSamWeights, type ImageEncoderWeights, type Sam
 import type { SegmenterDescription, TrainableSegmenter } from '../segmenterTypes.js';
 import { backboneConfig, type BackboneName } from './backbones.js';
 import { ipegForward, createIpeg, type IpegParams } from './ipeg.js';
-import { createLoraBlock, loraBranchParamCount, loraQkvDelta, type BlockLayout, type LoraBlockParams } from './mspcaLora.js';
+import { adaptsQkv, createLoraBlock, loraBranchParamCount, loraProjDelta, loraQkvDelta, type BlockLayout, type LoraBlockParams } from './mspcaLora.js';
 import { createMultiClassDecoder, multiClassDecoderForward, type MultiClassDecoderParams } from './multiClassDecoder.js';
 import { parsePasamConfig, validateAgainstBackbone, type PasamConfig } from './pasamConfig.js';
 import { mapTensorTree, ParamStore } from './params.js';
@@ -143,8 +143,10 @@ export class PasamModel implements TrainableSegmenter {
   imageEmbeddings(images: tf.Tensor4D): tf.Tensor4D {
     this.checkImages(images);
     const { encoder, lora } = this.parts;
+    const targets = this.config.lora.targets;
     return imageEncoderForward(images, encoder, this.samConfig, {
-      qkvAdapter: (x, i) => loraQkvDelta(x, lora[i], this.config.lora, this.layout(i)),
+      qkvAdapter: lora.some(adaptsQkv) ? (x, i) => loraQkvDelta(x, lora[i], this.config.lora, this.layout(i)) : undefined,
+      projAdapter: targets.includes('proj') ? (x, i) => loraProjDelta(x, lora[i], this.config.lora, this.layout(i)) : undefined,
     });
   }
 
