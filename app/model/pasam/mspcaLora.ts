@@ -118,7 +118,7 @@ export function mspcaResidual(z: tf.Tensor4D, p: MspcaParams, cfg: MspcaLoraConf
 
 /**
  * Applies `f` to the map the configured spatial mode asks for: the tensor as given (window-local
- * in windowed blocks), or, for 'global' in a windowed block, the un-windowed grid (window padding
+ * in windowed blocks), or, for 'unwindowed' in a windowed block, the un-windowed grid (window padding
  * cropped, re-added as zeros after; padded tokens are zero before the qkv anyway).
  */
 function onSpatialMap(z: tf.Tensor4D, layout: BlockLayout, cfg: MspcaLoraConfig, f: (m: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
