@@ -2,6 +2,8 @@
 // convolution in its bottleneck:
 //   y = W0·x + b0 + (α/r)·B(Z + MSPCA(Z)),   Z = A·x laid out as a 2-D map,
 //   MSPCA(Z) = [GELU(agg_s conv_s(Z[:cp])), Z[cp:]]  (optionally mixed by a 1×1 conv r → r).
+// As in FasterNet's PConv the untouched channels pass through MSPCA, so after the residual they
+// enter B as 2·Z[cp:] (a fixed scale B absorbs); the convolved ones as Z[:cp] + GELU(…).
 // The per-scale convolutions are all linear and 'same'-padded, so their sum (or their concat
 // followed by a 1×1 conv) equals ONE conv whose kernel is the per-scale kernels placed, centred
 // (and dilated), in the largest footprint. We build that kernel (differentiably) and convolve
