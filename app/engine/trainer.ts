@@ -14,8 +14,8 @@ import type { HostTensor, TrainPosition } from './runCheckpoint.js';
 import type { MetricSummary, TrainEvent } from './trainEvents.js';
 import { evaluateSamples, summarise } from './evaluate.js';
 import { segmentationLoss } from './loss.js';
-import { AdamW } from './optimizer.js';
-import { learningRateAt } from './schedule.js';
+import { AdamW, GradientAccumulator, type AdamWState, type NamedGrads } from './optimizer.js';
+import { lrAt, type LrSchedule } from './schedule.js';
 
 export interface TrainerHooks {
   emit(e: TrainEvent): void;
@@ -44,7 +44,7 @@ export interface TrainerOptions {
   data: RunData;
   hooks: TrainerHooks;
   /** Continue from this state (weights already imported into the model by the caller or not). */
-  resume?: { position: TrainPosition; optimizer: { meta: Record<string, unknown>; tensors: Map<string, HostTensor> } } | null;
+  resume?: { position: TrainPosition; optimizer: TrainerState['optimizer']; best: MetricSummary | null; last: MetricSummary | null } | null;
   backend?: string;
 }
 
@@ -103,25 +103,32 @@ export async function train(opts: TrainerOptions): Promise<TrainOutcome> {
   const totalSteps = steps * config.epochs;
   const vars = model.trainableVariables();
   const varList = [...vars.values()];
-  const optimizer = new AdamW({ beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon, weightDecay: config.weightDecay });
+  // variableGrads keys gradients by tfjs's variable names; the optimiser and checkpoints use the
+  // model's stable names.
+  const stableName = new Map([...vars].map(([name, v]) => [v.name, name]));
+  const params = Object.fromEntries(vars);
+  const optimizer = new AdamW(params, { beta1: config.beta1, beta2: config.beta2, eps: config.epsilon, weightDecay: config.weightDecay });
+  const accumulator = new GradientAccumulator();
+  const schedule: LrSchedule = { baseLr: config.learningRate, totalSteps, warmupFraction: config.warmupFraction, power: config.polyPower };
   const pos: TrainPosition = opts.resume ? { ...opts.resume.position } : initialPosition(totalSteps);
-  if (opts.resume) {
-    if (opts.resume.position.totalSteps !== totalSteps) throw new Error(`the checkpoint was made for ${opts.resume.position.totalSteps} steps but this run has ${totalSteps}; the data or config changed`);
-    const tensors = new Map([...opts.resume.optimizer.tensors].map(([k, h]) => [k, fromHost(h)]));
-    try {
-      optimizer.setState({ meta: opts.resume.optimizer.meta, tensors }, vars);
-    } finally {
-      for (const t of tensors.values()) t.dispose();
+  let lastSummary: MetricSummary | null = opts.resume?.last ?? null;
+  let bestSummary: MetricSummary | null = opts.resume?.best ?? null;
+  try {
+    if (opts.resume) {
+      if (opts.resume.position.totalSteps !== totalSteps) throw new Error(`the checkpoint was made for ${opts.resume.position.totalSteps} steps but this run has ${totalSteps}; the data or config changed`);
+      optimizer.setState(optimizerStateFromHost(opts.resume.optimizer));
     }
+    return await loop();
+  } finally {
+    accumulator.dispose();
+    optimizer.dispose();
   }
-  let lastSummary: MetricSummary | null = null;
-  let bestSummary: MetricSummary | null = null;
 
-  const snapshot = (metrics: MetricSummary | null): TrainerState => {
-    const opt = optimizer.getState(vars);
-    return { position: { ...pos }, metrics, model: hostMap(model.exportTrained(), true), optimizer: { meta: opt.meta, tensors: hostMap(opt.tensors, true) } };
-  };
+  function snapshot(metrics: MetricSummary | null): TrainerState {
+    return { position: { ...pos }, metrics, model: hostMap(model.exportTrained(), true), optimizer: optimizerStateToHost(optimizer.getState(), vars) };
+  }
 
+  async function loop(): Promise<TrainOutcome> {
   hooks.emit({
     type: 'started',
     runId,
@@ -139,21 +146,18 @@ export async function train(opts: TrainerOptions): Promise<TrainOutcome> {
 
   const t0 = performance.now();
   let imagesSeen = 0;
-  let accum: tf.Tensor[] | null = null;
-  let accumCount = 0;
   let accumLoss = 0;
 
   const applyAccumulated = (): number => {
-    const lr = learningRateAt(pos.step, totalSteps, { baseLr: config.learningRate, warmupFraction: config.warmupFraction, power: config.polyPower });
-    const grads = new Map<string, tf.Tensor>();
-    const names = [...vars.keys()];
-    accum!.forEach((g, i) => grads.set(names[i]!, accumCount === 1 ? g : tf.tidy(() => tf.div(g, accumCount))));
-    optimizer.applyGradients(vars, grads, lr);
-    for (const g of grads.values()) g.dispose();
-    if (accumCount !== 1) for (const g of accum!) g.dispose();
-    accum = null;
-    const loss = accumLoss / accumCount;
-    accumCount = 0;
+    const lr = lrAt(pos.step, schedule);
+    const n = accumulator.count;
+    const grads = accumulator.take('mean');
+    try {
+      optimizer.applyGradients(grads, lr);
+    } finally {
+      for (const g of Object.values(grads)) g.dispose();
+    }
+    const loss = accumLoss / n;
     accumLoss = 0;
     pos.step++;
     return loss;
@@ -170,7 +174,7 @@ export async function train(opts: TrainerOptions): Promise<TrainOutcome> {
       const { value, grads } = tf.variableGrads(() => {
         let logits = model.forward(x, { training: true });
         if (config.lossOnUpsampledLogits) logits = tf.image.resizeBilinear(logits, [S, S], false, true);
-        return segmentationLoss(logits, y, { ceWeight: config.ceWeight, diceWeight: config.diceWeight, numClasses: desc.numClasses });
+        return segmentationLoss(logits as tf.Tensor4D, y, { ceWeight: config.ceWeight, diceWeight: config.diceWeight }).loss;
       }, varList);
       x.dispose();
       y.dispose();
@@ -180,21 +184,15 @@ export async function train(opts: TrainerOptions): Promise<TrainOutcome> {
         for (const g of Object.values(grads)) g.dispose();
         throw new Error(`the loss became ${lossValue} at epoch ${epoch + 1}, batch ${b + 1}; lower the learning rate`);
       }
-      const ordered = varList.map((v) => grads[v.name]!);
-      if (accum === null) accum = ordered;
-      else {
-        const prev: tf.Tensor[] = accum;
-        accum = prev.map((a, i) => tf.add(a, ordered[i]!));
-        prev.forEach((t) => t.dispose());
-        ordered.forEach((t) => t.dispose());
-      }
-      accumCount++;
+      const named: NamedGrads = {};
+      for (const [tfName, g] of Object.entries(grads)) named[stableName.get(tfName)!] = g;
+      accumulator.add(named);
       accumLoss += lossValue;
       pos.epochLossSum += lossValue;
       pos.epochLossCount++;
       imagesSeen += batchSamples.length;
       pos.batchInEpoch = b + 1;
-      if (accumCount === config.accumulationSteps || b === micro - 1) {
+      if (accumulator.count === config.accumulationSteps || b === micro - 1) {
         const stepLoss = applyAccumulated();
         const elapsed = (performance.now() - t0) / 1000;
         const rate = imagesSeen / Math.max(elapsed, 1e-9);
@@ -207,7 +205,7 @@ export async function train(opts: TrainerOptions): Promise<TrainOutcome> {
           step: pos.step,
           totalSteps,
           loss: stepLoss,
-          learningRate: learningRateAt(pos.step - 1, totalSteps, { baseLr: config.learningRate, warmupFraction: config.warmupFraction, power: config.polyPower }),
+          learningRate: lrAt(pos.step - 1, schedule),
           imagesPerSecond: rate,
           etaSeconds: remainingImages / Math.max(rate, 1e-9),
         });
@@ -239,7 +237,7 @@ export async function train(opts: TrainerOptions): Promise<TrainOutcome> {
       pos.epochsWithoutImprovement = 0;
       bestSummary = val;
     } else pos.epochsWithoutImprovement++;
-    const lr = learningRateAt(Math.max(0, pos.step - 1), totalSteps, { baseLr: config.learningRate, warmupFraction: config.warmupFraction, power: config.polyPower });
+    const lr = lrAt(Math.max(0, pos.step - 1), schedule);
     hooks.recordEpoch(epoch + 1, { trainLoss, learningRate: lr, step: pos.step, val, isBest, seconds: (performance.now() - epochStart) / 1000 });
     // `best` before `last`: a kill in between leaves a last checkpoint that re-runs this epoch.
     const state = snapshot(val);
@@ -253,4 +251,29 @@ export async function train(opts: TrainerOptions): Promise<TrainOutcome> {
     await hooks.pause();
   }
   return { status: 'completed', reason: 'epochs', position: pos, best: bestSummary, last: lastSummary };
+  }
+}
+
+/** AdamW moments as checkpoint tensors ('m/<name>', 'v/<name>') plus its step count. */
+export function optimizerStateToHost(state: AdamWState, vars: Map<string, tf.Variable>): TrainerState['optimizer'] {
+  const tensors = new Map<string, HostTensor>();
+  for (const [name, v] of vars) {
+    tensors.set(`m/${name}`, { shape: [...v.shape], dtype: 'float32', data: state.m[name]! });
+    tensors.set(`v/${name}`, { shape: [...v.shape], dtype: 'float32', data: state.v[name]! });
+  }
+  return { meta: { kind: 'adamw', step: state.step }, tensors };
+}
+
+export function optimizerStateFromHost(o: TrainerState['optimizer']): AdamWState {
+  if (o.meta.kind !== 'adamw' || typeof o.meta.step !== 'number') throw new Error('the checkpoint holds no AdamW state');
+  const m: Record<string, Float32Array> = {};
+  const v: Record<string, Float32Array> = {};
+  for (const [key, h] of o.tensors) {
+    const slash = key.indexOf('/');
+    const which = key.slice(0, slash);
+    const name = key.slice(slash + 1);
+    if (which === 'm') m[name] = h.data as Float32Array;
+    else if (which === 'v') v[name] = h.data as Float32Array;
+  }
+  return { step: o.meta.step, m, v };
 }
