@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ProjectStore } from '../store/projectStore.js';
 import type { Split } from '../store/storeTypes.js';
-import { decodeImage } from '../images/imageIO.js';
+import { decodeImageRgb } from '../images/imageIO.js';
 import { preprocessImage, preprocessShape, resizeRgbPil, type RgbImage } from '../model/sam/transforms.js';
 import { augmentSample, type AugmentOptions } from './augment.js';
 import { Rng } from './random.js';
@@ -46,23 +46,19 @@ export interface RunData {
   used: UsedMask[];
 }
 
-/** 8-bit grey or RGB → RGB (SAM takes three channels). */
-export function toRgb(img: { width: number; height: number; channels: 1 | 3; data: Uint8Array }): RgbImage {
-  if (img.channels === 3) return { width: img.width, height: img.height, data: img.data };
-  const out = new Uint8Array(img.width * img.height * 3);
-  for (let i = 0; i < img.data.length; i++) out[3 * i] = out[3 * i + 1] = out[3 * i + 2] = img.data[i]!;
-  return { width: img.width, height: img.height, data: out };
-}
-
 /** Loads one image of the project (pixels from the content store) resized for input side `s`. */
 export async function loadResized(store: ProjectStore, imageId: number, s: number): Promise<{ resized: RgbImage; width: number; height: number; name: string }> {
   const rec = store.getImage(imageId);
   if (!rec) throw new Error(`no image with id ${imageId}`);
-  const decoded = toRgb(await decodeImage(store.readImageBytes(rec), store.imagePath(rec)));
+  const decoded = await decodeImageRgb(store.readImageBytes(rec), store.imagePath(rec));
   if (decoded.width !== rec.width || decoded.height !== rec.height) throw new Error(`${store.imagePath(rec)}: decoded as ${decoded.width}×${decoded.height}, the project says ${rec.width}×${rec.height}`);
-  const [h, w] = preprocessShape(rec.height, rec.width, s);
-  const resized = h === rec.height && w === rec.width ? decoded : resizeRgbPil(decoded, w, h);
-  return { resized, width: rec.width, height: rec.height, name: rec.originalName };
+  return { resized: resizeForInput(decoded, s), width: rec.width, height: rec.height, name: rec.originalName };
+}
+
+/** Longest side → s (PIL bilinear, as SAM's ResizeLongestSide). */
+export function resizeForInput(img: RgbImage, s: number): RgbImage {
+  const [h, w] = preprocessShape(img.height, img.width, s);
+  return h === img.height && w === img.width ? img : resizeRgbPil(img, w, h);
 }
 
 async function loadSample(store: ProjectStore, maskVersionId: number, s: number): Promise<Sample> {

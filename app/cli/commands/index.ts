@@ -5,5 +5,8 @@ import { initCommand } from './init.js';
 import { classCommand } from './class.js';
 import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
+import { trainCommand } from './train.js';
+import { evalCommand } from './evalCommand.js';
+import { segmentCommand } from './segment.js';
 
-export const commands: CliCommand[] = [initCommand, classCommand, importCommand, infoCommand, doctorCommand];
+export const commands: CliCommand[] = [initCommand, classCommand, importCommand, infoCommand, trainCommand, evalCommand, segmentCommand, doctorCommand];
