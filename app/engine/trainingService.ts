@@ -11,6 +11,16 @@ import type { TrainWorkerInput, WorkerToParent } from './trainWorker.js';
 
 const WORKER_URL = new URL('./trainWorker.ts', import.meta.url);
 
+/**
+ * The worker runs TypeScript through tsx. `execArgv: ['--import', 'tsx']` does not reach a
+ * worker's own entry module on Node 20, so a one-line ESM bootstrap registers tsx first.
+ */
+function workerBootstrap(): URL {
+  const api = import.meta.resolve('tsx/esm/api');
+  const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(WORKER_URL.href)});`;
+  return new URL('data:text/javascript,' + encodeURIComponent(code));
+}
+
 export interface TrainingHandle {
   readonly projectDir: string;
   readonly runId: number;
@@ -71,7 +81,7 @@ export class TrainingService extends EventEmitter {
 
   private launch(input: TrainWorkerInput): TrainingHandle {
     const events = new EventEmitter();
-    const worker = new Worker(WORKER_URL, { workerData: input, execArgv: ['--import', 'tsx'], env: process.env });
+    const worker = new Worker(workerBootstrap(), { workerData: input });
     let result: JobResult | null = null;
     let lastError: string | null = null;
     const emit = (e: TrainEvent): void => {

@@ -91,7 +91,15 @@ export const trainCommand: CliCommand = {
       handle = service.start(dir, buildTrainConfig(values), { name: stringOption(values, 'name') });
     }
     const log = values.json ? io.err : io.out;
+    // Progress at most every 2 s (and each epoch's last step), so long runs stay readable.
+    let lastProgress = 0;
     handle.onEvent((e) => {
+      if (e.type === 'progress') {
+        const now = Date.now();
+        const epochEnd = e.step % Math.max(1, Math.round(e.totalSteps / e.epochs)) === 0;
+        if (now - lastProgress < 2000 && !epochEnd && e.step !== 1) return;
+        lastProgress = now;
+      }
       const line = formatEvent(e);
       if (line !== null) (e.type === 'failed' ? io.err : log)(line);
     });
