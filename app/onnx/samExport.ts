@@ -138,7 +138,7 @@ export function densePeTokens(peGaussian: tf.Tensor2D, g: number): Float32Array 
 }
 
 /** Multi-head attention of the two-way transformer on (B, N, C) tokens. */
-function decoderAttention(layers: OnnxLayers, q: string, k: string, v: string, p: AttentionWeights, numHeads: number, prefix: string): string {
+export function decoderAttention(layers: OnnxLayers, q: string, k: string, v: string, p: AttentionWeights, numHeads: number, prefix: string): string {
   const internal = p.qProj.weight.shape[1]!;
   const hd = internal / numHeads;
   const heads = (t: string) => layers.reshape(t, [0, 0, numHeads, hd]);
@@ -213,7 +213,7 @@ export function expandTokens(layers: OnnxLayers, tokens: string, like: string, t
 }
 
 /** Random-Fourier PE of coordinates already in [0,1]: (…, 2) → (…, C). */
-function peEncoding(layers: OnnxLayers, coords: string, gaussian: string): string {
+export function peEncoding(layers: OnnxLayers, coords: string, gaussian: string): string {
   const c = layers.sub(layers.mul(coords, layers.scalar(2)), layers.scalar(1));
   const a = layers.mul(layers.matMul(c, gaussian), layers.scalar(2 * Math.PI));
   return layers.concat([layers.b.op('Sin', [a]), layers.b.op('Cos', [a])], -1);
