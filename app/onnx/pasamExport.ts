@@ -56,7 +56,9 @@ function loraAdapter(model: PasamModel, parts: PasamParts): OnnxQkvAdapter {
       const w = values(parts.encoder.blocks[i]!.attn.qkv.weight);
       for (const { target, p } of branches(i)) {
         // W[:, col + j] += s · Σ_k A[:, k] · B[k, j]
-        const merged = tf.tidy(() => tf.mul(tf.matMul(p.a, p.b), scale).dataSync() as Float32Array);
+        const product = tf.tidy(() => tf.mul(tf.matMul(p.a, p.b), scale));
+        const merged = product.dataSync() as Float32Array;
+        product.dispose();
         const out = p.b.shape[1];
         const col = targetColumn(target, d);
         for (let r = 0; r < d; r++) for (let j = 0; j < out; j++) w[r * 3 * d + col + j] += merged[r * out + j]!;

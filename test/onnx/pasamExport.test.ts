@@ -1,20 +1,18 @@
 // Acceptance: the ONNX PA-SAM (one graph: encoder with MSPCA-LoRA, IPEG, multi-class decoder)
 // run by ONNX Runtime equals the tfjs PasamModel within 1e-4: `tiny` with trained-like (non-zero)
-// LoRA/IPEG/decoder weights across the configuration options, and a vit_b-shaped model with random
-// weights at S = 256 (one image).
+// LoRA/IPEG/decoder weights across the configuration options (vit_b: pasamVitbExport.test.ts).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import * as ort from 'onnxruntime-node';
 import { initBackend } from '../../app/engine/backend.js';
 import { PasamModel } from '../../app/model/pasam/pasamModel.js';
-import { buildPasamGraph } from '../../app/onnx/pasamExport.js';
-import { openOrtSession, releaseOrtSessions } from '../../app/onnx/ortSession.js';
+import { releaseOrtSessions } from '../../app/onnx/ortSession.js';
 import { compareTensors } from '../sam/samFixture.js';
 import { pseudoRandom } from '../pasam/pasamTestUtils.js';
+import { onnxLogits, perturbTrainables, tfjsLogitsNchw } from './onnxTestUtils.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pasam-onnx-pasam-'));
 before(async () => {
@@ -24,29 +22,6 @@ after(async () => {
   await releaseOrtSessions();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Moves every trainable tensor off its initial value (B starts at zero, so LoRA would be inert). */
-function perturbTrainables(model: PasamModel, seed: number): void {
-  const trained = new Map<string, tf.Tensor>();
-  let k = seed;
-  for (const [name, v] of model.trainableVariables()) trained.set(name, tf.tidy(() => tf.add(v, pseudoRandom(v.shape, k++, 0.08))));
-  model.importTrained(trained);
-  tf.dispose([...trained.values()]);
-}
-
-async function onnxLogits(model: PasamModel, name: string, images: tf.Tensor4D): Promise<{ logits: ort.Tensor; labels: ort.Tensor }> {
-  const file = join(dir, `${name}.onnx`);
-  writeFileSync(file, buildPasamGraph(model).serialize());
-  const session = await openOrtSession(file);
-  const [b, s] = images.shape;
-  const nchw = tf.tidy(() => images.transpose([0, 3, 1, 2]).dataSync() as Float32Array);
-  const out = await session.run({ image: new ort.Tensor('float32', nchw, [b, 3, s, s]) });
-  return { logits: out.logits!, labels: out.labels! };
-}
-
-function tfjsLogitsNchw(model: PasamModel, images: tf.Tensor4D): Float32Array {
-  return tf.tidy(() => model.predictClassLogits(images).transpose([0, 3, 1, 2]).dataSync() as Float32Array);
-}
 
 const TINY_VARIANTS: { name: string; config: unknown }[] = [
   { name: 'defaults', config: {} },
@@ -65,15 +40,17 @@ for (const variant of TINY_VARIANTS) {
       perturbTrainables(model, 1000);
       const expected = tfjsLogitsNchw(model, images);
       assert.ok(compareTensors(untrained, expected, 1e-3) !== undefined, 'the trained weights change the output (the test sees the LoRA/IPEG/decoder weights)');
-      const { logits, labels } = await onnxLogits(model, `tiny-${variant.name}`, images);
+      const { logits, labels } = await onnxLogits(dir, model, `tiny-${variant.name}`, images);
       assert.deepEqual(logits.dims, [2, 4, s / 4, s / 4]);
       assert.deepEqual(labels.dims, [2, s, s]);
       assert.equal(compareTensors(logits.data as Float32Array, expected), undefined);
       // labels = argmax of the logits upsampled (PyTorch-style bilinear) to S×S.
-      const ref = tf.tidy(() => {
+      const argmax = tf.tidy(() => {
         const up = tf.image.resizeBilinear(tf.tensor4d(expected, [2, 4, s / 4, s / 4]).transpose([0, 2, 3, 1]) as tf.Tensor4D, [s, s], false, true);
-        return tf.argMax(up, 3).dataSync();
+        return tf.argMax(up, 3);
       });
+      const ref = argmax.dataSync();
+      argmax.dispose();
       const got = labels.data as BigInt64Array;
       let differ = 0;
       for (let i = 0; i < ref.length; i++) if (Number(got[i]) !== ref[i]) differ++;
@@ -84,18 +61,3 @@ for (const variant of TINY_VARIANTS) {
     }
   });
 }
-
-test('vit_b-shaped PA-SAM with random weights at S = 256: ONNX Runtime equals tfjs within 1e-4', async () => {
-  const model = PasamModel.fromScratch('vit_b', { inputSize: 256 }, { numClasses: 4, seed: 11 });
-  const images = pseudoRandom([1, 256, 256, 3], 7, 2) as tf.Tensor4D;
-  try {
-    perturbTrainables(model, 2000);
-    const expected = tfjsLogitsNchw(model, images);
-    const { logits } = await onnxLogits(model, 'vitb-256', images);
-    assert.deepEqual(logits.dims, [1, 4, 64, 64]);
-    assert.equal(compareTensors(logits.data as Float32Array, expected), undefined);
-  } finally {
-    images.dispose();
-    model.dispose();
-  }
-});
