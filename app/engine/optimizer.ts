@@ -93,8 +93,9 @@ export class AdamW {
       });
       this.m.get(name)!.dispose();
       this.v.get(name)!.dispose();
-      this.m.set(name, m1);
-      this.v.set(name, v1);
+      // keep: the caller may run this step inside its own tf.tidy.
+      this.m.set(name, tf.keep(m1));
+      this.v.set(name, tf.keep(v1));
     }
   }
 
@@ -192,4 +193,19 @@ export function clipByGlobalNorm(grads: NamedGrads, maxNorm: number): { grads: N
   const out: NamedGrads = {};
   for (const n of names) out[n] = tf.mul(grads[n], scale);
   return { grads: out, norm };
+}
+
+/**
+ * Loss value and gradients w.r.t. `params` only (other variables stay frozen), keyed by the
+ * names of `params` (tf.variableGrads keys them by tf variable name). Caller disposes both.
+ */
+export function valueAndGrads(loss: () => tf.Scalar, params: NamedVariables): { value: tf.Scalar; grads: NamedGrads } {
+  const names = Object.keys(params);
+  const { value, grads } = tf.variableGrads(loss, names.map((n) => params[n]));
+  const out: NamedGrads = {};
+  for (const n of names) {
+    const g = grads[params[n].name];
+    if (g) out[n] = g;
+  }
+  return { value, grads: out };
 }

@@ -1,5 +1,12 @@
 // Every `pasam` sub-command, in the order `pasam --help` lists them.
 import type { CliCommand } from '../cliTypes.js';
 import { doctorCommand } from './doctor.js';
+import { initCommand } from './init.js';
+import { classCommand } from './class.js';
+import { importCommand } from './import.js';
+import { infoCommand } from './info.js';
+import { trainCommand } from './train.js';
+import { evalCommand } from './evalCommand.js';
+import { segmentCommand } from './segment.js';
 
-export const commands: CliCommand[] = [doctorCommand];
+export const commands: CliCommand[] = [initCommand, classCommand, importCommand, infoCommand, trainCommand, evalCommand, segmentCommand, doctorCommand];

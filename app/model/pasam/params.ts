@@ -2,6 +2,7 @@
 // keeps trainable ones as tf.Variables (so gradients reach only them) and frozen ones as plain
 // tensors, and owns them all for disposal and counting.
 import * as tf from '@tensorflow/tfjs';
+import { normal, Rng, uniform } from '../../engine/random.js';
 
 export type Init =
   | { kind: 'zeros' }
@@ -22,27 +23,15 @@ export type ParamFactory = (name: string, shape: number[], init: Init) => tf.Ten
 
 let storeCounter = 0;
 
-/** A tiny deterministic PRNG (mulberry32) so that a seed fixes every initial value on any backend. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export class ParamStore {
   private readonly frozen = new Map<string, tf.Tensor>();
   private readonly trainable = new Map<string, tf.Variable>();
   private readonly uid = `pasam${++storeCounter}`;
-  private readonly random: () => number;
+  private readonly rng: Rng;
   private disposed = false;
 
   constructor(seed: number) {
-    this.random = mulberry32(seed);
+    this.rng = new Rng(seed);
   }
 
   /** A factory whose parameters are trainable (`true`) or frozen. */
@@ -74,7 +63,6 @@ export class ParamStore {
   }
 
   private initial(name: string, shape: number[], init: Init): tf.Tensor {
-    const size = shape.reduce((a, b) => a * b, 1);
     switch (init.kind) {
       case 'zeros':
         return tf.zeros(shape);
@@ -85,23 +73,10 @@ export class ParamStore {
         if (s.length !== shape.length || s.some((n, i) => n !== shape[i])) throw new Error(`parameter '${name}': cannot copy a tensor of shape [${s}] into shape [${shape}]`);
         return init.from.clone();
       }
-      case 'uniform': {
-        const v = new Float32Array(size);
-        for (let i = 0; i < size; i++) v[i] = (2 * this.random() - 1) * init.bound;
-        return tf.tensor(v, shape);
-      }
-      case 'normal': {
-        const v = new Float32Array(size);
-        for (let i = 0; i < size; i += 2) {
-          // Box–Muller: two normals per pair of uniforms.
-          const u1 = Math.max(this.random(), 1e-12);
-          const u2 = this.random();
-          const r = Math.sqrt(-2 * Math.log(u1)) * init.std;
-          v[i] = r * Math.cos(2 * Math.PI * u2);
-          if (i + 1 < size) v[i + 1] = r * Math.sin(2 * Math.PI * u2);
-        }
-        return tf.tensor(v, shape);
-      }
+      case 'uniform':
+        return uniform(this.rng, shape, -init.bound, init.bound);
+      case 'normal':
+        return normal(this.rng, shape, init.std);
     }
   }
 
