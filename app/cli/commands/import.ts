@@ -3,11 +3,9 @@ import { UsageError } from '../cliTypes.js';
 import { parseCommandArgs, stringOption } from '../args.js';
 import { ProjectStore } from '../../store/projectStore.js';
 import { SPLITS, type Split } from '../../store/storeTypes.js';
-import { importFolder } from '../../dataset/folderImport.js';
-import { isFatal } from '../../dataset/importPipeline.js';
 import type { ImportReport } from '../../dataset/importTypes.js';
 
-export function formatImportReport(report: ImportReport): string[] {
+export function formatImportReport(report: ImportReport, isFatal: (p: ImportReport['problems'][number]) => boolean): string[] {
   const lines: string[] = [];
   const fatal = report.problems.filter(isFatal);
   const skipped = report.problems.filter((p) => !isFatal(p));
@@ -51,6 +49,9 @@ export const importCommand: CliCommand = {
     const { values, positionals } = parseCommandArgs(argv, { masks: { type: 'string' }, split: { type: 'string' } }, { min: 2, max: 2 });
     const split = stringOption(values, 'split');
     if (split !== undefined && !(SPLITS as readonly string[]).includes(split)) throw new UsageError(`--split must be one of ${SPLITS.join(', ')}, got '${split}'`);
+    // image decoding (sharp) is loaded only when an import runs, keeping `pasam --help` quick
+    const { importFolder } = await import('../../dataset/folderImport.js');
+    const { isFatal } = await import('../../dataset/importPipeline.js');
     const store = ProjectStore.open(positionals[0]!);
     let report: ImportReport;
     try {
@@ -59,7 +60,7 @@ export const importCommand: CliCommand = {
       store.close();
     }
     if (values.json) io.out(JSON.stringify(report, null, 2));
-    else for (const l of formatImportReport(report)) (report.failed ? io.err : io.out)(l);
+    else for (const l of formatImportReport(report, isFatal)) (report.failed ? io.err : io.out)(l);
     return report.failed ? 1 : 0;
   },
 };

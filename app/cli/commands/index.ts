@@ -8,5 +8,7 @@ import { infoCommand } from './info.js';
 import { trainCommand } from './train.js';
 import { evalCommand } from './evalCommand.js';
 import { segmentCommand } from './segment.js';
+import { modelCommand } from './model.js';
+import { predictCommand } from './predict.js';
 
-export const commands: CliCommand[] = [initCommand, classCommand, importCommand, infoCommand, trainCommand, evalCommand, segmentCommand, doctorCommand];
+export const commands: CliCommand[] = [initCommand, classCommand, importCommand, infoCommand, modelCommand, predictCommand, trainCommand, evalCommand, segmentCommand, doctorCommand];
