@@ -15,7 +15,7 @@ import { partialChannels, type MspcaLoraConfig } from '../model/pasam/pasamConfi
 import type { PasamModel } from '../model/pasam/pasamModel.js';
 import { OnnxGraphBuilder } from './onnxGraphBuilder.js';
 import { OnnxLayers, permuteArray, values } from './onnxLayers.js';
-import { buildImageEncoder, buildMaskDecoderCore, decoderAttention, expandTokens, type OnnxQkvAdapter } from './samExport.js';
+import { buildImageEncoder, buildMaskDecoderCore, decoderAttention, expandTokens, type AdaptedLinear, type OnnxQkvAdapter } from './samExport.js';
 
 const IPEG_LN_EPS = 1e-6;
 
@@ -38,44 +38,56 @@ function partsOf(model: PasamModel): PasamParts {
   return parts;
 }
 
-/** Column offset of a LoRA target inside the fused qkv output. */
-function targetColumn(target: 'qkv' | 'q' | 'v', d: number): number {
+type Target = 'qkv' | 'q' | 'v' | 'proj';
+
+/** Column offset of a LoRA target inside its linear's output (q and v share the fused qkv). */
+function targetColumn(target: Target, d: number): number {
   return target === 'v' ? 2 * d : 0;
 }
 
-/** The MSPCA-LoRA branches of every block as an ONNX qkv adapter. */
+/** The MSPCA-LoRA branches of every block as an ONNX adapter on qkv and proj. */
 function loraAdapter(model: PasamModel, parts: PasamParts): OnnxQkvAdapter {
   const cfg = model.config.lora;
   const sam = model.samConfig;
   const d = sam.encoderEmbedDim;
   const scale = cfg.alpha / cfg.rank;
   const g = gridSize(sam);
-  const branches = (i: number) => (['qkv', 'q', 'v'] as const).flatMap((t) => (parts.lora[i]![t] ? [{ target: t, p: parts.lora[i]![t]! }] : []));
+  const branches = (i: number, linear: AdaptedLinear) =>
+    (linear === 'proj' ? (['proj'] as const) : (['qkv', 'q', 'v'] as const)).flatMap((t) => (parts.lora[i]![t] ? [{ target: t as Target, p: parts.lora[i]![t]! }] : []));
+  const width = (linear: AdaptedLinear) => (linear === 'proj' ? d : 3 * d);
   return {
-    mergedQkvWeight(i) {
-      const w = values(parts.encoder.blocks[i]!.attn.qkv.weight);
-      for (const { target, p } of branches(i)) {
+    mergedWeight(i, linear) {
+      const list = branches(i, linear);
+      if (list.length === 0) return undefined;
+      const attn = parts.encoder.blocks[i]!.attn;
+      const w = values(linear === 'proj' ? attn.proj.weight : attn.qkv.weight);
+      const cols = width(linear);
+      for (const { target, p } of list) {
         // W[:, col + j] += s · Σ_k A[:, k] · B[k, j]
         const product = tf.tidy(() => tf.mul(tf.matMul(p.a, p.b), scale));
         const merged = product.dataSync() as Float32Array;
         product.dispose();
         const out = p.b.shape[1];
         const col = targetColumn(target, d);
-        for (let r = 0; r < d; r++) for (let j = 0; j < out; j++) w[r * 3 * d + col + j] += merged[r * out + j]!;
+        for (let r = 0; r < d; r++) for (let j = 0; j < out; j++) w[r * cols + col + j] += merged[r * out + j]!;
       }
       return w;
     },
-    delta(layers, x, i, side) {
+    delta(layers, x, i, side, linear) {
       if (cfg.bottleneck !== 'mspca') return undefined;
-      const terms = branches(i).map(({ target, p }) => mspcaDelta(layers, x, p, cfg, { target, d, scale, side, grid: g, windowed: !sam.encoderGlobalAttnIndexes.includes(i), windowSize: sam.windowSize, prefix: `blk${i}_${target}` }));
-      return terms.reduce((a, b) => layers.add(a, b));
+      const terms = branches(i, linear).map(({ target, p }) =>
+        mspcaDelta(layers, x, p, cfg, { target, d, cols: width(linear), scale, side, grid: g, windowed: !sam.encoderGlobalAttnIndexes.includes(i), windowSize: sam.windowSize, prefix: `blk${i}_${target}` }),
+      );
+      return terms.length ? terms.reduce((a, b) => layers.add(a, b)) : undefined;
     },
   };
 }
 
 interface DeltaContext {
-  target: 'qkv' | 'q' | 'v';
+  target: Target;
   d: number;
+  /** Output width of the adapted linear (3D for qkv, D for proj). */
+  cols: number;
   scale: number;
   side: number;
   grid: number;
@@ -84,7 +96,7 @@ interface DeltaContext {
   prefix: string;
 }
 
-/** (α/r)·MSPCA(Z)·B on x (B', side, side, D), placed in the qkv columns of the target: (B', side, side, 3D). */
+/** (α/r)·MSPCA(Z)·B on x (B', side, side, D), placed in the target's columns of its linear: (B', side, side, cols). */
 function mspcaDelta(layers: OnnxLayers, x: string, p: LoraBranchParams, cfg: MspcaLoraConfig, c: DeltaContext): string {
   const r = cfg.rank;
   const cp = partialChannels(cfg);
@@ -108,10 +120,10 @@ function mspcaDelta(layers: OnnxLayers, x: string, p: LoraBranchParams, cfg: Msp
   // B scaled and placed in its qkv columns.
   const out = p.b.shape[1]!;
   const bData = values(p.b);
-  const full = new Float32Array(r * 3 * c.d);
+  const full = new Float32Array(r * c.cols);
   const col = targetColumn(c.target, c.d);
-  for (let k = 0; k < r; k++) for (let j = 0; j < out; j++) full[k * 3 * c.d + col + j] = bData[k * out + j]! * c.scale;
-  return layers.matMul(m, layers.b.weight(`${c.prefix}_B`, full, [r, 3 * c.d]));
+  for (let k = 0; k < r; k++) for (let j = 0; j < out; j++) full[k * c.cols + col + j] = bData[k * out + j]! * c.scale;
+  return layers.matMul(m, layers.b.weight(`${c.prefix}_B`, full, [r, c.cols]));
 }
 
 /** MSPCA(Z) (without the residual, which the merged weight carries) on a map (N, h, w, r). */

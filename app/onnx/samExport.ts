@@ -23,14 +23,18 @@ const ENCODER_LN_EPS = 1e-6;
 const DECODER_LN_EPS = 1e-5;
 const LN2D_EPS = 1e-6;
 
+/** The attention linears an adapter may change. */
+export type AdaptedLinear = 'qkv' | 'proj';
+
 /**
- * A trainable branch on a block's fused qkv linear, in ONNX. `mergedQkvWeight` may return a
- * replacement [in, 3D] weight (purely linear parts folded in); `delta` adds a term to the qkv output
- * given the qkv input laid out spatially, (B', side, side, D).
+ * Trainable branches on a block's attention linears (fused qkv, output proj), in ONNX.
+ * `mergedWeight` may return a replacement [in, out] weight (purely linear parts folded in);
+ * `delta` adds a term to the linear's output given its input laid out spatially,
+ * (B', side, side, in).
  */
 export interface OnnxQkvAdapter {
-  mergedQkvWeight?(blockIndex: number): Float32Array | undefined;
-  delta?(layers: OnnxLayers, x: string, blockIndex: number, side: number): string | undefined;
+  mergedWeight?(blockIndex: number, linear: AdaptedLinear): Float32Array | undefined;
+  delta?(layers: OnnxLayers, x: string, blockIndex: number, side: number, linear: AdaptedLinear): string | undefined;
 }
 
 /** Gathered decomposed rel-pos table [L, L, hd] → [L, hd, L] (ready for q·Rᵀ batched over rows). */
@@ -51,8 +55,8 @@ function encoderAttention(layers: OnnxLayers, tokens: string, p: ImageEncoderWei
   const hd = d / heads;
   const n = side * side;
   const pre = `blk${blockIndex}`;
-  let qkv = layers.linear(tokens, p.qkv, `${pre}_qkv`, adapter?.mergedQkvWeight?.(blockIndex));
-  const delta = adapter?.delta?.(layers, layers.reshape(tokens, [-1, side, side, d]), blockIndex, side);
+  let qkv = layers.linear(tokens, p.qkv, `${pre}_qkv`, adapter?.mergedWeight?.(blockIndex, 'qkv'));
+  const delta = adapter?.delta?.(layers, layers.reshape(tokens, [-1, side, side, d]), blockIndex, side, 'qkv');
   if (delta) qkv = layers.add(qkv, layers.reshape(delta, [-1, n, 3 * d]));
   // (B', N, 3, h, hd) → (3, B', h, N, hd)
   const split = layers.transpose(layers.reshape(qkv, [-1, n, 3, heads, hd]), [2, 0, 3, 1, 4]);
@@ -72,7 +76,9 @@ function encoderAttention(layers: OnnxLayers, tokens: string, p: ImageEncoderWei
   attn = layers.add(attn, layers.reshape(bias, [-1, heads, n, n]));
   const out = layers.matMul(layers.b.op('Softmax', [attn], { axis: -1 }), v);
   const merged = layers.reshape(layers.transpose(out, [0, 2, 1, 3]), [-1, n, d]);
-  return layers.linear(merged, p.proj, `${pre}_proj`);
+  const projected = layers.linear(merged, p.proj, `${pre}_proj`, adapter?.mergedWeight?.(blockIndex, 'proj'));
+  const projDelta = adapter?.delta?.(layers, layers.reshape(merged, [-1, side, side, d]), blockIndex, side, 'proj');
+  return projDelta ? layers.add(projected, layers.reshape(projDelta, [-1, n, d])) : projected;
 }
 
 /** One ViT block on x (B, g, g, D). */
