@@ -8,8 +8,8 @@ import type { TrainableSegmenter } from '../model/segmenterTypes.js';
 import type { Sample } from './dataPipeline.js';
 import { inputBatch } from './dataPipeline.js';
 import type { MetricSummary } from './trainEvents.js';
-import { logitsToClassMap } from '../metrics/evaluateLogits.js';
-import { ConfusionMatrix, segmentationMetrics, type SegmentationMetrics } from '../metrics/segmentationMetrics.js';
+import { classMapsFromLogits } from '../metrics/evaluateLogits.js';
+import { ConfusionMatrix, computeMetrics, type SegmentationMetrics } from '../metrics/segmentationMetrics.js';
 
 export interface ImageEvaluation {
   imageId: number;
@@ -18,8 +18,8 @@ export interface ImageEvaluation {
   /** Per-class IoU of this image (null where the class is absent from truth and prediction). */
   iou: (number | null)[];
   /** Mean over the classes present in truth or prediction (incl. background). */
-  mIoU: number;
-  pixelAccuracy: number;
+  mIoU: number | null;
+  pixelAccuracy: number | null;
 }
 
 export interface EvaluationResult {
@@ -38,12 +38,7 @@ export function predictClassMaps(model: TrainableSegmenter, samples: readonly Pi
   try {
     const logits = tf.tidy(() => model.forward(x, { training: false }));
     try {
-      return samples.map((s, i) =>
-        tf.tidy(() => {
-          const one = tf.slice(logits, [i, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
-          return logitsToClassMap(one, { inputSize: desc.inputSize, resized: [s.resized.height, s.resized.width], original: [s.height, s.width] });
-        }),
-      );
+      return classMapsFromLogits(logits, desc.inputSize, samples);
     } finally {
       logits.dispose();
     }
@@ -53,7 +48,7 @@ export function predictClassMaps(model: TrainableSegmenter, samples: readonly Pi
 }
 
 /** Runs the model over samples (with labels) and accumulates the metrics. */
-export function evaluateSamples(model: TrainableSegmenter, samples: readonly Sample[], opts: { batchSize?: number; onProgress?: (done: number, total: number) => void } = {}): EvaluationResult {
+export function evaluateSamples(model: TrainableSegmenter, samples: readonly Sample[], opts: { batchSize?: number; classNames?: readonly string[]; onProgress?: (done: number, total: number) => void } = {}): EvaluationResult {
   const k1 = model.describe().numClasses;
   const batch = Math.max(1, opts.batchSize ?? 4);
   const total = new ConfusionMatrix(k1);
@@ -63,18 +58,26 @@ export function evaluateSamples(model: TrainableSegmenter, samples: readonly Sam
     const preds = predictClassMaps(model, chunk);
     chunk.forEach((s, j) => {
       const one = new ConfusionMatrix(k1);
-      one.add(s.label, preds[j]!);
-      total.add(s.label, preds[j]!);
-      const m = segmentationMetrics(one);
-      const present = m.iou.filter((v): v is number => v !== null);
-      perImage.push({ imageId: s.imageId, maskVersionId: s.maskVersionId, name: s.name, iou: m.iou, mIoU: present.length ? present.reduce((a, b) => a + b, 0) / present.length : 1, pixelAccuracy: m.pixelAccuracy });
+      one.add(preds[j]!, s.label, s.name);
+      total.merge(one);
+      const m = computeMetrics(one);
+      perImage.push({ imageId: s.imageId, maskVersionId: s.maskVersionId, name: s.name, iou: m.perClass.map((c) => c.iou), mIoU: m.mIoU, pixelAccuracy: m.pixelAccuracy });
     });
     opts.onProgress?.(Math.min(samples.length, i + batch), samples.length);
   }
-  return { numClasses: k1, images: samples.length, confusion: total.toArray(), metrics: segmentationMetrics(total), perImage };
+  const names = opts.classNames && opts.classNames.length === k1 ? opts.classNames : undefined;
+  return { numClasses: k1, images: samples.length, confusion: total.toJSON().counts, metrics: computeMetrics(total, names), perImage };
 }
 
 export function summarise(r: EvaluationResult): MetricSummary {
   const m = r.metrics;
-  return { mIoU: m.mIoU, mDice: m.mDice, mIoUDefects: m.mIoUDefects, mDiceDefects: m.mDiceDefects, pixelAccuracy: m.pixelAccuracy, iou: m.iou, dice: m.dice };
+  return {
+    mIoU: m.mIoU,
+    mDice: m.mDice,
+    mIoUDefects: m.mIoUDefects,
+    mDiceDefects: m.mDiceDefects,
+    pixelAccuracy: m.pixelAccuracy,
+    iou: m.perClass.map((c) => c.iou),
+    dice: m.perClass.map((c) => c.dice),
+  };
 }

@@ -4,13 +4,13 @@
 /** Dataset-level evaluation summary (see evaluate.ts for the full result). */
 export interface MetricSummary {
   /** Over all classes including background (the headline figure). */
-  mIoU: number;
-  mDice: number;
+  mIoU: number | null;
+  mDice: number | null;
   /** Over the defect classes only. */
-  mIoUDefects: number;
-  mDiceDefects: number;
-  pixelAccuracy: number;
-  /** Per class index 0..K (NaN → null where a class is absent from both truth and prediction). */
+  mIoUDefects: number | null;
+  mDiceDefects: number | null;
+  pixelAccuracy: number | null;
+  /** Per class index 0..K (null where a class is absent from both truth and prediction). Means skip nulls. */
   iou: (number | null)[];
   dice: (number | null)[];
 }
@@ -97,7 +97,7 @@ export type TrainEvent = StartedEvent | ProgressEvent | EpochEvent | CheckpointE
 
 /** One line of human-readable progress (CLI). */
 export function formatEvent(e: TrainEvent): string | null {
-  const pct = (v: number): string => (100 * v).toFixed(2);
+  const pct = (v: number | null): string => (v === null ? '-' : (100 * v).toFixed(2));
   switch (e.type) {
     case 'started':
       return (

@@ -226,13 +226,14 @@ export async function train(opts: TrainerOptions): Promise<TrainOutcome> {
     const val = summarise(evalResult);
     lastSummary = val;
     const trainLoss = pos.epochLossSum / Math.max(1, pos.epochLossCount);
-    const isBest = pos.bestMetric === null || val.mIoU > pos.bestMetric;
+    const score = val.mIoU ?? -Infinity;
+    const isBest = pos.bestMetric === null || score > pos.bestMetric;
     pos.epochsDone = epoch + 1;
     pos.batchInEpoch = 0;
     pos.epochLossSum = 0;
     pos.epochLossCount = 0;
     if (isBest) {
-      pos.bestMetric = val.mIoU;
+      pos.bestMetric = score;
       pos.bestEpoch = epoch + 1;
       pos.epochsWithoutImprovement = 0;
       bestSummary = val;
