@@ -7,6 +7,7 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ProjectStore, StoreError } from '../store/projectStore.js';
 import { writeFileAtomic } from '../store/contentStore.js';
+import { importFolder } from '../dataset/folderImport.js';
 import { IMAGE_STATUSES, SPLITS, type ImageRecord, type MaskSource } from '../store/storeTypes.js';
 import {
   API_METHODS,
@@ -134,7 +135,10 @@ export class ApiService {
           throw new ApiError('bad-request', `mask is ${mask.width}×${mask.height} but image ${image.id} (${image.originalName}) is ${image.width}×${image.height}`);
         }
         // The store writes the PNG (fsync + rename) and the row (SQLite WAL) before we answer.
-        const version = store.addMaskVersion(image.id, mask.data, { source: oneOf(p, 'source', MASK_SOURCES), note: optString(p, 'note', 500) ?? null });
+        const source = oneOf(p, 'source', MASK_SOURCES);
+        const version = store.addMaskVersion(image.id, mask.data, { source, note: optString(p, 'note', 500) ?? null });
+        // An accepted SAM mask is the user's annotation too (the store marks only manual saves).
+        if (source === 'sam' && image.status === 'new') store.setStatus([image.id], 'annotated');
         this.emit({ type: 'mask.saved', imageId: image.id, version });
         return version;
       },
@@ -324,10 +328,22 @@ export class ApiService {
   }
 
   private async importImages(path: string, format: string | undefined): Promise<ApiResult<'images.import'>> {
-    void path;
-    void format;
-    this.requireStore();
-    throw new ApiError('unavailable', 'folder import is not available in this build yet');
+    const store = this.requireStore();
+    if (format !== undefined && format !== 'folder') throw new ApiError('bad-request', `import format '${format}' is not available here (use 'folder')`);
+    const source = absolutePath(path);
+    if (!existsSync(source) || !statSync(source).isDirectory()) throw new ApiError('not-found', `${source}: no such folder`);
+    let last = 0;
+    const report = await importFolder(store, source, {
+      onProgress: (phase, done, total) => {
+        const now = Date.now();
+        if (now - last < 250 && done !== total) return;
+        last = now;
+        this.emit({ type: 'import.progress', done, total: total ?? 0, file: phase });
+      },
+    });
+    this.emit({ type: 'images.changed', ids: null });
+    this.emit({ type: 'project.opened', project: this.summary(store) });
+    return report;
   }
 
   private async thumbnail(store: ProjectStore, image: ImageRecord, file: string): Promise<Buffer> {

@@ -73,7 +73,9 @@ class HttpApiClient implements ApiClient {
     }
     let res: Response;
     try {
-      res = await fetch(`/api/${method}`, { method: 'POST', headers, body: payload, credentials: 'same-origin' });
+      // keepalive lets a small request (most masks, gzipped) finish even if the window closes now.
+      const size = payload instanceof ArrayBuffer ? payload.byteLength : body.byteLength;
+      res = await fetch(`/api/${method}`, { method: 'POST', headers, body: payload, credentials: 'same-origin', keepalive: size < 60_000 });
     } catch (err) {
       throw new ApiClientError('network', `the server did not answer (${err instanceof Error ? err.message : String(err)})`);
     }

@@ -1,5 +1,4 @@
-// Sends every committed edit as a new mask version, at most ~150 ms after the edit (edits made
-// while a save is in flight are coalesced into the next one). The server answers only after the
+// Sends every committed edit as a new mask version as soon as it is committed. The server answers only after the
 // version is durable, so "saved" in the status bar means it survives a crash.
 import type { ApiClient } from '../apiClient.js';
 import type { MaskSource, MaskVersion } from '../../../app/api/apiTypes.js';
@@ -14,7 +13,9 @@ interface Pending {
   source: MaskSource;
 }
 
-const DELAY_MS = 150;
+// Sent at once: a closed window or killed renderer must not hold back a committed edit. Edits made
+// while a save is in flight are coalesced into the next one.
+const DELAY_MS = 0;
 const RETRY_MS = 2000;
 
 export class SaveQueue {
@@ -43,7 +44,9 @@ export class SaveQueue {
     // A source other than manual sticks until saved, unless a manual edit follows it.
     this.pending = p;
     if (this.state.kind !== 'saving') this.set({ kind: 'pending' });
-    this.schedule(DELAY_MS);
+    // Start the request in this very event (not a later task), so closing the window cannot beat it.
+    if (DELAY_MS === 0 && !this.inFlight) void this.run();
+    else this.schedule(DELAY_MS);
   }
 
   private schedule(ms: number): void {

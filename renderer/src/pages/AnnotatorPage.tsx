@@ -73,10 +73,14 @@ export function AnnotatorPage(props: {
   const saver = useMemo(
     () =>
       new SaveQueue(api, setSaveState, (id, v) => {
-        props.updateRow(id, { maskVersion: v.version });
+        const row = rowsRef.current.find((r) => r.id === id);
+        props.updateRow(id, { maskVersion: v.version, ...(row?.status === 'new' ? { status: 'annotated' as const } : {}) });
+        setImage((img) => (img && img.id === id && img.status === 'new' ? { ...img, status: 'annotated' } : img));
       }),
     [api],
   );
+  const rowsRef = useRef(rows);
+  rowsRef.current = rows;
   const samSeq = useRef(0);
   const samImage = useRef<number | null>(null);
   const drag = useRef<null | { kind: 'pan' | 'paint' | 'sam'; last: Point; startScreen: Point; button: number; moved: boolean }>(null);

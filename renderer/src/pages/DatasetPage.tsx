@@ -61,7 +61,7 @@ export function DatasetPage(props: {
   useEffect(
     () =>
       api.onEvent((e) => {
-        if (e.type === 'import.progress') setImporting(`Importing ${e.done}/${e.total}…`);
+        if (e.type === 'import.progress') setImporting(`${e.file === 'commit' ? 'Saving' : 'Importing'} ${e.done}/${e.total || '?'}…`);
       }),
     [api],
   );
@@ -106,6 +106,11 @@ export function DatasetPage(props: {
     try {
       const report = await api.call('images.import', { path });
       const skipped = report.problems.length;
+      if (report.failed) {
+        const first = report.problems[0];
+        toasts.error(`Import failed, nothing was added: ${report.problems.length} bad file(s)${first ? ` — ${first.file}: ${first.detail}` : ''}`);
+        return;
+      }
       toasts.info(`Imported ${report.added} image${report.added === 1 ? '' : 's'} (${report.withMasks} with masks)${skipped ? `, ${skipped} skipped` : ''}`);
       await props.reload();
     } catch (err) {
