@@ -1,12 +1,11 @@
 // The implementation of the typed API over the project store, the import pipeline and the SAM
 // predictor. Runs in the serve process or the Electron main process, never in the renderer; both
 // transports call `call(method, params)` and `binary(route)`.
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ProjectStore, StoreError } from '../store/projectStore.js';
-import { writeFileAtomic } from '../store/contentStore.js';
 import { importFolder } from '../dataset/folderImport.js';
 import { IMAGE_STATUSES, SPLITS, type ImageRecord, type MaskSource } from '../store/storeTypes.js';
 import {
@@ -98,7 +97,7 @@ export class ApiService {
         this.emit({ type: 'project.opened', project: this.summary(store) });
         return store.listClasses();
       },
-      'images.import': (p) => this.importImages(reqString(p, 'path'), optString(p, 'format')),
+      'images.import': (p) => this.importImages(reqString(p, 'path'), optString(p, 'masks'), optString(p, 'format')),
       'images.list': (p) => this.listImages(asObject(p.filter, 'filter')),
       'images.get': (p) => {
         const store = this.requireStore();
@@ -327,13 +326,14 @@ export class ApiService {
     return { total: items.length, items };
   }
 
-  private async importImages(path: string, format: string | undefined): Promise<ApiResult<'images.import'>> {
+  private async importImages(path: string, masks: string | undefined, format: string | undefined): Promise<ApiResult<'images.import'>> {
     const store = this.requireStore();
     if (format !== undefined && format !== 'folder') throw new ApiError('bad-request', `import format '${format}' is not available here (use 'folder')`);
     const source = absolutePath(path);
     if (!existsSync(source) || !statSync(source).isDirectory()) throw new ApiError('not-found', `${source}: no such folder`);
     let last = 0;
     const report = await importFolder(store, source, {
+      masks: masks === undefined ? undefined : absolutePath(masks),
       onProgress: (phase, done, total) => {
         const now = Date.now();
         if (now - last < 250 && done !== total) return;
@@ -354,8 +354,11 @@ export class ApiService {
     if (existsSync(cacheFile)) return readFileSync(cacheFile);
     const body = await renderThumbnail(file, image.width, image.height, mask ? store.readMask(mask) : null, classes);
     try {
+      // A cache, not data: rename for atomicity, no fsync (a lost thumbnail is simply redrawn).
       mkdirSync(dirname(cacheFile), { recursive: true });
-      writeFileAtomic(cacheFile, body);
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      writeFileSync(tmp, body);
+      renameSync(tmp, cacheFile);
     } catch {
       /* a read-only project still shows thumbnails, just without the cache */
     }

@@ -92,7 +92,8 @@ export interface ApiMethods {
   'projects.current': { params: Record<string, never>; result: ProjectSummary | null };
   'classes.add': { params: { name: string; color: string }; result: ClassDef[] };
   'classes.update': { params: { index: number; name?: string; color?: string }; result: ClassDef[] };
-  'images.import': { params: { path: string; format?: string }; result: ImportReport };
+  /** Imports a folder of images; `masks` is an optional folder of class-index masks matched by name. */
+  'images.import': { params: { path: string; masks?: string; format?: string }; result: ImportReport };
   'images.list': { params: { filter?: ImageFilterParams }; result: { total: number; items: ImageRow[] } };
   'images.get': { params: { id: number }; result: { image: ImageRecord; latestMask: MaskVersion | null } };
   'images.setSplit': { params: { ids: number[]; split: Split }; result: { updated: number } };

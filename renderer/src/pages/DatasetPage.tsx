@@ -47,6 +47,17 @@ export function DatasetPage(props: {
     return () => ro.disconnect();
   }, []);
 
+  // A new filter starts at the top (and a shorter list must not leave the view scrolled past its end).
+  useEffect(() => {
+    const el = scroller.current;
+    if (el) el.scrollTop = 0;
+    setBox((b) => ({ ...b, top: 0 }));
+  }, [filter]);
+  useEffect(() => {
+    const el = scroller.current;
+    if (el && el.scrollTop !== box.top) setBox((b) => ({ ...b, top: el.scrollTop }));
+  }, [rows]);
+
   useEffect(() => {
     const t = setTimeout(() => {
       if ((filter.nameContains ?? '') !== search) setFilter({ ...filter, nameContains: search || undefined });
