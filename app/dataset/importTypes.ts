@@ -34,4 +34,12 @@ export interface ImportReport {
   problems: ImportProblem[];
   /** Conversions applied (e.g. '16-bit → 8-bit') by file. */
   conversions: { file: string; conversion: string }[];
+  /** true when a problem made the whole import fail (nothing was added). */
+  failed?: boolean;
+  /** Files skipped without failing the import (duplicates, unsupported files). */
+  skipped?: number;
+  /** The project's record of this import, when something was added. */
+  importId?: number | null;
+  /** Mask files that matched no imported image (reported, not an error). */
+  unmatchedMasks?: string[];
 }

@@ -11,6 +11,17 @@ export interface DoctorReport {
   cpu: { model: string; cores: number };
   memory: { totalBytes: number; freeBytes: number };
   versions: Record<string, string>;
+  /** ONNX Runtime, used for inference of exported models; `error` says why it is unavailable. */
+  onnxRuntime: { version?: string; executionProviders?: string[]; error?: string };
+}
+
+async function onnxRuntimeReport(): Promise<DoctorReport['onnxRuntime']> {
+  try {
+    const { ortInfo } = await import('../onnx/ortSession.js');
+    return ortInfo();
+  } catch (err) {
+    return { error: err instanceof Error ? err.message.split('\n')[0] : String(err) };
+  }
 }
 
 export async function doctorReport(): Promise<DoctorReport> {
@@ -23,6 +34,7 @@ export async function doctorReport(): Promise<DoctorReport> {
     cpu: { model: cpuList[0]?.model.trim() ?? 'unknown', cores: cpuList.length },
     memory: { totalBytes: totalmem(), freeBytes: freemem() },
     versions: { tfjs: tf.version.tfjs, ...tfVersions() },
+    onnxRuntime: await onnxRuntimeReport(),
   };
 }
 
@@ -40,6 +52,8 @@ export function formatDoctor(r: DoctorReport): string[] {
   lines.push(`node: ${r.node} on ${r.platform}`);
   lines.push(`cpu: ${r.cpu.model}, ${r.cpu.cores} cores`);
   lines.push(`memory: ${gib(r.memory.totalBytes)} total, ${gib(r.memory.freeBytes)} free`);
+  const o = r.onnxRuntime;
+  lines.push(o.error ? `onnx runtime: unavailable (${o.error})` : `onnx runtime: ${o.version}, execution providers ${o.executionProviders?.join(', ')}`);
   lines.push(`versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   return lines;
 }

@@ -25,6 +25,10 @@ export interface ImageRecord {
   id: number;
   sha256: string;
   originalName: string;
+  /** Extension of the stored file under images/ ('png' or 'jpg'). */
+  ext: string;
+  /** Where the image was imported from, if known. */
+  sourcePath: string | null;
   width: number;
   height: number;
   split: Split;
@@ -53,3 +57,131 @@ export interface MaskVersion {
 }
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** Free-form JSON kept in a TEXT column (configs, metrics, results). */
+export type JsonObject = Record<string, unknown>;
+
+/** A folder/format import, recorded with its report. */
+export interface ImportRecord {
+  id: number;
+  source: string;
+  format: string;
+  added: number;
+  createdAt: string;
+}
+
+export interface ImageFilter {
+  split?: Split | Split[];
+  status?: ImageStatus | ImageStatus[];
+  /** Images whose latest mask contains this class index (1..K). */
+  classIndex?: number;
+  /** true: images with at least one mask version; false: without any. */
+  hasMask?: boolean;
+  /** true: images with a model prediction (a mask version with source 'model'). */
+  hasPrediction?: boolean;
+  /** Case-insensitive substring of the original name. */
+  nameContains?: string;
+  groupKey?: string;
+  importId?: number;
+  ids?: number[];
+  limit?: number;
+  offset?: number;
+}
+
+export interface ClassCount {
+  index: number;
+  name: string;
+  /** Images whose latest mask contains the class. */
+  images: number;
+  /** Pixels of the class over all latest masks. */
+  pixels: number;
+}
+
+export interface ProjectCounts {
+  images: number;
+  withMask: number;
+  bySplit: Record<Split, number>;
+  byStatus: Record<ImageStatus, number>;
+  byClass: ClassCount[];
+}
+
+export interface BaseModelRecord {
+  id: number;
+  name: string;
+  /** e.g. 'sam-vit-b', 'pa-sam'. */
+  kind: string;
+  /** Path relative to the project folder (usually under models/), or absolute. */
+  path: string;
+  sha256: string | null;
+  config: JsonObject;
+  createdAt: string;
+}
+
+export interface TrainingRunRecord {
+  id: number;
+  name: string;
+  baseModelId: number | null;
+  status: RunStatus;
+  config: JsonObject;
+  /** Final/summary metrics. */
+  metrics: JsonObject;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface RunEpochRecord {
+  runId: number;
+  epoch: number;
+  metrics: JsonObject;
+  createdAt: string;
+}
+
+export interface CheckpointRecord {
+  id: number;
+  runId: number | null;
+  epoch: number | null;
+  /** Path relative to the project folder (usually under runs/ or models/). */
+  path: string;
+  sha256: string | null;
+  metrics: JsonObject;
+  createdAt: string;
+}
+
+export type BatchItemStatus = 'pending' | 'done' | 'failed' | 'skipped';
+
+export interface BatchJobRecord {
+  id: number;
+  /** e.g. 'segment-folder'. */
+  kind: string;
+  status: RunStatus;
+  checkpointId: number | null;
+  source: string | null;
+  output: string | null;
+  config: JsonObject;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface BatchJobItemRecord {
+  id: number;
+  jobId: number;
+  sourcePath: string;
+  imageId: number | null;
+  status: BatchItemStatus;
+  result: JsonObject | null;
+  error: string | null;
+  updatedAt: string;
+}
+
+/** Bookkeeping of a cached image embedding (the tensor file lives under runs/ or a cache dir). */
+export interface EmbeddingRecord {
+  imageId: number;
+  /** Identifies the encoder weights, e.g. a checkpoint sha256. */
+  modelKey: string;
+  path: string;
+  createdAt: string;
+}

@@ -1,0 +1,207 @@
+// Adds import candidates (from any format reader) to a project: decode and validate every file,
+// store the content files, then insert all rows in ONE transaction. A failing import adds nothing.
+import type { ImportCandidate, ImportProblem, ImportReport, SkipReason } from './importTypes.js';
+import type { ProjectStore, NewImage } from '../store/projectStore.js';
+import { classPixelCounts } from '../store/projectStore.js';
+import { sha256Hex } from '../store/contentStore.js';
+import type { Split } from '../store/storeTypes.js';
+import { SPLITS } from '../store/storeTypes.js';
+import { decodeImage, encodeMaskPng, ImageDecodeError, storableImage } from '../images/imageIO.js';
+
+/**
+ * What each kind of problem does to an import. 'fail': the whole import is refused (nothing
+ * added, every such file listed). 'skip': the file is left out and reported, the rest goes in.
+ * Unsupported = a file we cannot read by design (a .txt in the folder, GIF, RLE BMP); corrupt = a
+ * damaged file that claims to be an image — the user must fix it, so it fails the import.
+ */
+export const IMPORT_POLICY: Record<SkipReason, 'fail' | 'skip'> = {
+  corrupt: 'fail',
+  'mask size mismatch': 'fail',
+  'unknown class value': 'fail',
+  'invalid annotation': 'fail',
+  unsupported: 'skip',
+  duplicate: 'skip',
+};
+
+export function isFatal(p: ImportProblem): boolean {
+  return IMPORT_POLICY[p.reason] === 'fail';
+}
+
+export type ImportPhase = 'validate' | 'commit';
+
+export interface ImportOptions {
+  /** Format name recorded with the import ('folder', 'coco', ...). */
+  format: string;
+  /** Source path recorded with the import. */
+  source: string;
+  detected?: string;
+  /** Split for candidates that carry none (default 'unassigned'). */
+  split?: Split;
+  /**
+   * Problems the reader found (non-image files, unreadable annotations). The pipeline reads it
+   * after it has consumed every candidate, so a lazy reader may keep appending while it yields.
+   */
+  problems?: ImportProblem[];
+  unmatchedMasks?: string[];
+  /** Files decoded in parallel (libvips runs off the main thread). */
+  concurrency?: number;
+  onProgress?: (phase: ImportPhase, done: number, total: number | null) => void;
+  /**
+   * Classes the import brings (indices K+1, K+2, ... in order): masks may use them, and they are
+   * added in the same transaction as the images, so a failed or killed import adds no class.
+   */
+  newClasses?: { name: string; color?: string }[];
+}
+
+interface Checked {
+  order: number;
+  candidate: Pick<ImportCandidate, 'sourcePath' | 'originalName' | 'split' | 'groupKey'>;
+  image?: NewImage;
+  problems: ImportProblem[];
+  /** Files this import created in the content store (deleted again if it fails). */
+  created: { kind: 'images' | 'masks'; sha256: string; ext: string }[];
+}
+
+async function checkCandidate(store: ProjectStore, c: ImportCandidate, order: number, classCount: number, defaultSplit: Split): Promise<Checked> {
+  const out: Checked = { order, candidate: { sourcePath: c.sourcePath, originalName: c.originalName, split: c.split, groupKey: c.groupKey }, problems: [], created: [] };
+  let decoded;
+  try {
+    decoded = await decodeImage(c.imageBytes, c.sourcePath);
+  } catch (err) {
+    if (err instanceof ImageDecodeError) out.problems.push({ file: c.sourcePath, reason: err.reason, detail: err.detail });
+    else out.problems.push({ file: c.sourcePath, reason: 'corrupt', detail: err instanceof Error ? err.message : String(err) });
+    return out;
+  }
+  let mask: NewImage['mask'];
+  let maskPng: Buffer | null = null;
+  if (c.mask) {
+    const m = c.mask;
+    if (m.width !== decoded.width || m.height !== decoded.height) {
+      out.problems.push({ file: m.sourcePath, reason: 'mask size mismatch', detail: `mask is ${m.width}×${m.height} but image ${c.sourcePath} is ${decoded.width}×${decoded.height}` });
+    } else if (m.data.length !== m.width * m.height) {
+      out.problems.push({ file: m.sourcePath, reason: 'invalid annotation', detail: `mask has ${m.data.length} values for ${m.width}×${m.height}` });
+    } else {
+      const counts = classPixelCounts(m.data);
+      const unknown = [...counts.keys()].filter((v) => v > classCount);
+      if (unknown.length) {
+        out.problems.push({
+          file: m.sourcePath,
+          reason: 'unknown class value',
+          detail: `mask has value(s) ${unknown.join(', ')} (${unknown.map((v) => counts.get(v)).join(', ')} px) but the project has ${classCount} class(es) (values 0..${classCount}); add classes first`,
+        });
+      } else {
+        maskPng = encodeMaskPng(m.data, m.width, m.height);
+        mask = { sha256: sha256Hex(maskPng), classPixels: counts };
+      }
+    }
+  }
+  if (out.problems.length) return out;
+  const stored = await storableImage(c.imageBytes, decoded);
+  const sha256 = sha256Hex(stored.bytes);
+  const [img, msk] = await Promise.all([
+    store.content.putAsync('images', stored.bytes, stored.ext, sha256),
+    maskPng && mask ? store.content.putAsync('masks', maskPng, 'png', mask.sha256) : null,
+  ]);
+  if (img.created) out.created.push({ kind: 'images', sha256, ext: stored.ext });
+  if (msk?.created) out.created.push({ kind: 'masks', sha256: mask!.sha256, ext: 'png' });
+  out.image = {
+    sha256,
+    ext: stored.ext,
+    originalName: c.originalName,
+    sourcePath: c.sourcePath,
+    width: decoded.width,
+    height: decoded.height,
+    split: c.split ?? defaultSplit,
+    groupKey: c.groupKey ?? null,
+    conversion: decoded.conversion,
+    status: mask ? 'annotated' : 'new',
+    mask,
+  };
+  return out;
+}
+
+/**
+ * Validates and adds `candidates` to the project. Returns the report; `report.failed` is true when
+ * a fatal problem (see IMPORT_POLICY) refused the import, in which case nothing was added.
+ * Throws only for errors of the project itself (disk full, database locked).
+ */
+export async function runImport(store: ProjectStore, candidates: Iterable<ImportCandidate> | AsyncIterable<ImportCandidate>, opts: ImportOptions): Promise<ImportReport> {
+  const defaultSplit = opts.split ?? 'unassigned';
+  if (!SPLITS.includes(defaultSplit)) throw new Error(`unknown split '${defaultSplit}' (use ${SPLITS.join(', ')})`);
+  const classCount = store.classCount() + (opts.newClasses?.length ?? 0);
+  const concurrency = Math.max(1, opts.concurrency ?? 8);
+  const results: Checked[] = [];
+  const inFlight = new Set<Promise<void>>();
+  let order = 0;
+  let done = 0;
+  const allCreated: Checked['created'] = [];
+  const undoFiles = (): void => {
+    for (const f of allCreated) store.content.remove(f.kind, f.sha256, f.ext);
+  };
+  try {
+    for await (const c of candidates as AsyncIterable<ImportCandidate>) {
+      const p: Promise<void> = checkCandidate(store, c, order++, classCount, defaultSplit).then((r) => {
+        results.push(r);
+        allCreated.push(...r.created);
+        opts.onProgress?.('validate', ++done, null);
+      });
+      inFlight.add(p);
+      void p.finally(() => inFlight.delete(p));
+      if (inFlight.size >= concurrency) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+  } catch (err) {
+    await Promise.allSettled(inFlight);
+    undoFiles();
+    throw err;
+  }
+  results.sort((a, b) => a.order - b.order);
+
+  const problems: ImportProblem[] = [...(opts.problems ?? [])];
+  const accepted: NewImage[] = [];
+  const firstBySha = new Map<string, string>();
+  for (const r of results) {
+    problems.push(...r.problems);
+    if (!r.image) continue;
+    const earlier = firstBySha.get(r.image.sha256);
+    if (earlier !== undefined) {
+      problems.push({ file: r.candidate.sourcePath, reason: 'duplicate', detail: `same image content as ${earlier} in this import; skipped` });
+      continue;
+    }
+    const existing = store.findImageBySha(r.image.sha256);
+    if (existing) {
+      problems.push({ file: r.candidate.sourcePath, reason: 'duplicate', detail: `already in the project as image #${existing.id} (${existing.originalName}); skipped` });
+      continue;
+    }
+    firstBySha.set(r.image.sha256, r.candidate.sourcePath);
+    accepted.push(r.image);
+  }
+
+  const failed = problems.some(isFatal);
+  const report: ImportReport = {
+    format: opts.format,
+    ...(opts.detected ? { detected: opts.detected } : {}),
+    added: failed ? 0 : accepted.length,
+    withMasks: failed ? 0 : accepted.filter((i) => i.mask).length,
+    problems,
+    conversions: failed ? [] : accepted.filter((i) => i.conversion).map((i) => ({ file: i.sourcePath ?? i.originalName, conversion: i.conversion! })),
+    failed,
+    skipped: problems.filter((p) => !isFatal(p)).length,
+    importId: null,
+    unmatchedMasks: opts.unmatchedMasks ?? [],
+  };
+  if (failed) {
+    undoFiles();
+    return report;
+  }
+  if (accepted.length === 0) return report;
+  try {
+    store.content.syncDirs();
+    const { importId } = store.commitImport({ source: opts.source, format: opts.format, report, newClasses: opts.newClasses }, accepted, (n, total) => opts.onProgress?.('commit', n, total));
+    report.importId = importId;
+  } catch (err) {
+    undoFiles();
+    throw err;
+  }
+  return report;
+}
