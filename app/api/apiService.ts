@@ -52,7 +52,7 @@ export class ApiService {
   constructor(private readonly opts: ApiServiceOptions) {
     const home = opts.home ?? pasamHome();
     this.recent = RecentProjects.inHome(home);
-    this.sam = new SamSession(home, (e) => this.emit(e));
+    this.sam = new SamSession((e) => this.emit(e));
     if (opts.projectDir) this.openProject(opts.projectDir);
     this.handlers = {
       'host.info': () => ({
@@ -144,7 +144,8 @@ export class ApiService {
       'sam.status': () => this.sam.status(),
       'sam.setImage': async (p) => {
         const image = this.requireImage(reqInt(p, 'imageId', 1));
-        return this.sam.setImage(image, this.requireStore().imagePath(image));
+        const store = this.requireStore();
+        return this.sam.setImage(image, store.imagePath(image), store.dir);
       },
       'sam.predict': async (p) => {
         const image = this.requireImage(reqInt(p, 'imageId', 1));
@@ -160,7 +161,8 @@ export class ApiService {
           box = p.box as [number, number, number, number];
         }
         if (points.length === 0 && !box) throw new ApiError('bad-request', 'give at least one point or a box');
-        return this.sam.predict(image, this.requireStore().imagePath(image), points, box);
+        const store = this.requireStore();
+        return this.sam.predict(image, store.imagePath(image), store.dir, points, box);
       },
       'model.predict': () => {
         const store = this.requireStore();

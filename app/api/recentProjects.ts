@@ -8,7 +8,7 @@ const MAX_RECENT = 20;
 
 /** The per-user folder of PA-SAM Workstation (model library, recent projects). */
 export function pasamHome(): string {
-  return process.env.PASAM_HOME ?? join(homedir(), '.pasam');
+  return process.env.PASAM_HOME || join(homedir(), ".pasam");
 }
 
 export class RecentProjects {

@@ -1,9 +1,6 @@
 import type { CliCommand, CliIO } from '../cliTypes.js';
 import { UsageError } from '../cliTypes.js';
 import { parseCommandArgs, stringOption } from '../args.js';
-import { ApiService } from '../../api/apiService.js';
-import { startServeServer } from '../../server/serveServer.js';
-import { ensureRendererBuilt, RENDERER_DIST } from '../../../renderer/build.mjs';
 
 export const SERVE_USAGE = `pasam serve <project-dir> | --workspace <dir> [--port N] [--host ADDR --allow-remote]
 
@@ -45,6 +42,10 @@ export function parseServeArgs(argv: string[]): ServeArgs {
 
 /** Runs the server until SIGINT/SIGTERM. The URL line is printed before anything else. */
 export async function runServe(args: ServeArgs, io: CliIO, banner?: string): Promise<number> {
+  // Loaded here, not at the top: every other CLI command would pay for sharp, SQLite and esbuild.
+  const { ensureRendererBuilt, RENDERER_DIST } = await import('../../../renderer/build.mjs');
+  const { ApiService } = await import('../../api/apiService.js');
+  const { startServeServer } = await import('../../server/serveServer.js');
   await ensureRendererBuilt();
   const api = new ApiService({ transport: 'http', projectDir: args.projectDir, workspaceDir: args.workspaceDir });
   const server = await startServeServer({ api, rendererDir: RENDERER_DIST, host: args.host, port: args.port, allowRemote: args.allowRemote });

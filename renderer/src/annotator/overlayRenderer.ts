@@ -58,7 +58,9 @@ export class OverlayRenderer {
     if ((labels && !opts.hideAll) || preview) {
       const lut = new Uint32Array(256);
       if (!opts.hideAll) for (const [idx, s] of opts.styles) if (s.visible && idx > 0 && idx < 256) lut[idx] = rgba(s.color, s.opacity);
-      const previewColor = rgba(opts.previewColor, 0.6);
+      // The preview is hatched so that it never looks like an accepted mask.
+      const previewColor = rgba(opts.previewColor, 0.75);
+      const previewHatch = rgba(opts.previewColor, 0.35);
       // Image column for every screen column of the visible span.
       const sx0 = Math.max(0, Math.floor(view.tx));
       const sx1 = Math.min(W, Math.ceil(view.tx + iw * view.scale));
@@ -74,7 +76,7 @@ export class OverlayRenderer {
         for (let k = 0; k < cols.length; k++) {
           const i = rowIn + cols[k]!;
           let c = showLabels ? lut[labels![i]!]! : 0;
-          if (preview && preview[i]) c = previewColor;
+          if (preview && preview[i]) c = ((sx0 + k + sy) & 7) < 4 ? previewColor : previewHatch;
           if (c) out[rowOut + sx0 + k] = c;
         }
       }

@@ -57,6 +57,7 @@ export function AnnotatorPage(props: {
   const [samStatus, setSamStatus] = useState<SamStatus | null>(null);
   const [samBusy, setSamBusy] = useState<string | null>(null);
   const [hasPreview, setHasPreview] = useState(false);
+  const [previewArea, setPreviewArea] = useState(0);
   const [help, setHelp] = useState(false);
   const [predicting, setPredicting] = useState(false);
   const [tileTick, setTileTick] = useState(0);
@@ -261,6 +262,7 @@ export function AnnotatorPage(props: {
         if (seq !== samSeq.current || st.current.image?.id !== img.id) return;
         preview.current = r.mask.data;
         setHasPreview(true);
+        setPreviewArea(r.mask.data.reduce((n, v) => n + (v ? 1 : 0), 0));
         props.setStatus(`SAM preview (score ${r.score.toFixed(2)}) — Enter accepts into ${currentClass?.name ?? 'the class'}, Esc discards`);
         requestRedraw();
       } catch (err) {
@@ -658,6 +660,8 @@ export function AnnotatorPage(props: {
           onDoubleClick={() => tool === 'polygon' && closePolygon()}
           onContextMenu={(e) => e.preventDefault()}
           data-testid="stage"
+          data-preview-area={hasPreview ? previewArea : 0}
+          data-sam-busy={samBusy ? 'true' : 'false'}
         >
           <Stage width={size.width} height={size.height} listening={false}>
             <Layer imageSmoothingEnabled={view.scale < 1} listening={false}>
