@@ -40,6 +40,13 @@ export interface PromptEmbeddingArrays {
   dense: Float32Array;
 }
 
+/** 0/1 mask from logits (> 0), as the reference mask_threshold 0.0. */
+export function thresholdLogits(logits: Float32Array): Uint8Array {
+  const out = new Uint8Array(logits.length);
+  for (let i = 0; i < logits.length; i++) out[i] = logits[i] > 0 ? 1 : 0;
+  return out;
+}
+
 export function hashRgbImage(img: RgbImage): string {
   return createHash('sha256').update(`${img.width}x${img.height}:`).update(img.data).digest('hex');
 }
@@ -144,7 +151,7 @@ export class SamPredictor {
       const maskLogits = Array.from({ length: m }, (_, i) => fullData.slice(i * h * w, (i + 1) * h * w));
       return {
         maskLogits,
-        masks: maskLogits.map((l) => Uint8Array.from(l, (v) => (v > 0 ? 1 : 0))),
+        masks: maskLogits.map(thresholdLogits),
         iouScores: Array.from(iou.dataSync()),
         lowResLogits: Array.from({ length: m }, (_, i) => lowData.slice(i * lr * lr, (i + 1) * lr * lr)),
         width: w,
