@@ -67,8 +67,8 @@ export class SamPredictor {
     return this.embedding !== undefined;
   }
 
-  /** Computes or loads the image embedding. Returns whether it came from the cache. */
-  async setImage(img: RgbImage, imageHash = hashRgbImage(img)): Promise<{ fromCache: boolean }> {
+  /** Computes or loads the image embedding. Returns whether it came from the cache (and why it could not be stored). */
+  async setImage(img: RgbImage, imageHash = hashRgbImage(img)): Promise<{ fromCache: boolean; cacheError?: string }> {
     const s = this.model.inputSize;
     const key = { imageHash, modelId: this.modelId, inputSize: s };
     const cached = await this.cache?.get(key);
@@ -88,7 +88,12 @@ export class SamPredictor {
     this.inputSize = inputSize;
     if (this.cache) {
       const [, g, g2, c] = this.embedding.shape;
-      await this.cache.put(key, { data: (await this.embedding.data()) as Float32Array, shape: [g, g2, c], originalSize: this.originalSize, inputSize });
+      try {
+        await this.cache.put(key, { data: (await this.embedding.data()) as Float32Array, shape: [g, g2, c], originalSize: this.originalSize, inputSize });
+      } catch (err) {
+        // The embedding is ready; an unwritable cache must not stop the annotator.
+        return { fromCache: false, cacheError: err instanceof Error ? err.message : String(err) };
+      }
     }
     return { fromCache: false };
   }
