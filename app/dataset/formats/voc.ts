@@ -33,9 +33,9 @@ function readSplitLists(root: string): Map<string, Split> {
     const split = splitFromWord(stemOf(f));
     if (!split) continue; // trainval.txt repeats train + val
     for (const line of readFileSync(f, 'utf8').split(/\r?\n/)) {
-      // 'name' or VOC's classification form 'name  1'; names may contain spaces.
+      // One image name per line (names may contain spaces).
       const t = line.trim();
-      if (t) out.set(t.replace(/\s+-?\d+$/, ''), split);
+      if (t) out.set(t, split);
     }
   }
   return out;
