@@ -98,14 +98,12 @@ async function checkCandidate(store: ProjectStore, c: ImportCandidate, order: nu
   if (out.problems.length) return out;
   const stored = await storableImage(c.imageBytes, decoded);
   const sha256 = sha256Hex(stored.bytes);
-  if (!store.content.has('images', sha256, stored.ext)) {
-    store.content.put('images', stored.bytes, stored.ext, sha256);
-    out.created.push({ kind: 'images', sha256, ext: stored.ext });
-  }
-  if (maskPng && mask && !store.content.has('masks', mask.sha256, 'png')) {
-    store.content.put('masks', maskPng, 'png', mask.sha256);
-    out.created.push({ kind: 'masks', sha256: mask.sha256, ext: 'png' });
-  }
+  const [img, msk] = await Promise.all([
+    store.content.putAsync('images', stored.bytes, stored.ext, sha256),
+    maskPng && mask ? store.content.putAsync('masks', maskPng, 'png', mask.sha256) : null,
+  ]);
+  if (img.created) out.created.push({ kind: 'images', sha256, ext: stored.ext });
+  if (msk?.created) out.created.push({ kind: 'masks', sha256: mask!.sha256, ext: 'png' });
   out.image = {
     sha256,
     ext: stored.ext,
@@ -131,7 +129,7 @@ export async function runImport(store: ProjectStore, candidates: Iterable<Import
   const defaultSplit = opts.split ?? 'unassigned';
   if (!SPLITS.includes(defaultSplit)) throw new Error(`unknown split '${defaultSplit}' (use ${SPLITS.join(', ')})`);
   const classCount = store.classCount() + (opts.newClasses?.length ?? 0);
-  const concurrency = Math.max(1, opts.concurrency ?? 4);
+  const concurrency = Math.max(1, opts.concurrency ?? 8);
   const results: Checked[] = [];
   const inFlight = new Set<Promise<void>>();
   let order = 0;
@@ -198,6 +196,7 @@ export async function runImport(store: ProjectStore, candidates: Iterable<Import
   }
   if (accepted.length === 0) return report;
   try {
+    store.content.syncDirs();
     const { importId } = store.commitImport({ source: opts.source, format: opts.format, report, newClasses: opts.newClasses }, accepted, (n, total) => opts.onProgress?.('commit', n, total));
     report.importId = importId;
   } catch (err) {

@@ -21,7 +21,7 @@ export function parseColorMap(spec: string | undefined): Map<string, string> | u
   return map;
 }
 
-export function formatImportReport(report: ImportReport): string[] {
+export function formatImportReport(report: ImportReport, isFatal: (p: ImportReport['problems'][number]) => boolean): string[] {
   const lines: string[] = [];
   const fatal = report.problems.filter(isFatal);
   const skipped = report.problems.filter((p) => !isFatal(p));
@@ -107,7 +107,7 @@ export const importCommand: CliCommand = {
       store.close();
     }
     if (values.json) io.out(JSON.stringify(report, null, 2));
-    else for (const l of formatImportReport(report)) (report.failed ? io.err : io.out)(l);
+    else for (const l of formatImportReport(report, isFatal)) (report.failed ? io.err : io.out)(l);
     return report.failed ? 1 : 0;
   },
 };

@@ -71,7 +71,7 @@ export const predictCommand: CliCommand = {
       predictor.reset();
       const best = out.iouScores.indexOf(Math.max(...out.iouScores));
       const mask = out.masks[best];
-      await sharp(Buffer.from(mask.map((v) => v * 255)), { raw: { width: out.width, height: out.height, channels: 1 } }).png().toFile(outPath);
+      await sharp(Buffer.from(mask.map((v) => v * 255)), { raw: { width: out.width, height: out.height, channels: 1 } }).toColourspace('b-w').png().toFile(outPath);
       const area = mask.reduce((a, v) => a + v, 0);
       const report = { out: outPath, model: modelName, backend: backend.name, inputSize: model.inputSize, width: out.width, height: out.height, iouScores: out.iouScores, chosen: best, area, embeddingFromCache: fromCache, encoderMs: t1 - t0, decoderMs: t2 - t1 };
       if (values.json) io.out(JSON.stringify(report, null, 2));

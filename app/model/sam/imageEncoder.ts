@@ -3,6 +3,7 @@
 // zero padding is projected and attended too, as in the reference.
 import * as tf from '@tensorflow/tfjs';
 import { attention, conv2dSame, geluErf, layerNorm, layerNorm2d, linear, patchConv, pointwiseConv } from '../nn.js';
+import { assertFits } from '../../engine/memoryGuard.js';
 import { gridSize, type SamConfig } from './config.js';
 import { getRelPos, relPosBias } from './relPos.js';
 import type { EncoderBlockWeights, ImageEncoderWeights } from './weights.js';
@@ -66,10 +67,16 @@ export function encoderAttention(x: tf.Tensor4D, p: EncoderBlockWeights['attn'],
   const outs: tf.Tensor3D[] = [];
   for (let s = 0; s < total; s += chunk) {
     const len = Math.min(chunk, total - s);
-    const part = (t: tf.Tensor3D) => (len === total ? t : tf.slice(t, [s, 0, 0], [len, n, hd]));
-    const qs = part(q);
-    const bias = relPosBias(qs.reshape([len, h, w, hd]) as tf.Tensor4D, rh, rw);
-    outs.push(attention(qs, part(k), part(v), hd ** -0.5, bias));
+    // scores, rel-pos bias, their sum and the softmax are alive together.
+    assertFits(`attention of block ${blockIndex} (${len} of ${total} window·head maps of ${n}×${n})`, 4 * len * n * n * 4);
+    outs.push(
+      tf.tidy(() => {
+        const part = (t: tf.Tensor3D) => (len === total ? t : tf.slice(t, [s, 0, 0], [len, n, hd]));
+        const qs = part(q);
+        const bias = relPosBias(qs.reshape([len, h, w, hd]) as tf.Tensor4D, rh, rw);
+        return attention(qs, part(k), part(v), hd ** -0.5, bias);
+      }),
+    );
   }
   const o = outs.length === 1 ? outs[0] : tf.concat(outs, 0);
   const merged = o.reshape([b, numHeads, n, hd]).transpose([0, 2, 1, 3]).reshape([b, h, w, d]) as tf.Tensor4D;
