@@ -1,12 +1,9 @@
 // The dataset commands end to end through the real CLI and a real project store.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PASAM_BIN, SHARED_DIR } from '../helpers/cli.js';
-import { main } from '../../app/cli/main.js';
-import { ProjectStore } from '../../app/store/projectStore.js';
+import { SHARED_DIR } from '../helpers/cli.js';
 import { decodeIndexMask } from '../../app/dataset/maskDecode.js';
 import { EXPORT_FORMATS } from '../../app/dataset/export/exportTypes.js';
 import { indexMaskPng, jpegImage, pngImage, tempDir, write } from './fixtures.js';
@@ -30,37 +27,7 @@ function neuSubset(): string {
   return dir;
 }
 
-/** The real `pasam` dispatcher, in this process (a spawned CLI costs seconds of start-up each). */
-async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
-
-function newProject(classes?: string): string {
-  const dir = join(tempDir(), 'project');
-  ProjectStore.create(dir, { name: 'test', ...(classes ? { classes: classes.split(',') } : {}) }).close();
-  return dir;
-}
-
-async function withStoreAsync<T>(dir: string, fn: (s: ProjectStore) => Promise<T>): Promise<T> {
-  const s = ProjectStore.open(dir);
-  try {
-    return await fn(s);
-  } finally {
-    s.close();
-  }
-}
-
-function withStore<T>(dir: string, fn: (s: ProjectStore) => T): T {
-  const s = ProjectStore.open(dir);
-  try {
-    return fn(s);
-  } finally {
-    s.close();
-  }
-}
+import { newProject, runCli, withStore, withStoreAsync } from './cliHelpers.js';
 
 test('NEU-Seg layout imports with its official split and mapped classes; check finds exactly the listed cross-split near-duplicate', { skip: !existsSync(NEU) && 'NEU-Seg not staged' }, async () => {
   const src = neuSubset();
@@ -225,41 +192,6 @@ test('a corrupt file fails the whole import: no image and no new class is added'
     assert.equal(s.listImages().length, 0);
     assert.equal(s.listClasses().length, 0, 'classes the failed import would have brought are not added');
   });
-});
-
-test('SIGKILL during an import leaves no partial import; the import then runs cleanly', async () => {
-  const src = tempDir();
-  const n = 150;
-  for (let i = 0; i < n; i++) {
-    write(join(src, 'MT_Crack', 'Imgs', `exp${i}.jpg`), await jpegImage(160, 120, i + 1));
-    write(join(src, 'MT_Crack', 'Imgs', `exp${i}.png`), indexMaskPng(160, 120, (x, y) => (x > i % 100 && y < 30 ? 255 : 0)).png);
-  }
-  const proj = newProject();
-  const child = spawn(process.execPath, [PASAM_BIN, 'import', proj, src], { stdio: 'ignore' });
-  const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
-  // Kill once the pipeline has started writing content files (mid-validation).
-  const deadline = Date.now() + 60_000;
-  let killedEarly = false;
-  while (Date.now() < deadline && child.exitCode === null) {
-    const imgs = join(proj, 'images');
-    if (existsSync(imgs) && readdirSync(imgs).length > 0) {
-      child.kill('SIGKILL');
-      killedEarly = true;
-      break;
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  await exited;
-  assert.ok(killedEarly, 'the import was killed while running');
-  withStore(proj, (s) => {
-    assert.equal(s.listImages().length, 0);
-    assert.equal(s.listImports().length, 0);
-    assert.equal(s.listClasses().length, 0);
-  });
-  const r = await runCli(['import', proj, src, '--json']);
-  assert.equal(r.code, 0, r.stderr);
-  assert.equal(JSON.parse(r.stdout).added, n);
-  withStore(proj, (s) => assert.deepEqual(s.listClasses().map((c) => c.name), ['MT_Crack']));
 });
 
 test('usage errors exit 2', async () => {

@@ -142,6 +142,6 @@ export async function* readLabelme(source: string, ctx: ReadContext): Reader {
     yield c;
   }
   if (unannotated) notes.push(`${unannotated} images without a labelme JSON imported unannotated`);
-  if (skippedShapes) notes.push(`${skippedShapes} line/point shapes skipped (they cover no area)`);
+  if (skippedShapes) notes.push(`${skippedShapes} shapes of other types (line, point, mask) skipped`);
 }
 
