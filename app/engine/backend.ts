@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { installWasmKernelFixes } from './wasmKernelFixes.js';
 
 export type BackendName = 'gpu' | 'node' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['gpu', 'node', 'wasm', 'cpu'];
@@ -55,6 +56,8 @@ async function tryWasm(): Promise<string | undefined> {
     // In Node the .wasm binaries are read from the package's dist folder.
     wasm.setWasmPaths(dirname(entry) + '/');
     const ok = await tf.setBackend('wasm');
+    // The stock wasm Slice/SplitV/Unpack copy the whole source tensor per slice (engine/wasmKernelFixes.ts).
+    if (ok) installWasmKernelFixes();
     return ok ? undefined : 'the wasm backend did not initialise';
   } catch (err) {
     return describeLoadError('@tensorflow/tfjs-backend-wasm', err);

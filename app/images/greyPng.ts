@@ -58,9 +58,10 @@ export interface Grey8 {
 }
 
 /**
- * Decodes an 8-bit greyscale non-interlaced PNG; returns null for any other PNG flavour (the caller
- * then uses a general decoder). With `paletteIndices`, an 8-bit palette PNG is accepted too and its
- * palette indices are returned (VOC-style class-index masks). Throws on a damaged file.
+ * Decodes a non-interlaced greyscale PNG of 1/2/4/8 bits, returning the raw samples (not scaled:
+ * a 1-bit mask gives 0/1); returns null for any other PNG flavour (the caller then uses a general
+ * decoder). With `paletteIndices`, palette PNGs are accepted too and their palette indices are
+ * returned (VOC-style class-index masks). Throws on a damaged file.
  */
 export function decodeGrey8Png(bytes: Uint8Array, paletteIndices = false): Grey8 | null {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -68,6 +69,7 @@ export function decodeGrey8Png(bytes: Uint8Array, paletteIndices = false): Grey8
   let off = 8;
   let width = 0;
   let height = 0;
+  let depth = 8;
   const idat: Buffer[] = [];
   let sawEnd = false;
   while (off + 8 <= buf.length) {
@@ -79,8 +81,10 @@ export function decodeGrey8Png(bytes: Uint8Array, paletteIndices = false): Grey8
     if (type === 'IHDR') {
       width = data.readUInt32BE(0);
       height = data.readUInt32BE(4);
-      const [depth, colorType, , , interlace] = [data[8], data[9], data[10], data[11], data[12]];
-      if (depth !== 8 || !(colorType === 0 || (paletteIndices && colorType === 3)) || interlace !== 0) return null;
+      depth = data[8]!;
+      const colorType = data[9];
+      const interlace = data[12];
+      if (![1, 2, 4, 8].includes(depth) || !(colorType === 0 || (paletteIndices && colorType === 3)) || interlace !== 0) return null;
     } else if (type === 'IDAT') idat.push(data);
     else if (type === 'IEND') {
       sawEnd = true;
@@ -90,17 +94,19 @@ export function decodeGrey8Png(bytes: Uint8Array, paletteIndices = false): Grey8
   }
   if (!sawEnd || width === 0) throw new Error('PNG is truncated');
   const raw = inflateSync(Buffer.concat(idat));
-  if (raw.length < (width + 1) * height) throw new Error('PNG image data is truncated');
-  const out = new Uint8Array(width * height);
+  const stride = Math.ceil((width * depth) / 8);
+  if (raw.length < (stride + 1) * height) throw new Error('PNG image data is truncated');
+  // unfilter into packed rows (filters work on bytes; the pixel step is 1 byte for depth ≤ 8)
+  const rows = new Uint8Array(stride * height);
   for (let y = 0; y < height; y++) {
-    const filter = raw[y * (width + 1)]!;
-    const src = y * (width + 1) + 1;
-    const dst = y * width;
-    const up = y > 0 ? dst - width : -1;
-    for (let x = 0; x < width; x++) {
-      const a = x > 0 ? out[dst + x - 1]! : 0;
-      const b = up >= 0 ? out[up + x]! : 0;
-      const c = up >= 0 && x > 0 ? out[up + x - 1]! : 0;
+    const filter = raw[y * (stride + 1)]!;
+    const src = y * (stride + 1) + 1;
+    const dst = y * stride;
+    const up = y > 0 ? dst - stride : -1;
+    for (let x = 0; x < stride; x++) {
+      const a = x > 0 ? rows[dst + x - 1]! : 0;
+      const b = up >= 0 ? rows[up + x]! : 0;
+      const c = up >= 0 && x > 0 ? rows[up + x - 1]! : 0;
       const v = raw[src + x]!;
       let pred: number;
       switch (filter) {
@@ -127,7 +133,16 @@ export function decodeGrey8Png(bytes: Uint8Array, paletteIndices = false): Grey8
         default:
           throw new Error(`PNG row ${y} has unknown filter ${filter}`);
       }
-      out[dst + x] = (v + pred) & 0xff;
+      rows[dst + x] = (v + pred) & 0xff;
+    }
+  }
+  if (depth === 8) return { width, height, data: rows };
+  const out = new Uint8Array(width * height);
+  const mask = (1 << depth) - 1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const bit = x * depth;
+      out[y * width + x] = (rows[y * stride + (bit >> 3)]! >> (8 - depth - (bit & 7))) & mask;
     }
   }
   return { width, height, data: out };

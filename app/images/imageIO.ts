@@ -171,7 +171,8 @@ export async function storableImage(original: Uint8Array, decoded: DecodedImage)
   if (decoded.conversion === null && (decoded.format === 'png' || decoded.format === 'jpeg')) {
     return { bytes: Buffer.from(original.buffer, original.byteOffset, original.byteLength), ext: decoded.format === 'png' ? 'png' : 'jpg' };
   }
-  const bytes = await sharp(decoded.data, { raw: { width: decoded.width, height: decoded.height, channels: decoded.channels } }).png({ compressionLevel: 6 }).toBuffer();
+  const raw = sharp(decoded.data, { raw: { width: decoded.width, height: decoded.height, channels: decoded.channels } });
+  const bytes = await (decoded.channels === 1 ? raw.toColourspace('b-w') : raw).png({ compressionLevel: 6 }).toBuffer();
   return { bytes, ext: 'png' };
 }
 

@@ -2,6 +2,7 @@
 // (identical content is stored once) and atomically: temp file in the same folder, fsync, rename.
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 export type ContentKind = 'images' | 'masks';
@@ -36,6 +37,39 @@ export class ContentStore {
     return { sha256, path: target, created: true };
   }
 
+  /**
+   * Like put, but asynchronous (several writes overlap their fsyncs) and without syncing the
+   * folder: call syncDirs() once before committing rows that reference the new files.
+   */
+  async putAsync(kind: ContentKind, bytes: Uint8Array, ext: string, sha256 = sha256Hex(bytes)): Promise<StoredContent> {
+    const target = this.path(kind, sha256, ext);
+    if (existsSync(target)) return { sha256, path: target, created: false };
+    const dir = dirname(target);
+    await mkdir(dir, { recursive: true });
+    const tmp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } catch (err) {
+      await fh.close();
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    await fh.close();
+    await rename(tmp, target);
+    this.dirtyDirs.add(dir);
+    return { sha256, path: target, created: true };
+  }
+
+  private readonly dirtyDirs = new Set<string>();
+
+  /** Makes the renames of putAsync durable (one fsync per touched folder). */
+  syncDirs(): void {
+    for (const dir of this.dirtyDirs) fsyncDir(dir);
+    this.dirtyDirs.clear();
+  }
+
   read(kind: ContentKind, sha256: string, ext: string): Buffer {
     return readFileSync(this.path(kind, sha256, ext));
   }
@@ -63,7 +97,11 @@ export function writeFileAtomic(target: string, bytes: Uint8Array): void {
   }
   closeSync(fd);
   renameSync(tmp, target);
-  // Make the rename itself durable (not possible on every platform; best effort).
+  fsyncDir(dir);
+}
+
+/** Makes renames in `dir` durable (not possible on every platform; best effort). */
+function fsyncDir(dir: string): void {
   try {
     const dfd = openSync(dir, 'r');
     try {

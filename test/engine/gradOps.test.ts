@@ -150,7 +150,7 @@ test('gatherRows (repeated indices) matches tf.gather and its gradient on cpu', 
   await checkOp('gatherRows', (t) => gatherRows(t as tf.Tensor2D, tf.tensor1d(idx, 'int32')), inputs(rng, [5, 2]), ([t]) => gather64(t), (t) => tf.gather(t, tf.tensor1d(idx, 'int32')));
 });
 
-test('gelu (erf form) and layerNorm gradients on this backend match finite differences', async () => {
+test('gelu (erf form), layerNorm, softmax and logSoftmax gradients on this backend match finite differences', async () => {
   const rng = new Rng(8);
   await checkOp('gelu', (x) => gelu(x), inputs(rng, [3, 7]), ([x]) => ref.gelu(x));
   const C = 6;
@@ -160,6 +160,18 @@ test('gelu (erf form) and layerNorm gradients on this backend match finite diffe
     inputs(rng, [2, 3, C], [C], [C]),
     ([x, g, b]) => ref.layerNorm(x, g, b, C, 1e-5),
   );
+  const softmax64 = (x: Float64Array, log: boolean) => {
+    const y = new Float64Array(x.length);
+    for (let r = 0; r < x.length / C; r++) {
+      const row = x.subarray(r * C, (r + 1) * C);
+      const mx = Math.max(...row);
+      const se = row.reduce((s, v) => s + Math.exp(v - mx), 0);
+      row.forEach((v, c) => (y[r * C + c] = log ? v - mx - Math.log(se) : Math.exp(v - mx) / se));
+    }
+    return y;
+  };
+  await checkOp('softmax', (x) => tf.softmax(x), inputs(rng, [4, C]), ([x]) => softmax64(x, false));
+  await checkOp('logSoftmax', (x) => tf.logSoftmax(x), inputs(rng, [4, C]), ([x]) => softmax64(x, true));
 });
 
 test('slices, splits and unstacks (replaced wasm kernels) equal the cpu results for ranks 1–5 and all dtypes', async () => {
@@ -183,5 +195,29 @@ test('slices, splits and unstacks (replaced wasm kernels) equal the cpu results 
       const theirs = await onCpu(run);
       assert.deepEqual(mine, theirs, `rank ${rank} ${dtype} shape ${shape} begin ${begin} size ${size} axis ${axis}`);
     }
+  }
+});
+
+test('frozen weights (non-trainable variables): linear and conv2d give the same input gradient and skip the weight gradient', () => {
+  const rng = new Rng(10);
+  const cases: [string, number[], number[], (x: tf.Tensor, w: tf.Tensor) => tf.Tensor][] = [
+    ['linear', [3, 4, 6], [6, 5], (x, w) => linear(x, w as tf.Tensor2D)],
+    ['conv2d', [2, 5, 5, 3], [3, 3, 3, 2], (x, w) => conv2d(x as tf.Tensor4D, w as tf.Tensor4D)],
+  ];
+  for (const [name, xs, ws, op] of cases) {
+    const xData = randArray(rng, xs.reduce((a, b) => a * b, 1));
+    const wData = randArray(rng, ws.reduce((a, b) => a * b, 1));
+    const [dxTrainable, dxFrozen, dwFrozen] = tf.tidy(() => {
+      const x = tf.tensor(xData, xs);
+      const live = tf.tensor(wData, ws);
+      const frozen = tf.variable(tf.tensor(wData, ws), false, `frozen.${name}`);
+      const gLive = tf.grads((a: tf.Tensor, w: tf.Tensor) => tf.sum(tf.square(op(a, w))))([x, live]);
+      const gFrozen = tf.grads((a: tf.Tensor, w: tf.Tensor) => tf.sum(tf.square(op(a, w))))([x, frozen]);
+      const out = [gLive[0].dataSync(), gFrozen[0].dataSync(), gFrozen[1].dataSync()];
+      frozen.dispose();
+      return out;
+    });
+    assertClose(dxFrozen, dxTrainable, `${name} dx with a frozen weight`, 1e-5, 1e-5);
+    assert.ok(dwFrozen.every((v) => v === 0), `${name}: no weight gradient computed for a frozen weight`);
   }
 });

@@ -16,3 +16,12 @@ export function runCli(args: string[], env: Record<string, string> = {}, timeout
   const r = spawnSync(process.execPath, [PASAM_BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: timeoutMs });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** Runs a `pasam` command in this process (no child start-up cost); same dispatcher and exit codes. */
+export async function runCliInProcess(args: string[]): Promise<CliResult> {
+  const { main } = await import('../../app/cli/main.js');
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, stdout: out.map((l) => l + '\n').join(''), stderr: err.map((l) => l + '\n').join('') };
+}

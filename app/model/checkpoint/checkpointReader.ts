@@ -1,7 +1,6 @@
 // Opens an official SAM checkpoint (.pth zip+pickle, or .safetensors) and reads tensors one at a
 // time as float32 straight from file offsets, so multi-GB checkpoints never sit in memory whole.
 import { open, type FileHandle } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { PickleError, PyDict, PyObject, torchStorageRef, unpickle, type StorageRef, type TensorRef } from './pickle.js';
 import { CheckpointFormatError, entryDataOffset, readExactly, readZipDirectory, type ZipEntry } from './zipReader.js';
 
@@ -256,7 +255,7 @@ export async function openCheckpoint(path: string): Promise<CheckpointReader> {
       await reader.init(size);
     } catch (err) {
       if (reader instanceof SafetensorsReader && err instanceof CheckpointFormatError && !/\.safetensors$/i.test(path)) {
-        throw new CheckpointFormatError(path, `neither a PyTorch zip checkpoint nor a safetensors file (${basename(path)})`);
+        throw new CheckpointFormatError(path, 'neither a PyTorch zip checkpoint nor a safetensors file');
       }
       throw err;
     }

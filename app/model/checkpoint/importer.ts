@@ -52,7 +52,7 @@ async function sha256File(path: string): Promise<string> {
 }
 
 /** Chooses the config: explicit, named preset, or the preset whose every tensor fits. */
-export function resolveConfig(reader: CheckpointReader, opts: Pick<ImportOptions, 'preset' | 'config'>): { config: SamConfig; preset: SamPresetName | null; report: ValidationReport } {
+export function resolveConfig(reader: Pick<CheckpointReader, 'file' | 'tensors'>, opts: Pick<ImportOptions, 'preset' | 'config'>): { config: SamConfig; preset: SamPresetName | null; report: ValidationReport } {
   if (opts.config) {
     const report = validateCheckpoint(reader.tensors, opts.config);
     if (!report.ok) throw new CheckpointValidationError(reader.file, 'the given configuration', report);

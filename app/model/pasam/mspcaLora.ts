@@ -2,6 +2,8 @@
 // convolution in its bottleneck:
 //   y = W0·x + b0 + (α/r)·B(Z + MSPCA(Z)),   Z = A·x laid out as a 2-D map,
 //   MSPCA(Z) = [GELU(agg_s conv_s(Z[:cp])), Z[cp:]]  (optionally mixed by a 1×1 conv r → r).
+// As in FasterNet's PConv the untouched channels pass through MSPCA, so after the residual they
+// enter B as 2·Z[cp:] (a fixed scale B absorbs); the convolved ones as Z[:cp] + GELU(…).
 // The per-scale convolutions are all linear and 'same'-padded, so their sum (or their concat
 // followed by a 1×1 conv) equals ONE conv whose kernel is the per-scale kernels placed, centred
 // (and dilated), in the largest footprint. We build that kernel (differentiably) and convolve
@@ -29,11 +31,12 @@ export interface LoraBranchParams {
   mspca?: MspcaParams;
 }
 
-/** The branches of one encoder block: fused qkv, or separate q and/or v. */
+/** The branches of one encoder block: fused qkv, or separate q and/or v; optionally proj. */
 export interface LoraBlockParams {
   qkv?: LoraBranchParams;
   q?: LoraBranchParams;
   v?: LoraBranchParams;
+  proj?: LoraBranchParams;
 }
 
 /** Where a block's tokens sit: its window side (0 = global attention) and the token grid side. */
@@ -117,7 +120,7 @@ export function mspcaResidual(z: tf.Tensor4D, p: MspcaParams, cfg: MspcaLoraConf
 
 /**
  * Applies `f` to the map the configured spatial mode asks for: the tensor as given (window-local
- * in windowed blocks), or, for 'global' in a windowed block, the un-windowed grid (window padding
+ * in windowed blocks), or, for 'unwindowed' in a windowed block, the un-windowed grid (window padding
  * cropped, re-added as zeros after; padded tokens are zero before the qkv anyway).
  */
 function onSpatialMap(z: tf.Tensor4D, layout: BlockLayout, cfg: MspcaLoraConfig, f: (m: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
@@ -141,6 +144,11 @@ export function loraBranchForward(x: tf.Tensor4D, p: LoraBranchParams, cfg: Mspc
   });
 }
 
+/** Whether a block has branches on its qkv linear (as opposed to only on proj). */
+export function adaptsQkv(block: LoraBlockParams): boolean {
+  return Boolean(block.qkv || block.q || block.v);
+}
+
 /** The delta a block's adapters add to its fused qkv output, (N, h, w, 3D). */
 export function loraQkvDelta(x: tf.Tensor4D, block: LoraBlockParams, cfg: MspcaLoraConfig, layout: BlockLayout): tf.Tensor4D {
   return tf.tidy(() => {
@@ -151,6 +159,12 @@ export function loraQkvDelta(x: tf.Tensor4D, block: LoraBlockParams, cfg: MspcaL
     const v = block.v ? loraBranchForward(x, block.v, cfg, layout) : zeros();
     return tf.concat([q, zeros(), v], 3) as tf.Tensor4D;
   });
+}
+
+/** The delta the proj branch adds to the attention output, (N, h, w, D). */
+export function loraProjDelta(x: tf.Tensor4D, block: LoraBlockParams, cfg: MspcaLoraConfig, layout: BlockLayout): tf.Tensor4D {
+  if (!block.proj) throw new Error('loraProjDelta: this block has no proj branch');
+  return loraBranchForward(x, block.proj, cfg, layout);
 }
 
 /** Parameters of one branch (for reports): A, B and the convs. */

@@ -2,7 +2,7 @@
 // from the cache) the image embedding once; predict runs only the prompt encoder and mask decoder.
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'node:crypto';
-import type { EmbeddingCache } from './embeddingCache.js';
+import type { CachedEmbedding, EmbeddingCache } from './embeddingCache.js';
 import type { SamModel } from './samModel.js';
 import { postprocessMasks, preprocessImage, transformBox, transformCoords, type RgbImage } from './transforms.js';
 
@@ -69,8 +69,7 @@ export class SamPredictor {
     this.embedding = undefined;
     this.originalSize = [img.height, img.width];
     if (cached && cached.originalSize[0] === img.height && cached.originalSize[1] === img.width && cached.shape[0] === this.model.grid) {
-      this.embedding = tf.tensor4d(cached.data, [1, ...cached.shape]);
-      this.inputSize = cached.inputSize;
+      this.setImageEmbedding(cached);
       return { fromCache: true };
     }
     const { input, inputSize } = preprocessImage(img, s, this.model.config.pixelMean, this.model.config.pixelStd);
@@ -85,6 +84,15 @@ export class SamPredictor {
       await this.cache.put(key, { data: (await this.embedding.data()) as Float32Array, shape: [g, g2, c], originalSize: this.originalSize, inputSize });
     }
     return { fromCache: false };
+  }
+
+  /** Uses an embedding computed elsewhere (e.g. a batch job) instead of running the encoder. */
+  setImageEmbedding(e: CachedEmbedding): void {
+    if (e.shape[0] !== this.model.grid || e.shape[1] !== this.model.grid) throw new Error(`SamPredictor: embedding grid ${e.shape[0]}×${e.shape[1]} does not match the model's ${this.model.grid}×${this.model.grid}`);
+    this.embedding?.dispose();
+    this.embedding = tf.tensor4d(e.data, [1, ...e.shape]);
+    this.originalSize = e.originalSize;
+    this.inputSize = e.inputSize;
   }
 
   /** The cached image embedding (1, g, g, C); owned by the predictor. */

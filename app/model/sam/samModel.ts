@@ -18,12 +18,15 @@ export class SamModel {
   private readonly native: SamWeights;
   private readonly created: tf.Tensor[];
   private pe?: tf.Tensor4D;
+  private readonly ownsWeights: boolean;
 
   /**
-   * `nativeConfig`/`nativeWeights` as imported (imgSize = the checkpoint's); the model takes
-   * ownership of the weights and disposes them in dispose().
+   * `nativeConfig`/`nativeWeights` as imported (imgSize = the checkpoint's). By default the model
+   * takes ownership of the weights and disposes them in dispose(); with ownsWeights false it only
+   * disposes what it created (e.g. several models at different S sharing one set of weights).
    */
-  constructor(nativeConfig: SamConfig, nativeWeights: SamWeights, inputSize = nativeConfig.imgSize) {
+  constructor(nativeConfig: SamConfig, nativeWeights: SamWeights, inputSize = nativeConfig.imgSize, opts: { ownsWeights?: boolean } = {}) {
+    this.ownsWeights = opts.ownsWeights ?? true;
     const { weights, created } = adaptSamWeights(nativeWeights, nativeConfig, inputSize);
     this.native = nativeWeights;
     this.created = created;
@@ -56,6 +59,7 @@ export class SamModel {
   dispose(): void {
     tf.dispose(this.created);
     this.pe?.dispose();
-    disposeSamWeights(this.native);
+    this.pe = undefined;
+    if (this.ownsWeights) disposeSamWeights(this.native);
   }
 }

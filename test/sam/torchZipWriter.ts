@@ -1,0 +1,123 @@
+// Writes small PyTorch-format checkpoints (zip of data.pkl + storages) for reader tests: shared
+// storages, offsets, strided views, half/bfloat16 storages, any archive folder name.
+import { writeFileSync } from 'node:fs';
+
+export interface FakeTensor {
+  name: string;
+  storageKey: string;
+  offset: number;
+  shape: number[];
+  stride: number[];
+}
+export interface FakeStorage {
+  key: string;
+  /** Torch storage class: FloatStorage, HalfStorage, BFloat16Storage. */
+  cls: string;
+  numel: number;
+  bytes: Uint8Array;
+}
+
+const CRC_TABLE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+function crc32(b: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const x of b) c = CRC_TABLE[(c ^ x) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+class PickleWriter {
+  private parts: number[] = [];
+  op(...bytes: number[]) {
+    this.parts.push(...bytes);
+    return this;
+  }
+  str(s: string) {
+    const b = Buffer.from(s, 'utf8');
+    this.op(0x58, b.length & 0xff, (b.length >> 8) & 0xff, (b.length >> 16) & 0xff, b.length >>> 24, ...b);
+    return this;
+  }
+  global(module: string, name: string) {
+    return this.op(0x63, ...Buffer.from(`${module}\n${name}\n`, 'latin1'));
+  }
+  int(n: number) {
+    if (n < 256) return this.op(0x4b, n);
+    const b = Buffer.alloc(4);
+    b.writeInt32LE(n);
+    return this.op(0x4a, ...b);
+  }
+  tuple(ns: number[]) {
+    this.op(0x28);
+    ns.forEach((n) => this.int(n));
+    return this.op(0x74);
+  }
+  bytes(): Buffer {
+    return Buffer.from(this.parts);
+  }
+}
+
+/** The pickle torch.save writes for an OrderedDict of tensors (optionally wrapped as {'model': sd}). */
+export function statePickle(tensors: FakeTensor[], storages: FakeStorage[], wrap = false): Buffer {
+  const w = new PickleWriter().op(0x80, 2);
+  if (wrap) w.op(0x7d).str('model');
+  w.global('collections', 'OrderedDict').op(0x29, 0x52, 0x28);
+  const cls = new Map(storages.map((s) => [s.key, s]));
+  for (const t of tensors) {
+    const st = cls.get(t.storageKey)!;
+    w.str(t.name).global('torch._utils', '_rebuild_tensor_v2').op(0x28);
+    w.op(0x28).str('storage').global('torch', st.cls).str(st.key).str('cpu').int(st.numel).op(0x74, 0x51);
+    w.int(t.offset).tuple(t.shape).tuple(t.stride).op(0x89).global('collections', 'OrderedDict').op(0x29, 0x52).op(0x74, 0x52);
+  }
+  w.op(0x75);
+  if (wrap) w.op(0x73);
+  return w.op(0x2e).bytes();
+}
+
+/** A stored (uncompressed) zip with `<folder>/data.pkl`, `<folder>/data/<key>`, `<folder>/byteorder`. */
+export function writeTorchZip(path: string, folder: string, pickle: Buffer, storages: FakeStorage[]): void {
+  const files: [string, Uint8Array][] = [[`${folder}/data.pkl`, pickle], [`${folder}/byteorder`, Buffer.from('little')], ...storages.map((s) => [`${folder}/data/${s.key}`, s.bytes] as [string, Uint8Array])];
+  const chunks: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const [name, data] of files) {
+    const nameBuf = Buffer.from(name);
+    const crc = crc32(data);
+    const lh = Buffer.alloc(30);
+    lh.writeUInt32LE(0x04034b50, 0);
+    lh.writeUInt16LE(20, 4);
+    lh.writeUInt32LE(crc, 14);
+    lh.writeUInt32LE(data.length, 18);
+    lh.writeUInt32LE(data.length, 22);
+    lh.writeUInt16LE(nameBuf.length, 26);
+    const cd = Buffer.alloc(46);
+    cd.writeUInt32LE(0x02014b50, 0);
+    cd.writeUInt16LE(20, 4);
+    cd.writeUInt16LE(20, 6);
+    cd.writeUInt32LE(crc, 16);
+    cd.writeUInt32LE(data.length, 20);
+    cd.writeUInt32LE(data.length, 24);
+    cd.writeUInt16LE(nameBuf.length, 28);
+    cd.writeUInt32LE(offset, 42);
+    central.push(cd, nameBuf);
+    chunks.push(lh, nameBuf, Buffer.from(data));
+    offset += 30 + nameBuf.length + data.length;
+  }
+  const cdBuf = Buffer.concat(central);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(files.length, 8);
+  eocd.writeUInt16LE(files.length, 10);
+  eocd.writeUInt32LE(cdBuf.length, 12);
+  eocd.writeUInt32LE(offset, 16);
+  writeFileSync(path, Buffer.concat([...chunks, cdBuf, eocd]));
+}
+
+export function floatBytes(values: number[]): Uint8Array {
+  return new Uint8Array(Float32Array.from(values).buffer);
+}
