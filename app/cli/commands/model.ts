@@ -39,7 +39,6 @@ function formatBytes(n: number): string {
 
 export const modelCommand: CliCommand = {
   name: 'model',
-  summary: 'import official SAM checkpoints into the model library, list it, export models to ONNX/Triton',
   usage: USAGE,
   async run(argv, io) {
     const [sub, ...rest] = argv;

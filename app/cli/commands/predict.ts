@@ -24,7 +24,6 @@ function numbers(text: string, count: number, what: string): number[] {
 
 export const predictCommand: CliCommand = {
   name: 'predict',
-  summary: 'segment one image with a library SAM model from points and/or a box',
   usage: USAGE,
   async run(argv, io) {
     const { values } = parseCommandArgs(

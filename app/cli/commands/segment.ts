@@ -11,7 +11,6 @@ import { IMAGE_EXTENSIONS, walkFiles } from '../../dataset/folderImport.js';
 
 export const segmentCommand: CliCommand = {
   name: 'segment',
-  summary: "segment a folder of images with a run's model into class-index PNG masks",
   usage: [
     'pasam segment <dir> --run <id> <inputFolder> <outputFolder> [--checkpoint best|last] [--engine auto|onnx|tfjs] [--json]',
     '',
