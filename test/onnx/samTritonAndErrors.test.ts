@@ -19,6 +19,7 @@ import { ensureSamOnnx, openInteractivePredictor } from '../../app/onnx/samOnnxL
 import { writeTritonRepository } from '../../app/onnx/tritonRepository.js';
 import { fixtureImage, loadFixture, type SamFixture } from '../sam/samFixture.js';
 import { parsePbtxt } from './pbtxt.js';
+import { runCliInProcess } from '../helpers/cli.js';
 
 let fx: SamFixture;
 let home: string;
@@ -102,4 +103,17 @@ test('a damaged model card gives an error naming the file', () => {
   assert.throws(() => readModelCard(file), (err: Error) => err.message.includes(file) && /not valid JSON/.test(err.message));
   writeFileSync(file, JSON.stringify({ format: 'something-else' }));
   assert.throws(() => readModelCard(file), (err: Error) => err.message.includes(file) && /'format'/.test(err.message));
+});
+
+test('pasam model export --sam writes the interactive SAM as ONNX with its card', async () => {
+  const out = join(tmp, 'cli-sam');
+  const res = await runCliInProcess(['model', 'export', '--sam', 'tiny', '--format', 'onnx', '--out', out, '--json']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.deepEqual(JSON.parse(res.stdout).files, { encoder: 'encoder.onnx', decoder: 'decoder.onnx' });
+  const card = readModelCard(join(out, 'model.json'));
+  assert.equal(card.kind, 'sam');
+  assert.deepEqual(readOnnxSignature(join(out, 'decoder.onnx')).outputs.map((o) => o.name), ['masks', 'iou_predictions', 'low_res_masks']);
+  const bad = await runCliInProcess(['model', 'export', '--sam', 'tiny', '--format', 'tensorrt', '--out', join(tmp, 'cli-bad')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--format must be onnx or triton/);
 });
