@@ -10,5 +10,8 @@ import { exportCommand } from './export.js';
 import { infoCommand } from './info.js';
 import { modelCommand } from './model.js';
 import { predictCommand } from './predict.js';
+import { trainCommand } from './train.js';
+import { evalCommand } from './evalCommand.js';
+import { segmentCommand } from './segment.js';
 
-export const commands: CliCommand[] = [initCommand, classCommand, importCommand, splitCommand, checkCommand, exportCommand, infoCommand, modelCommand, predictCommand, doctorCommand];
+export const commands: CliCommand[] = [initCommand, classCommand, importCommand, splitCommand, checkCommand, exportCommand, infoCommand, modelCommand, predictCommand, trainCommand, evalCommand, segmentCommand, doctorCommand];

@@ -1,0 +1,127 @@
+// PA-SAM built on the sam-tiny fixture reproduces SAM where it must: with B = 0 the adapted
+// encoder gives SAM's image embeddings exactly (window-local and un-windowed MSPCA, qkv and q+v
+// targets), and the multi-class decoder, given SAM's own tokens and prompt embeddings, gives SAM's
+// mask logits — so everything PA-SAM adds starts from (and stays wired to) the real SAM.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../app/engine/backend.js';
+import { densePE } from '../../app/model/sam/promptEncoder.js';
+import { disposeSamWeights, type SamWeights } from '../../app/model/sam/weights.js';
+import { PasamModel } from '../../app/model/pasam/pasamModel.js';
+import { createMultiClassDecoder, multiClassDecoderForward } from '../../app/model/pasam/multiClassDecoder.js';
+import { ParamStore } from '../../app/model/pasam/params.js';
+import { compareTensors, fixtureTensor, loadFixture, type SamFixture } from '../sam/samFixture.js';
+import { fixtureSamWeights, nchwToNhwc } from './pasamTestUtils.js';
+
+let fx: SamFixture;
+let sam: SamWeights;
+let input: tf.Tensor4D;
+
+before(async () => {
+  await initBackend();
+  fx = loadFixture();
+  sam = await fixtureSamWeights(fx);
+  const t = fixtureTensor(fx, 'input_preprocessed');
+  input = nchwToNhwc(t.data, t.shape);
+});
+after(() => {
+  disposeSamWeights(sam);
+  input.dispose();
+});
+
+function embeddingsMatch(config: unknown): void {
+  const model = PasamModel.fromSam(sam, fx.config, config, { numClasses: 4 });
+  try {
+    const expected = fixtureTensor(fx, 'image_embeddings');
+    const emb = model.imageEmbeddings(input);
+    const nchw = tf.tidy(() => emb.transpose([0, 3, 1, 2]).dataSync() as Float32Array);
+    emb.dispose();
+    assert.equal(compareTensors(nchw, expected.data), undefined, `config ${JSON.stringify(config)}`);
+  } finally {
+    model.dispose();
+  }
+}
+
+test('with B = 0 the PA-SAM encoder output equals the fixture image_embeddings (default MSPCA-LoRA, window-local)', () => {
+  embeddingsMatch({});
+});
+
+test('with B = 0 the encoder equals SAM for un-windowed MSPCA, q+v targets, dilations and concat aggregation', () => {
+  embeddingsMatch({ lora: { spatial: 'global', targets: ['q', 'v'], scales: 'dilations', aggregation: 'concat', mixChannels: true } });
+});
+
+test('a non-zero B changes the embeddings (the adapter is really in the path)', () => {
+  const model = PasamModel.fromSam(sam, fx.config, {}, { numClasses: 4 });
+  try {
+    const b = model.trainableVariables().get('encoder.blocks.0.attn.qkv.lora.B')!;
+    assert.ok(b, 'LoRA B of block 0 exists');
+    b.assign(tf.fill(b.shape, 0.05));
+    const expected = fixtureTensor(fx, 'image_embeddings');
+    const emb = model.imageEmbeddings(input);
+    const nchw = tf.tidy(() => emb.transpose([0, 3, 1, 2]).dataSync() as Float32Array);
+    emb.dispose();
+    assert.notEqual(compareTensors(nchw, expected.data), undefined);
+  } finally {
+    model.dispose();
+  }
+});
+
+test('multi-class decoder with SAM\'s 4 tokens (tokenInit "pretrained") reproduces SAM\'s mask logits for the point prompt', () => {
+  const store = new ParamStore(1);
+  const g = fx.config.imgSize / fx.config.patchSize;
+  try {
+    const decoder = createMultiClassDecoder(store.factory(true), sam.maskDecoder, 4, { tokenInit: 'pretrained' });
+    const out = tf.tidy(() => {
+      const emb = fixtureTensor(fx, 'image_embeddings');
+      const sparse = fixtureTensor(fx, 'point_sparse');
+      const dense = fixtureTensor(fx, 'point_dense');
+      const pe = densePE(sam.promptEncoder.peGaussian, g);
+      const logits = multiClassDecoderForward(nchwToNhwc(emb.data, emb.shape), pe, tf.tensor3d(sparse.data, sparse.shape as [number, number, number]), nchwToNhwc(dense.data, dense.shape), decoder, fx.config.decoderNumHeads);
+      return logits.transpose([0, 3, 1, 2]); // (1, 4, 4g, 4g)
+    });
+    const all = out.dataSync() as Float32Array;
+    const plane = 16 * g * g;
+    out.dispose();
+    // Token 0 = SAM's single-mask output; tokens 1..3 = SAM's multimask outputs.
+    assert.equal(compareTensors(all.subarray(0, plane), fixtureTensor(fx, 'point_single_low_res').data), undefined, 'token 0');
+    assert.equal(compareTensors(all.subarray(plane), fixtureTensor(fx, 'point_multi_low_res').data), undefined, 'tokens 1..3');
+  } finally {
+    store.dispose();
+  }
+});
+
+test('a fresh IPEG gives SAM\'s no-prompt dense embedding; default decoder tokens all start from SAM token 0', () => {
+  const model = PasamModel.fromSam(sam, fx.config, {}, { numClasses: 3 });
+  try {
+    const vars = model.trainableVariables();
+    const bias = vars.get('ipeg.dense.conv2.bias')!.dataSync();
+    assert.deepEqual(Array.from(bias), Array.from(sam.promptEncoder.noMaskEmbed.dataSync()));
+    assert.equal(vars.get('ipeg.dense.conv2.weight')!.abs().max().dataSync()[0], 0);
+    const tokens = vars.get('decoder.maskTokens')!;
+    assert.deepEqual(tokens.shape, [3, fx.config.promptEmbedDim]);
+    const t0 = Array.from(sam.maskDecoder.maskTokens.slice([0, 0], [1, -1]).dataSync());
+    const rows = tokens.arraySync() as number[][];
+    for (const row of rows) assert.deepEqual(row.map((v) => Math.fround(v)), t0.map((v) => Math.fround(v)));
+    // Only the encoder's LoRA is trainable there; the encoder itself is frozen.
+    assert.ok(![...vars.keys()].some((n) => n.startsWith('encoder.') && !n.includes('.lora.')));
+    const logits = model.forward(input, { training: false });
+    assert.deepEqual(logits.shape, [1, 40, 40, 3]);
+    logits.dispose();
+  } finally {
+    model.dispose();
+  }
+});
+
+test('fromSam at another input size resizes pos_embed / rel_pos and runs', () => {
+  const model = PasamModel.fromSam(sam, fx.config, { inputSize: 96 }, { numClasses: 2 });
+  try {
+    assert.equal(model.describe().inputSize, 96);
+    assert.equal(model.describe().logitsSize, 24);
+    const y = tf.tidy(() => model.predictClassLogits(tf.zeros([1, 96, 96, 3])));
+    assert.deepEqual(y.shape, [1, 24, 24, 2]);
+    y.dispose();
+  } finally {
+    model.dispose();
+  }
+});
