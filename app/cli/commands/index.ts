@@ -13,5 +13,7 @@ import { predictCommand } from './predict.js';
 import { trainCommand } from './train.js';
 import { evalCommand } from './evalCommand.js';
 import { segmentCommand } from './segment.js';
+import { serveCommand } from './serve.js';
+import { desktopCommand } from './desktop.js';
 
-export const commands: CliCommand[] = [initCommand, classCommand, importCommand, splitCommand, checkCommand, exportCommand, infoCommand, modelCommand, predictCommand, trainCommand, evalCommand, segmentCommand, doctorCommand];
+export const commands: CliCommand[] = [initCommand, classCommand, importCommand, splitCommand, checkCommand, exportCommand, infoCommand, modelCommand, predictCommand, trainCommand, evalCommand, segmentCommand, serveCommand, desktopCommand, doctorCommand];
