@@ -68,7 +68,7 @@ export function patchConv(x: tf.Tensor4D, p: Conv): tf.Tensor4D {
   const wo = w / kw;
   // (B,H,W,C) = (B·Ho, kh, Wo, kw·C) → (B·Ho, Wo, kh, kw·C) → rows of (kh, kw, C) patches.
   const patches = x.reshape([b * ho, kh, wo, kw * c]).transpose([0, 2, 1, 3]).reshape([b * ho * wo, kh * kw * c]) as tf.Tensor2D;
-  let y = tf.matMul(patches, p.weight.reshape([kh * kw * cin, cout]) as tf.Tensor2D);
+  let y = grad.matMul(patches, p.weight.reshape([kh * kw * cin, cout]) as tf.Tensor2D);
   if (p.bias) y = tf.add(y, p.bias);
   return y.reshape([b, ho, wo, cout]);
 }
@@ -88,7 +88,7 @@ export function patchConvTranspose(x: tf.Tensor4D, p: ConvTranspose): tf.Tensor4
   const [b, h, w, c] = x.shape;
   if (c !== cin) throw new Error(`patchConvTranspose: input channels ${c} do not match weight ${p.weight.shape}`);
   const wMat = p.weight.transpose([3, 0, 1, 2]).reshape([cin, kh * kw * cout]) as tf.Tensor2D;
-  const y = tf.matMul(x.reshape([b * h * w, cin]) as tf.Tensor2D, wMat);
+  const y = grad.matMul(x.reshape([b * h * w, cin]) as tf.Tensor2D, wMat);
   // (B·H, W, kh, kw·out) → (B·H, kh, W, kw·out) = (B, H·kh, W·kw, out)
   const out = y.reshape([b * h, w, kh, kw * cout]).transpose([0, 2, 1, 3]).reshape([b, h * kh, w * kw, cout]) as tf.Tensor4D;
   return tf.add(out, p.bias);

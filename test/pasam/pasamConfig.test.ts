@@ -23,6 +23,8 @@ test('defaults are the decided ones and survive a JSON round trip', () => {
 test('MSPCA-LoRA parameter counts match PA-SAM.md §1.3 for vit_b', () => {
   assert.equal(loraParamCount(backboneConfig('vit_b'), {}), 310_848);
   assert.equal(loraParamCount(backboneConfig('vit_b'), { lora: { targets: ['q', 'v'], rank: 4, bottleneck: 'none' } }), 147_456);
+  // + proj: A 768·8 + B 8·768 + the same convs, per block.
+  assert.equal(loraParamCount(backboneConfig('vit_b'), { lora: { targets: ['qkv', 'proj'] } }), 310_848 + 12 * (2 * 768 * 8 + 83 * 16));
 });
 
 function rejects(input: unknown, pattern: RegExp): void {
@@ -48,7 +50,8 @@ test('out-of-range and malformed values are rejected with the option named', () 
   rejects({ lora: { kernels: [] } }, /lora\.kernels must be a non-empty list/);
   rejects({ lora: { rank: 0 } }, /lora\.rank must be a positive integer, got 0/);
   rejects({ lora: { targets: ['qkv', 'q'] } }, /'qkv' already covers 'q' and 'v'/);
-  rejects({ lora: { targets: ['proj'] } }, /lora\.targets must be a non-empty list of 'qkv', 'q', 'v'/);
+  rejects({ lora: { targets: ['k'] } }, /lora\.targets must be a non-empty list of 'qkv', 'q', 'v', 'proj'/);
+  rejects({ lora: { targets: [] } }, /lora\.targets must be a non-empty list/);
   rejects({ lora: { spatial: 'tiles' } }, /lora\.spatial must be 'window' or 'global'/);
   rejects({ inputSize: 500 }, /inputSize must be a positive multiple of 16, got 500/);
   rejects({ ipeg: { sparse: 'points' } }, /ipeg\.sparse must be/);

@@ -47,23 +47,28 @@ test('with B = 0 the PA-SAM encoder output equals the fixture image_embeddings (
   embeddingsMatch({});
 });
 
-test('with B = 0 the encoder equals SAM for un-windowed MSPCA, q+v targets, dilations and concat aggregation', () => {
-  embeddingsMatch({ lora: { spatial: 'global', targets: ['q', 'v'], scales: 'dilations', aggregation: 'concat', mixChannels: true } });
+test('with B = 0 the encoder equals SAM for un-windowed MSPCA, q+v(+proj) targets, dilations, concat aggregation, plain LoRA on proj', () => {
+  embeddingsMatch({ lora: { spatial: 'global', targets: ['q', 'v', 'proj'], scales: 'dilations', aggregation: 'concat', mixChannels: true } });
+  embeddingsMatch({ lora: { targets: ['proj'], bottleneck: 'none' } });
 });
 
-test('a non-zero B changes the embeddings (the adapter is really in the path)', () => {
-  const model = PasamModel.fromSam(sam, fx.config, {}, { numClasses: 4 });
-  try {
-    const b = model.trainableVariables().get('encoder.blocks.0.attn.qkv.lora.B')!;
-    assert.ok(b, 'LoRA B of block 0 exists');
-    b.assign(tf.fill(b.shape, 0.05));
-    const expected = fixtureTensor(fx, 'image_embeddings');
-    const emb = model.imageEmbeddings(input);
-    const nchw = tf.tidy(() => emb.transpose([0, 3, 1, 2]).dataSync() as Float32Array);
-    emb.dispose();
-    assert.notEqual(compareTensors(nchw, expected.data), undefined);
-  } finally {
-    model.dispose();
+test('a non-zero B on qkv or on proj changes the embeddings (each adapter is really in the path)', () => {
+  for (const target of ['qkv', 'proj']) {
+    const model = PasamModel.fromSam(sam, fx.config, { lora: { targets: ['qkv', 'proj'] } }, { numClasses: 4 });
+    try {
+      const b = model.trainableVariables().get(`encoder.blocks.0.attn.${target}.lora.B`)!;
+      assert.ok(b, `LoRA B of block 0 ${target} exists`);
+      const live = tf.fill(b.shape, 0.05);
+      b.assign(live);
+      live.dispose();
+      const expected = fixtureTensor(fx, 'image_embeddings');
+      const emb = model.imageEmbeddings(input);
+      const nchw = tf.tidy(() => emb.transpose([0, 3, 1, 2]).dataSync() as Float32Array);
+      emb.dispose();
+      assert.notEqual(compareTensors(nchw, expected.data), undefined, target);
+    } finally {
+      model.dispose();
+    }
   }
 });
 
@@ -124,4 +129,48 @@ test('fromSam at another input size resizes pos_embed / rel_pos and runs', () =>
   } finally {
     model.dispose();
   }
+});
+
+test('on a checkpoint only MSPCA-LoRA, IPEG and the decoder train; trainable.neck / trainable.encoder widen the set', () => {
+  const groupsOf = (config: unknown) => {
+    const model = PasamModel.fromSam(sam, fx.config, config, { numClasses: 3 });
+    const report = model.parameterReport();
+    const d = model.describe();
+    model.dispose();
+    assert.equal(report.trainable, d.trainableParams);
+    return new Map(report.groups.map((g) => [g.group, g]));
+  };
+  const base = groupsOf({});
+  assert.equal(base.get('encoder')!.trainable, 0);
+  assert.equal(base.get('encoder.neck')!.trainable, 0);
+  for (const g of ['encoder.lora', 'ipeg', 'decoder']) assert.equal(base.get(g)!.trainable, base.get(g)!.total, g);
+  // 4 blocks × (A 48·8 + B 8·144 + convs (9+25+49)·4²)
+  assert.equal(base.get('encoder.lora')!.total, 4 * (48 * 8 + 8 * 144 + 83 * 16));
+  const neck = groupsOf({ trainable: { neck: true } });
+  assert.equal(neck.get('encoder.neck')!.trainable, neck.get('encoder.neck')!.total);
+  assert.equal(neck.get('encoder')!.trainable, 0);
+  const full = groupsOf({ trainable: { encoder: true } });
+  assert.equal(full.get('encoder')!.trainable, full.get('encoder')!.total);
+});
+
+test('a training step on the checkpoint model gives finite gradients for exactly the trainable set and leaks nothing', () => {
+  const model = PasamModel.fromSam(sam, fx.config, {}, { numClasses: 3 });
+  const vars = model.trainableVariables();
+  const list = [...vars.values()];
+  const step = () => {
+    const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(model.forward(input, { training: true }))) as tf.Scalar, list);
+    const names = Object.keys(grads);
+    const finite = tf.tidy(() => names.every((n) => tf.all(tf.isFinite(grads[n])).dataSync()[0] === 1));
+    const bNonZero = tf.tidy(() => tf.max(tf.abs(grads[vars.get('encoder.blocks.2.attn.qkv.lora.B')!.name])).dataSync()[0] > 0);
+    tf.dispose([value, ...Object.values(grads)]);
+    return { count: names.length, finite, bNonZero };
+  };
+  const first = step();
+  assert.equal(first.count, vars.size);
+  assert.ok(first.finite);
+  assert.ok(first.bNonZero, 'LoRA B gets a gradient through the frozen encoder');
+  const n = tf.memory().numTensors;
+  step();
+  assert.equal(tf.memory().numTensors, n);
+  model.dispose();
 });

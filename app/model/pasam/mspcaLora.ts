@@ -29,11 +29,12 @@ export interface LoraBranchParams {
   mspca?: MspcaParams;
 }
 
-/** The branches of one encoder block: fused qkv, or separate q and/or v. */
+/** The branches of one encoder block: fused qkv, or separate q and/or v; optionally proj. */
 export interface LoraBlockParams {
   qkv?: LoraBranchParams;
   q?: LoraBranchParams;
   v?: LoraBranchParams;
+  proj?: LoraBranchParams;
 }
 
 /** Where a block's tokens sit: its window side (0 = global attention) and the token grid side. */
@@ -141,6 +142,11 @@ export function loraBranchForward(x: tf.Tensor4D, p: LoraBranchParams, cfg: Mspc
   });
 }
 
+/** Whether a block has branches on its qkv linear (as opposed to only on proj). */
+export function adaptsQkv(block: LoraBlockParams): boolean {
+  return Boolean(block.qkv || block.q || block.v);
+}
+
 /** The delta a block's adapters add to its fused qkv output, (N, h, w, 3D). */
 export function loraQkvDelta(x: tf.Tensor4D, block: LoraBlockParams, cfg: MspcaLoraConfig, layout: BlockLayout): tf.Tensor4D {
   return tf.tidy(() => {
@@ -151,6 +157,12 @@ export function loraQkvDelta(x: tf.Tensor4D, block: LoraBlockParams, cfg: MspcaL
     const v = block.v ? loraBranchForward(x, block.v, cfg, layout) : zeros();
     return tf.concat([q, zeros(), v], 3) as tf.Tensor4D;
   });
+}
+
+/** The delta the proj branch adds to the attention output, (N, h, w, D). */
+export function loraProjDelta(x: tf.Tensor4D, block: LoraBlockParams, cfg: MspcaLoraConfig, layout: BlockLayout): tf.Tensor4D {
+  if (!block.proj) throw new Error('loraProjDelta: this block has no proj branch');
+  return loraBranchForward(x, block.proj, cfg, layout);
 }
 
 /** Parameters of one branch (for reports): A, B and the convs. */

@@ -2,12 +2,12 @@
 // option here, with the project's decided default. Plain JSON in and out; `parsePasamConfig`
 // fills defaults and rejects unknown options and bad values with messages that name the option.
 
-/** Linear layers of each encoder block that get an MSPCA-LoRA branch. */
-export type LoraTarget = 'qkv' | 'q' | 'v';
-export const LORA_TARGETS: readonly LoraTarget[] = ['qkv', 'q', 'v'];
+/** Linear layers of each encoder block that get an MSPCA-LoRA branch ('proj' = attention output projection). */
+export type LoraTarget = 'qkv' | 'q' | 'v' | 'proj';
+export const LORA_TARGETS: readonly LoraTarget[] = ['qkv', 'q', 'v', 'proj'];
 
 export interface MspcaLoraConfig {
-  /** 'qkv' = the fused qkv linear (default); ['q','v'] = SAMed-style separate branches. */
+  /** 'qkv' = the fused qkv linear (default); ['q','v'] = SAMed-style separate branches; 'proj' may be added to either. */
   targets: LoraTarget[];
   /** LoRA rank r. */
   rank: number;

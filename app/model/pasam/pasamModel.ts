@@ -11,10 +11,14 @@ import { randomSamWeights, disposeSamWeights, type ImageEncoderWeights, type Sam
 import type { SegmenterDescription, TrainableSegmenter } from '../segmenterTypes.js';
 import { backboneConfig, type BackboneName } from './backbones.js';
 import { ipegForward, createIpeg, type IpegParams } from './ipeg.js';
-import { createLoraBlock, loraBranchParamCount, loraQkvDelta, type BlockLayout, type LoraBlockParams } from './mspcaLora.js';
+import { adaptsQkv, createLoraBlock, loraBranchParamCount, loraProjDelta, loraQkvDelta, type BlockLayout, type LoraBlockParams } from './mspcaLora.js';
 import { createMultiClassDecoder, multiClassDecoderForward, type MultiClassDecoderParams } from './multiClassDecoder.js';
 import { parsePasamConfig, validateAgainstBackbone, type PasamConfig } from './pasamConfig.js';
 import { mapTensorTree, ParamStore } from './params.js';
+import { normal, Rng } from '../../engine/random.js';
+
+/** Seed of the fixed random-Fourier PE matrix of models built from scratch. */
+const SCRATCH_PE_SEED = 0x5a3;
 
 export interface PasamBuildOptions {
   /** K+1: background plus the defect classes (≥ 2). */
@@ -69,7 +73,9 @@ export class PasamModel implements TrainableSegmenter {
 
   /**
    * PA-SAM with freshly initialised weights (no checkpoint), e.g. preset 'tiny' at S = 224:
-   * every parameter trains. Linear/conv weights U(±1/√fan_in), pos_embed N(0, 0.02²).
+   * every parameter trains except the random-Fourier PE matrix, which is drawn from a constant
+   * seed, so exportTrained() alone restores the model. Linear/conv weights U(±1/√fan_in),
+   * pos_embed N(0, 0.02²).
    */
   static fromScratch(preset: BackboneName, config: unknown, opts: PasamBuildOptions): PasamModel {
     const native = backboneConfig(preset);
@@ -79,6 +85,10 @@ export class PasamModel implements TrainableSegmenter {
       // Transformer practice (ViT/timm): small positional embeddings.
       sam.imageEncoder.posEmbed.dispose();
       sam.imageEncoder.posEmbed = tf.randomNormal(sam.imageEncoder.posEmbed.shape, 0, 0.02, 'float32', seed) as tf.Tensor4D;
+      // The positional-encoding matrix is the one frozen tensor; drawing it from a constant seed
+      // keeps exportTrained() complete for a scratch model whatever seed built it.
+      sam.promptEncoder.peGaussian.dispose();
+      sam.promptEncoder.peGaussian = normal(new Rng(SCRATCH_PE_SEED), sam.promptEncoder.peGaussian.shape) as tf.Tensor2D;
       return PasamModel.build(sam, native, parsePasamConfig(config), opts, true, false);
     } finally {
       disposeSamWeights(sam);
@@ -133,8 +143,10 @@ export class PasamModel implements TrainableSegmenter {
   imageEmbeddings(images: tf.Tensor4D): tf.Tensor4D {
     this.checkImages(images);
     const { encoder, lora } = this.parts;
+    const targets = this.config.lora.targets;
     return imageEncoderForward(images, encoder, this.samConfig, {
-      qkvAdapter: (x, i) => loraQkvDelta(x, lora[i], this.config.lora, this.layout(i)),
+      qkvAdapter: lora.some(adaptsQkv) ? (x, i) => loraQkvDelta(x, lora[i], this.config.lora, this.layout(i)) : undefined,
+      projAdapter: targets.includes('proj') ? (x, i) => loraProjDelta(x, lora[i], this.config.lora, this.layout(i)) : undefined,
     });
   }
 
