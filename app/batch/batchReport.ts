@@ -165,7 +165,8 @@ export function buildBatchReport(job: BatchJobRecord, items: readonly BatchJobIt
 
 function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v);
+  // One record per line: multi-line messages (decoder errors) are folded.
+  const s = typeof v === 'number' ? (Number.isFinite(v) ? String(v) : '') : String(v).replace(/\s*[\r\n]+\s*/g, ' ');
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
