@@ -28,8 +28,8 @@ after(async () => {
 const TINY_VARIANTS: { name: string; config: unknown }[] = [
   { name: 'defaults', config: {} },
   { name: 'qv-proj-concat-mix', config: { lora: { targets: ['q', 'v', 'proj'], aggregation: 'concat', mixChannels: true } } },
-  { name: 'qkv-proj-global-dilations-gap-nodense', config: { lora: { targets: ['qkv', 'proj'], spatial: 'global', scales: 'dilations' }, ipeg: { sparse: 'gap-mlp', dense: 'none' } } },
-  { name: 'plain-lora-no-sparse-s256', config: { inputSize: 256, lora: { bottleneck: 'none', spatial: 'global' }, ipeg: { sparse: 'none' } } },
+  { name: 'qkv-proj-global-dilations-gap-nodense', config: { lora: { targets: ['qkv', 'proj'], spatial: 'unwindowed', scales: 'dilations' }, ipeg: { sparse: 'gap-mlp', dense: 'none' } } },
+  { name: 'plain-lora-no-sparse-s256', config: { inputSize: 256, lora: { bottleneck: 'none', spatial: 'unwindowed' }, ipeg: { sparse: 'none' } } },
 ];
 
 for (const variant of TINY_VARIANTS) {

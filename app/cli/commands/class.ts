@@ -9,6 +9,8 @@ const USAGE = [
   'pasam class <dir> add <name> [--color #rrggbb] [--json]',
   'pasam class <dir> rename <old> <new> [--json]',
   'pasam class <dir> remove <name> [--remap <class|background>] [--json]',
+  'pasam class <dir> merge <a> <b> [--json]        (pixels of <a> become <b>, then <a> is removed)',
+  'pasam class <dir> recolor <name> <#rrggbb> [--json]',
   '',
   'Lists or edits the defect classes of a project. Class i is mask value i; 0 is background.',
   'remove refuses while the latest mask of any image uses the class, unless --remap names the class',
@@ -23,7 +25,6 @@ function printClasses(classes: ClassDef[], out: (l: string) => void): void {
 
 export const classCommand: CliCommand = {
   name: 'class',
-  summary: 'list, add, rename or remove defect classes',
   usage: USAGE,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { color: { type: 'string' }, remap: { type: 'string' } }, { min: 2, max: 4 });
@@ -32,7 +33,7 @@ export const classCommand: CliCommand = {
       const got = positionals.length - 2;
       if (got !== n) throw new UsageError(`'class ${action}' takes ${n} name${n === 1 ? '' : 's'}, got ${got}`);
     };
-    if (!['list', 'add', 'rename', 'remove'].includes(action)) throw new UsageError(`unknown action '${action}' (use list, add, rename or remove)`);
+    if (!['list', 'add', 'rename', 'remove', 'merge', 'recolor'].includes(action)) throw new UsageError(`unknown action '${action}' (use list, add, rename, recolor, merge or remove)`);
     if (values.color !== undefined && action !== 'add') throw new UsageError('--color only goes with add');
     if (values.remap !== undefined && action !== 'remove') throw new UsageError('--remap only goes with remove');
     const store = ProjectStore.open(dir);
@@ -50,6 +51,19 @@ export const classCommand: CliCommand = {
         const c = store.renameClass(a!, b!);
         message = `renamed class ${c.index} '${a}' → '${c.name}'`;
         result = { renamed: c };
+      } else if (action === 'merge') {
+        want(2);
+        // Merging is removing <a> with its pixels remapped onto <b>: masks get new versions.
+        const into = store.getClass(b!);
+        const r = store.removeClass(a!, { remapTo: into.name });
+        message = `merged class '${r.removed.name}' into '${into.name}'${r.masksRewritten ? `; ${r.masksRewritten} mask(s) got a new version` : ''}`;
+        result = { merged: r.removed, into: store.getClass(into.name), masksRewritten: r.masksRewritten };
+      } else if (action === 'recolor') {
+        want(2);
+        if (!/^#[0-9a-f]{6}$/i.test(b!)) throw new UsageError(`'${b}' is not a #rrggbb colour`);
+        const c = store.setClassColor(a!, b!);
+        message = `class ${c.index} '${c.name}' is now ${c.color}`;
+        result = { recolored: c };
       } else {
         want(1);
         const r = store.removeClass(a!, { remapTo: stringOption(values, 'remap') });

@@ -1,0 +1,170 @@
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import type { ApiClient } from './apiClient.js';
+import type { HostInfo, ImageFilterParams, ImageRow, ProjectSummary } from '../../app/api/apiTypes.js';
+import { ProjectsPage } from './pages/ProjectsPage.js';
+import { DatasetPage } from './pages/DatasetPage.js';
+import { AnnotatorPage } from './pages/AnnotatorPage.js';
+import { Toasts, useToasts } from './components/Toasts.js';
+
+export type Page = 'projects' | 'dataset' | 'annotate';
+
+export function App({ api }: { api: ApiClient }) {
+  const [host, setHost] = useState<HostInfo | null>(null);
+  const [project, setProject] = useState<ProjectSummary | null>(null);
+  const [page, setPage] = useState<Page>('projects');
+  const [rows, setRows] = useState<ImageRow[]>([]);
+  const [filter, setFilter] = useState<ImageFilterParams>({});
+  const [imageId, setImageId] = useState<number | null>(null);
+  const [connected, setConnected] = useState(true);
+  const [status, setStatus] = useState<string>('');
+  const toasts = useToasts();
+
+  useEffect(() => api.onConnection(setConnected), [api]);
+  useEffect(() => {
+    void (async () => {
+      try {
+        setHost(await api.call('host.info', {}));
+        const current = await api.call('projects.current', {});
+        if (current) {
+          setProject(current);
+          setPage('dataset');
+        }
+      } catch (err) {
+        toasts.error(err);
+      }
+    })();
+  }, [api]);
+  useEffect(
+    () =>
+      api.onEvent((e) => {
+        if (e.type === 'project.opened') setProject(e.project);
+        if (e.type === 'menu') runMenuCommand(e.command, setPage);
+      }),
+    [api],
+  );
+
+  const reloadRows = useCallback(async () => {
+    if (!project) return;
+    try {
+      const r = await api.call('images.list', { filter });
+      setRows(r.items);
+    } catch (err) {
+      toasts.error(err);
+    }
+  }, [api, project?.dir, filter]);
+  useEffect(() => {
+    void reloadRows();
+  }, [reloadRows]);
+
+  const updateRow = useCallback((id: number, patch: Partial<ImageRow>) => {
+    setRows((rs) => rs.map((r) => (r.id === id ? { ...r, ...patch } : r)));
+  }, []);
+
+  const opened = useCallback((p: ProjectSummary) => {
+    setProject(p);
+    setFilter({});
+    setImageId(null);
+    setPage('dataset');
+  }, []);
+
+  const openImage = useCallback((id: number) => {
+    setImageId(id);
+    setPage('annotate');
+  }, []);
+
+  const tabs = useMemo(
+    () => [
+      { id: 'projects' as const, label: 'Projects', enabled: true },
+      { id: 'dataset' as const, label: 'Dataset', enabled: Boolean(project) },
+      { id: 'annotate' as const, label: 'Annotate', enabled: Boolean(project) && (imageId !== null || rows.length > 0) },
+    ],
+    [project, imageId, rows.length],
+  );
+
+  return (
+    <div className="app" data-page={page}>
+      <header className="appbar">
+        <div className="brand">
+          <span className="logo" aria-hidden>◆</span> PA-SAM <span className="brand-sub">Workstation</span>
+        </div>
+        <nav className="tabs" role="tablist">
+          {tabs.map((t) => (
+            <button
+              key={t.id}
+              role="tab"
+              aria-selected={page === t.id}
+              className={page === t.id ? 'tab active' : 'tab'}
+              disabled={!t.enabled}
+              onClick={() => {
+                if (t.id === 'annotate' && imageId === null && rows[0]) setImageId(rows[0].id);
+                if (t.id !== page) setStatus('');
+                setPage(t.id);
+              }}
+            >
+              {t.label}
+            </button>
+          ))}
+        </nav>
+        <div className="appbar-project" title={project?.dir}>
+          {project ? (
+            <>
+              <span className="muted">Project</span> <strong data-testid="project-name">{project.name}</strong>
+            </>
+          ) : (
+            <span className="muted">No project open</span>
+          )}
+        </div>
+      </header>
+      <main className="content">
+        {page === 'projects' && host && <ProjectsPage api={api} host={host} current={project} onOpened={opened} toasts={toasts} />}
+        {page === 'dataset' && project && (
+          <DatasetPage api={api} project={project} rows={rows} filter={filter} setFilter={setFilter} reload={reloadRows} onOpen={openImage} toasts={toasts} setStatus={setStatus} />
+        )}
+        {page === 'annotate' && project && imageId !== null && (
+          <AnnotatorPage api={api} project={project} rows={rows} imageId={imageId} setImageId={setImageId} updateRow={updateRow} toasts={toasts} setStatus={setStatus} />
+        )}
+      </main>
+      <footer className="statusbar">
+        <span className={connected ? 'conn ok' : 'conn bad'} data-testid="connection">
+          {connected ? '● Connected' : '● Reconnecting…'}
+        </span>
+        <span className="sep" />
+        <span className="status-text" data-testid="status-text">{status}</span>
+        <span className="grow" />
+        <span className="muted">{host ? `${host.transport === 'electron' ? 'Desktop' : 'Browser'} · v${host.version}` : ''}</span>
+      </footer>
+      <Toasts state={toasts} />
+    </div>
+  );
+}
+
+// Native menu items (Electron) do what their shortcut does: pages switch here, the rest is replayed
+// as the key press the annotator already handles.
+const MENU_KEYS: Record<string, KeyboardEventInit> = {
+  undo: { key: 'z', ctrlKey: true },
+  redo: { key: 'z', ctrlKey: true, shiftKey: true },
+  save: { key: 's', ctrlKey: true },
+  'tool-brush': { key: 'b' },
+  'tool-eraser': { key: 'e' },
+  'tool-polygon': { key: 'p' },
+  'tool-sam': { key: 's' },
+  'brush-smaller': { key: '[' },
+  'brush-larger': { key: ']' },
+  prev: { key: 'a' },
+  next: { key: 'd' },
+  'next-unreviewed': { key: 'n' },
+  'hide-masks': { key: 'h' },
+  fit: { key: 'f' },
+  help: { key: '?' },
+};
+
+function runMenuCommand(command: string, setPage: (p: Page) => void): void {
+  if (command === 'projects' || command === 'dataset' || command === 'annotate') return setPage(command);
+  if (command === 'import') {
+    setPage('dataset');
+    setTimeout(() => document.querySelector<HTMLButtonElement>('[data-testid=import-button]')?.click(), 50);
+    return;
+  }
+  const init = MENU_KEYS[command];
+  if (init) window.dispatchEvent(new KeyboardEvent('keydown', { ...init, bubbles: true }));
+}

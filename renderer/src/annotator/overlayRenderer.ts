@@ -1,0 +1,86 @@
+// Draws the visible part of the full-resolution class-index mask into a viewport-sized canvas:
+// nearest-neighbour sampling (crisp pixels when zoomed in) with per-class colour, opacity and
+// visibility, plus the SAM preview on top. Cost is proportional to the viewport, not the image.
+export interface View {
+  /** Screen pixels per image pixel. */
+  scale: number;
+  /** Screen position of image (0, 0). */
+  tx: number;
+  ty: number;
+}
+
+export interface ClassStyle {
+  color: string;
+  /** 0..1 */
+  opacity: number;
+  visible: boolean;
+}
+
+function rgba(hex: string, alpha: number): number {
+  const n = parseInt(hex.slice(1), 16);
+  const a = Math.round(Math.max(0, Math.min(1, alpha)) * 255);
+  // Little-endian ABGR as Uint32 for ImageData.
+  return ((a << 24) | ((n & 255) << 16) | (((n >> 8) & 255) << 8) | ((n >> 16) & 255)) >>> 0;
+}
+
+export class OverlayRenderer {
+  readonly canvas: HTMLCanvasElement;
+  private ctx: CanvasRenderingContext2D;
+  private image: ImageData | null = null;
+
+  constructor() {
+    this.canvas = document.createElement('canvas');
+    this.ctx = this.canvas.getContext('2d')!;
+  }
+
+  render(opts: {
+    width: number;
+    height: number;
+    view: View;
+    labels: Uint8Array | null;
+    imageWidth: number;
+    imageHeight: number;
+    styles: Map<number, ClassStyle>;
+    hideAll: boolean;
+    preview: Uint8Array | null;
+    previewColor: string;
+  }): void {
+    const W = Math.max(1, Math.floor(opts.width));
+    const H = Math.max(1, Math.floor(opts.height));
+    if (this.canvas.width !== W || this.canvas.height !== H || !this.image) {
+      this.canvas.width = W;
+      this.canvas.height = H;
+      this.image = this.ctx.createImageData(W, H);
+    }
+    const out = new Uint32Array(this.image.data.buffer);
+    out.fill(0);
+    const { labels, preview, imageWidth: iw, imageHeight: ih, view } = opts;
+    if ((labels && !opts.hideAll) || preview) {
+      const lut = new Uint32Array(256);
+      if (!opts.hideAll) for (const [idx, s] of opts.styles) if (s.visible && idx > 0 && idx < 256) lut[idx] = rgba(s.color, s.opacity);
+      // The preview is hatched so that it never looks like an accepted mask.
+      const previewColor = rgba(opts.previewColor, 0.75);
+      const previewHatch = rgba(opts.previewColor, 0.35);
+      // Image column for every screen column of the visible span.
+      const sx0 = Math.max(0, Math.floor(view.tx));
+      const sx1 = Math.min(W, Math.ceil(view.tx + iw * view.scale));
+      const sy0 = Math.max(0, Math.floor(view.ty));
+      const sy1 = Math.min(H, Math.ceil(view.ty + ih * view.scale));
+      const cols = new Int32Array(Math.max(0, sx1 - sx0));
+      for (let sx = sx0; sx < sx1; sx++) cols[sx - sx0] = Math.min(iw - 1, Math.max(0, Math.floor((sx + 0.5 - view.tx) / view.scale)));
+      const showLabels = labels && !opts.hideAll;
+      for (let sy = sy0; sy < sy1; sy++) {
+        const iy = Math.min(ih - 1, Math.max(0, Math.floor((sy + 0.5 - view.ty) / view.scale)));
+        const rowIn = iy * iw;
+        const rowOut = sy * W;
+        for (let k = 0; k < cols.length; k++) {
+          const i = rowIn + cols[k]!;
+          let c = showLabels ? lut[labels![i]!]! : 0;
+          if (preview && preview[i]) c = ((sx0 + k + sy) & 7) < 4 ? previewColor : previewHatch;
+          if (c) out[rowOut + sx0 + k] = c;
+        }
+      }
+    }
+    this.ctx.putImageData(this.image, 0, 0);
+  }
+}

@@ -1,0 +1,260 @@
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { ApiClient } from '../apiClient.js';
+import type { ImageFilterParams, ImageRow, ImageStatus, ProjectSummary, Split } from '../../../app/api/apiTypes.js';
+import { FolderPicker, pickNative } from '../components/FolderPicker.js';
+import type { ToastState } from '../components/Toasts.js';
+
+const SPLITS: Split[] = ['train', 'val', 'test', 'unassigned'];
+const STATUSES: ImageStatus[] = ['new', 'annotated', 'reviewed'];
+const CELL_W = 176;
+const CELL_H = 212;
+const GAP = 10;
+const OVERSCAN_ROWS = 2;
+
+function toggle<T>(list: T[] | undefined, v: T): T[] | undefined {
+  const l = list ?? [];
+  const next = l.includes(v) ? l.filter((x) => x !== v) : [...l, v];
+  return next.length ? next : undefined;
+}
+
+export function DatasetPage(props: {
+  api: ApiClient;
+  project: ProjectSummary;
+  rows: ImageRow[];
+  filter: ImageFilterParams;
+  setFilter: React.Dispatch<React.SetStateAction<ImageFilterParams>>;
+  reload: () => Promise<void>;
+  onOpen: (id: number) => void;
+  toasts: ToastState;
+  setStatus: (s: string) => void;
+}) {
+  const { api, rows, filter, setFilter, toasts, project } = props;
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const [anchor, setAnchor] = useState<number | null>(null);
+  const [search, setSearch] = useState(filter.nameContains ?? '');
+  const [picker, setPicker] = useState(false);
+  const [importing, setImporting] = useState<string | null>(null);
+  const scroller = useRef<HTMLDivElement>(null);
+  const [box, setBox] = useState({ width: 800, height: 600, top: 0 });
+
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (!el) return;
+    const measure = () => setBox({ width: el.clientWidth, height: el.clientHeight, top: el.scrollTop });
+    measure();
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+
+  // A new filter starts at the top (and a shorter list must not leave the view scrolled past its end).
+  useEffect(() => {
+    const el = scroller.current;
+    if (el) el.scrollTop = 0;
+    setBox((b) => ({ ...b, top: 0 }));
+  }, [filter]);
+  useEffect(() => {
+    const el = scroller.current;
+    if (el && el.scrollTop !== box.top) setBox((b) => ({ ...b, top: el.scrollTop }));
+  }, [rows]);
+
+  useEffect(() => {
+    const t = setTimeout(() => {
+      // Functional update: a filter chosen while the search was debouncing must survive.
+      setFilter((f) => ((f.nameContains ?? '') === search ? f : { ...f, nameContains: search || undefined }));
+    }, 200);
+    return () => clearTimeout(t);
+  }, [search]);
+
+  useEffect(() => {
+    props.setStatus(`${rows.length.toLocaleString()} image${rows.length === 1 ? '' : 's'}${selected.size ? ` · ${selected.size} selected` : ''}`);
+  }, [rows.length, selected.size]);
+
+  useEffect(
+    () =>
+      api.onEvent((e) => {
+        if (e.type === 'import.progress') setImporting(`${e.file === 'commit' ? 'Saving' : 'Importing'} ${e.done}/${e.total || '?'}…`);
+      }),
+    [api],
+  );
+
+  const cols = Math.max(1, Math.floor((box.width - GAP) / (CELL_W + GAP)));
+  const totalRows = Math.ceil(rows.length / cols);
+  const rowH = CELL_H + GAP;
+  const firstRow = Math.max(0, Math.floor(box.top / rowH) - OVERSCAN_ROWS);
+  const lastRow = Math.min(totalRows - 1, Math.ceil((box.top + box.height) / rowH) + OVERSCAN_ROWS);
+  const classById = useMemo(() => new Map(project.classes.map((c) => [c.index, c])), [project.classes]);
+
+  const click = (e: React.MouseEvent, index: number, id: number) => {
+    if (e.shiftKey && anchor !== null) {
+      const a = rows.findIndex((r) => r.id === anchor);
+      const [lo, hi] = a < index ? [a, index] : [index, a];
+      setSelected(new Set(rows.slice(lo, hi + 1).map((r) => r.id)));
+      return;
+    }
+    if (e.ctrlKey || e.metaKey) {
+      const next = new Set(selected);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      setSelected(next);
+    } else setSelected(new Set([id]));
+    setAnchor(id);
+  };
+
+  const bulk = async (what: 'split' | 'status', value: string) => {
+    const ids = [...selected];
+    if (!ids.length || !value) return;
+    try {
+      const r = what === 'split' ? await api.call('images.setSplit', { ids, split: value as Split }) : await api.call('images.setStatus', { ids, status: value as ImageStatus });
+      toasts.info(`Set ${what} of ${r.updated} image${r.updated === 1 ? '' : 's'} to ${value}`);
+      await props.reload();
+    } catch (err) {
+      toasts.error(err);
+    }
+  };
+
+  const runImport = async (path: string) => {
+    setImporting('Importing…');
+    try {
+      const report = await api.call('images.import', { path });
+      const skipped = report.problems.length;
+      if (report.failed) {
+        const first = report.problems[0];
+        toasts.error(`Import failed, nothing was added: ${report.problems.length} bad file(s)${first ? ` — ${first.file}: ${first.detail}` : ''}`);
+        return;
+      }
+      toasts.info(`Imported ${report.added} image${report.added === 1 ? '' : 's'} (${report.withMasks} with masks)${skipped ? `, ${skipped} skipped` : ''}`);
+      await props.reload();
+    } catch (err) {
+      toasts.error(err);
+    } finally {
+      setImporting(null);
+    }
+  };
+
+  const startImport = async () => {
+    const native = await pickNative(api, 'Import images from folder');
+    if (native === undefined) setPicker(true);
+    else if (native) await runImport(native);
+  };
+
+  const cells: React.ReactElement[] = [];
+  for (let r = firstRow; r <= lastRow; r++) {
+    for (let c = 0; c < cols; c++) {
+      const index = r * cols + c;
+      const row = rows[index];
+      if (!row) break;
+      cells.push(
+        <div
+          key={row.id}
+          className={selected.has(row.id) ? 'cell selected' : 'cell'}
+          style={{ transform: `translate(${GAP + c * (CELL_W + GAP)}px, ${GAP + r * rowH}px)` }}
+          onClick={(e) => click(e, index, row.id)}
+          onDoubleClick={() => props.onOpen(row.id)}
+          data-testid="grid-cell"
+          data-image-id={row.id}
+          title={`${row.name} — ${row.width}×${row.height}`}
+        >
+          <div className="thumb">
+            <img src={api.binUrl({ kind: 'thumb', imageId: row.id }) + `?v=${row.maskVersion}`} alt="" draggable={false} />
+          </div>
+          <div className="cell-name">{row.name}</div>
+          <div className="cell-meta">
+            <span className={`pill split-${row.split}`}>{row.split}</span>
+            <span className={`pill status-${row.status}`}>{row.status}</span>
+            {row.hasPrediction && <span className="pill pred" title="has a model prediction">pred</span>}
+            <span className="dots">
+              {row.classes.map((k) => (
+                <i key={k} style={{ background: classById.get(k)?.color ?? '#888' }} title={classById.get(k)?.name} />
+              ))}
+            </span>
+          </div>
+        </div>,
+      );
+    }
+  }
+
+  return (
+    <div className="page dataset-page">
+      <div className="toolbar">
+        <input className="search" type="search" placeholder="Search by name…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="search" />
+        <div className="chips" aria-label="Split filter">
+          {SPLITS.map((s) => (
+            <button key={s} className={filter.split?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter((f) => ({ ...f, split: toggle(f.split, s) }))}>
+              {s}
+            </button>
+          ))}
+        </div>
+        <div className="chips" aria-label="Status filter">
+          {STATUSES.map((s) => (
+            <button key={s} className={filter.status?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter((f) => ({ ...f, status: toggle(f.status, s) }))} data-testid={`filter-status-${s}`}>
+              {s}
+            </button>
+          ))}
+        </div>
+        <select value={filter.classIndex ?? ''} onChange={(e) => {
+            const v = e.target.value;
+            setFilter((f) => ({ ...f, classIndex: v ? Number(v) : undefined }));
+          }} aria-label="Class filter">
+          <option value="">Any class</option>
+          {project.classes.map((c) => (
+            <option key={c.index} value={c.index}>
+              {c.name}
+            </option>
+          ))}
+        </select>
+        <label className="check">
+          <input type="checkbox" checked={filter.hasPrediction === true} onChange={(e) => {
+              const on = e.target.checked;
+              setFilter((f) => ({ ...f, hasPrediction: on ? true : undefined }));
+            }} /> Has prediction
+        </label>
+        <span className="grow" />
+        {selected.size > 0 && (
+          <div className="bulk" data-testid="bulk-actions">
+            <span className="muted">{selected.size} selected</span>
+            <select value="" onChange={(e) => void bulk('split', e.target.value)} aria-label="Set split" data-testid="bulk-split">
+              <option value="">Set split…</option>
+              {SPLITS.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+            <select value="" onChange={(e) => void bulk('status', e.target.value)} aria-label="Set status" data-testid="bulk-status">
+              <option value="">Set status…</option>
+              {STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+            <button onClick={() => setSelected(new Set())}>Clear</button>
+          </div>
+        )}
+        <button className="primary" onClick={() => void startImport()} disabled={importing !== null} data-testid="import-button">
+          {importing ?? 'Import folder…'}
+        </button>
+      </div>
+      <div className="grid-scroller" ref={scroller} onScroll={(e) => setBox((b) => ({ ...b, top: (e.target as HTMLDivElement).scrollTop }))} data-testid="grid">
+        <div className="grid-inner" style={{ height: totalRows * rowH + GAP }}>
+          {cells}
+        </div>
+        {rows.length === 0 && <div className="empty-state">No images{Object.values(filter).some((v) => v !== undefined) ? ' match the filters' : ' yet — import a folder to start'}.</div>}
+      </div>
+      {picker && (
+        <FolderPicker
+          api={api}
+          title="Import images from folder"
+          start={project.dir.replace(/\/[^/]*$/, '') || '/'}
+          pickLabel="Import this folder"
+          onCancel={() => setPicker(false)}
+          onPick={(p) => {
+            setPicker(false);
+            void runImport(p);
+          }}
+        />
+      )}
+    </div>
+  );
+}
