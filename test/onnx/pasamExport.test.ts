@@ -28,7 +28,7 @@ after(async () => {
 const TINY_VARIANTS: { name: string; config: unknown }[] = [
   { name: 'defaults', config: {} },
   { name: 'qv-proj-concat-mix', config: { lora: { targets: ['q', 'v', 'proj'], aggregation: 'concat', mixChannels: true } } },
-  { name: 'qkv-proj-global-dilations-gap-nodense', config: { lora: { targets: ['qkv', 'proj'], spatial: 'unwindowed', scales: 'dilations' }, ipeg: { sparse: 'gap-mlp', dense: 'none' } } },
+  { name: 'qkv-proj-unwindowed-dilations-gap-nodense', config: { lora: { targets: ['qkv', 'proj'], spatial: 'unwindowed', scales: 'dilations' }, ipeg: { sparse: 'gap-mlp', dense: 'none' } } },
   { name: 'plain-lora-no-sparse-s256', config: { inputSize: 256, lora: { bottleneck: 'none', spatial: 'unwindowed' }, ipeg: { sparse: 'none' } } },
 ];
 
@@ -66,7 +66,7 @@ for (const variant of TINY_VARIANTS) {
 
 // PA-SAM on the sam-tiny fixture checkpoint (fromSam): 10×10 grid with 4×4 windows, so windowed
 // blocks pad to 12×12 — window-local and un-windowed MSPCA both see the padding.
-for (const spatial of ['window', 'global'] as const) {
+for (const spatial of ['window', 'unwindowed'] as const) {
   test(`PA-SAM on the sam-tiny checkpoint (MSPCA ${spatial}, padded windows): ONNX Runtime equals tfjs within 1e-4`, async () => {
     const fx = loadFixture();
     const sam = await fixtureSamWeights(fx);
