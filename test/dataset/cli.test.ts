@@ -201,3 +201,13 @@ test('usage errors exit 2', async () => {
   assert.equal((await runCli(['export', '/nonexistent', '/x', '--format', 'mask-png', '--split', 'trian'])).code, 2);
   for (const c of ['split', 'check', 'export']) assert.match((await runCli([c, '--help'])).stdout, new RegExp(`pasam ${c}`));
 });
+
+test('export --split writes only the chosen splits', async () => {
+  const { proj } = await fixtureProject();
+  const out = join(tempDir(), 'only train');
+  const r = await runCli(['export', proj, out, '--format', 'mask-png', '--split', 'train', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).images, 2);
+  const rows = readFileSync(join(out, 'manifest.csv'), 'utf8').trim().split('\n').slice(1);
+  assert.deepEqual(rows.map((l) => l.split(',')[1]), ['train', 'train']);
+});
