@@ -211,3 +211,24 @@ test('export --split writes only the chosen splits', async () => {
   const rows = readFileSync(join(out, 'manifest.csv'), 'utf8').trim().split('\n').slice(1);
   assert.deepEqual(rows.map((l) => l.split(',')[1]), ['train', 'train']);
 });
+
+test('split --group-column reads groups from a CSV keyed by image name', async () => {
+  const src = tempDir();
+  const rows = ['file,part'];
+  for (let i = 0; i < 24; i++) {
+    write(join(src, 'images', `shot ${i}.png`), await pngImage(6, 6, i + 1));
+    write(join(src, 'masks', `shot ${i}.png`), indexMaskPng(6, 6, (x) => (x < i % 4 ? 1 : 0)).png);
+    rows.push(`shot ${i}.png,P${i % 5}`);
+  }
+  const csv = write(join(src, 'parts table.csv'), rows.join('\n') + '\n');
+  const proj = newProject('a');
+  assert.equal((await runCli(['import', proj, join(src)])).code, 0);
+  const r = await runCli(['split', proj, '--group-column', `${csv}:part`, '--seed', '7', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const images = withStore(proj, (s) => s.listImages());
+  const byGroup = new Map<string, Set<string>>();
+  for (const im of images) byGroup.set(im.groupKey!, (byGroup.get(im.groupKey!) ?? new Set()).add(im.split));
+  assert.deepEqual([...byGroup.keys()].sort(), ['P0', 'P1', 'P2', 'P3', 'P4']);
+  for (const [g, set] of byGroup) assert.equal(set.size, 1, `group ${g} in one split`);
+  assert.equal((await runCli(['split', proj, '--group-column', `${csv}:nope`])).code, 1);
+});
