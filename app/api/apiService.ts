@@ -22,7 +22,7 @@ import { ApiError } from './apiErrors.js';
 import { asObject, hexColor, intList, labelMask, oneOf, optBool, optInt, optOneOfList, optString, reqInt, reqString } from './paramCheck.js';
 import { RecentProjects, pasamHome } from './recentProjects.js';
 import { checkTileLevel, decodeLevel, encodeTile, renderThumbnail, type RawImage } from './imageRender.js';
-import { SamSession } from './samSession.js';
+import { SamWorkerClient } from './samWorkerClient.js';
 
 export interface ApiServiceOptions {
   transport: 'http' | 'electron';
@@ -46,13 +46,14 @@ export class ApiService {
   private readonly listeners = new Set<(e: ApiEvent) => void>();
   private readonly recent: RecentProjects;
   private readonly levels = new Map<string, Promise<RawImage>>();
-  readonly sam: SamSession;
+  readonly sam: SamWorkerClient;
   private readonly handlers: { [M in ApiMethod]: Handler<M> };
 
   constructor(private readonly opts: ApiServiceOptions) {
     const home = opts.home ?? pasamHome();
     this.recent = RecentProjects.inHome(home);
-    this.sam = new SamSession((e) => this.emit(e));
+    // SAM runs in a worker thread: the encoder's seconds must never delay a mask save.
+    this.sam = new SamWorkerClient((e) => this.emit(e));
     if (opts.projectDir) this.openProject(opts.projectDir);
     this.handlers = {
       'host.info': () => ({

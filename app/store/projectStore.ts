@@ -750,6 +750,20 @@ export class ProjectStore {
     return out;
   }
 
+  // ---- settings ------------------------------------------------------------------------------
+
+  /** A project setting (JSON value), or null when unset. */
+  getSetting(key: string): unknown {
+    const r = this.sql('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return r ? (JSON.parse(r.value) as unknown) : null;
+  }
+
+  /** Sets (or with null, clears) a project setting. */
+  setSetting(key: string, value: unknown): void {
+    if (value === null || value === undefined) this.sql('DELETE FROM settings WHERE key = ?').run(key);
+    else this.sql('INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, ?, ?)').run(key, JSON.stringify(value), now());
+  }
+
   // ---- embedding cache bookkeeping ------------------------------------------------------------
 
   putEmbedding(e: { imageId: number; modelKey: string; path: string }): EmbeddingRecord {

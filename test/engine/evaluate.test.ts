@@ -102,7 +102,7 @@ test('eval --json <file> and segment write results for a trained run', async () 
   copyFileSync(join(NEU_DIR, 'images', 'test_000003.jpg'), join(input, 'sub', 'b.jpg'));
   writeFileSync(join(input, 'broken.png'), 'not a png');
   const masks = join(out, 'masks');
-  const s = runCli(['segment', dir, '--run', String(run.runId), input, masks, '--json'], env);
+  const s = runCli(['segment', dir, '--run', String(run.runId), input, masks, '--recursive', '--json'], env);
   assert.equal(s.code, 1, 'a broken input is reported and makes the exit code 1');
   const seg = JSON.parse(s.stdout);
   assert.equal(seg.written.length, 2);

@@ -22,7 +22,7 @@ export function DatasetPage(props: {
   project: ProjectSummary;
   rows: ImageRow[];
   filter: ImageFilterParams;
-  setFilter: (f: ImageFilterParams) => void;
+  setFilter: React.Dispatch<React.SetStateAction<ImageFilterParams>>;
   reload: () => Promise<void>;
   onOpen: (id: number) => void;
   toasts: ToastState;
@@ -60,7 +60,8 @@ export function DatasetPage(props: {
 
   useEffect(() => {
     const t = setTimeout(() => {
-      if ((filter.nameContains ?? '') !== search) setFilter({ ...filter, nameContains: search || undefined });
+      // Functional update: a filter chosen while the search was debouncing must survive.
+      setFilter((f) => ((f.nameContains ?? '') === search ? f : { ...f, nameContains: search || undefined }));
     }, 200);
     return () => clearTimeout(t);
   }, [search]);
@@ -179,19 +180,22 @@ export function DatasetPage(props: {
         <input className="search" type="search" placeholder="Search by name…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="search" />
         <div className="chips" aria-label="Split filter">
           {SPLITS.map((s) => (
-            <button key={s} className={filter.split?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter({ ...filter, split: toggle(filter.split, s) })}>
+            <button key={s} className={filter.split?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter((f) => ({ ...f, split: toggle(f.split, s) }))}>
               {s}
             </button>
           ))}
         </div>
         <div className="chips" aria-label="Status filter">
           {STATUSES.map((s) => (
-            <button key={s} className={filter.status?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter({ ...filter, status: toggle(filter.status, s) })} data-testid={`filter-status-${s}`}>
+            <button key={s} className={filter.status?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter((f) => ({ ...f, status: toggle(f.status, s) }))} data-testid={`filter-status-${s}`}>
               {s}
             </button>
           ))}
         </div>
-        <select value={filter.classIndex ?? ''} onChange={(e) => setFilter({ ...filter, classIndex: e.target.value ? Number(e.target.value) : undefined })} aria-label="Class filter">
+        <select value={filter.classIndex ?? ''} onChange={(e) => {
+            const v = e.target.value;
+            setFilter((f) => ({ ...f, classIndex: v ? Number(v) : undefined }));
+          }} aria-label="Class filter">
           <option value="">Any class</option>
           {project.classes.map((c) => (
             <option key={c.index} value={c.index}>
@@ -200,7 +204,10 @@ export function DatasetPage(props: {
           ))}
         </select>
         <label className="check">
-          <input type="checkbox" checked={filter.hasPrediction === true} onChange={(e) => setFilter({ ...filter, hasPrediction: e.target.checked ? true : undefined })} /> Has prediction
+          <input type="checkbox" checked={filter.hasPrediction === true} onChange={(e) => {
+              const on = e.target.checked;
+              setFilter((f) => ({ ...f, hasPrediction: on ? true : undefined }));
+            }} /> Has prediction
         </label>
         <span className="grow" />
         {selected.size > 0 && (
