@@ -232,3 +232,19 @@ test('split --group-column reads groups from a CSV keyed by image name', async (
   for (const [g, set] of byGroup) assert.equal(set.size, 1, `group ${g} in one split`);
   assert.equal((await runCli(['split', proj, '--group-column', `${csv}:nope`])).code, 1);
 });
+
+test('split --keep-assigned leaves imported splits alone and splits only the rest', async () => {
+  const { proj } = await fixtureProject();
+  const before = withStore(proj, (s) => s.listImages().map((i) => [i.id, i.split] as const));
+  const src = tempDir();
+  for (let i = 0; i < 6; i++) write(join(src, `extra ${i}.png`), await pngImage(7, 7, 50 + i));
+  assert.equal((await runCli(['import', proj, src])).code, 0);
+  const r = await runCli(['split', proj, '--keep-assigned', '--ratios', '0,0,1', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  withStore(proj, (s) => {
+    for (const [id, split] of before) assert.equal(s.getImage(id)!.split, split, `image ${id} kept its imported split`);
+    const extra = s.listImages().filter((i) => i.originalName.startsWith('extra'));
+    assert.equal(extra.length, 6);
+    assert.ok(extra.every((i) => i.split === 'test'));
+  });
+});
