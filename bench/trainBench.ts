@@ -79,7 +79,14 @@ async function buildProject(dir: string, trainN: number | null, testN: number | 
   const rng = new Rng(seed);
   if (trainN !== null) train = rng.shuffle(train).slice(0, trainN).sort();
   if (testN !== null) test = rng.shuffle(test).slice(0, testN).sort();
-  if (ProjectStore.isProject(dir)) return { train: train.length, test: test.length };
+  if (ProjectStore.isProject(dir)) {
+    // Reuse a project from an earlier run of this bench (an interrupted import leaves it empty).
+    const existing = ProjectStore.open(dir);
+    const n = existing.countImages({});
+    existing.close();
+    if (n !== train.length + test.length) throw new Error(`${dir} holds ${n} images, expected ${train.length + test.length}; remove it and run again`);
+    return { train: train.length, test: test.length };
+  }
   const store = ProjectStore.create(dir, { name: 'neu-seg bench', classes: ['inclusion', 'patches', 'scratches'] });
   try {
     async function* candidates(): AsyncGenerator<ImportCandidate> {
