@@ -7,7 +7,7 @@
 // stem, if exactly one has it. An ambiguous stem is an 'invalid annotation' problem.
 // Non-image files in the image folder are reported as 'unsupported' and skipped (see
 // IMPORT_POLICY); hidden files and folders (.DS_Store, .git) are ignored silently.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { decodeMaskPng, ImageDecodeError } from '../images/imageIO.js';
 import type { ImportCandidate, ImportProblem, ImportReport } from './importTypes.js';
@@ -27,7 +27,11 @@ export interface ScannedFile {
 /** Files under `root`, sorted by relative path; hidden entries and `exclude` (absolute) skipped. */
 export function walkFiles(root: string, exclude: string[] = []): ScannedFile[] {
   const out: ScannedFile[] = [];
+  const seen = new Set<string>();
   const visit = (dir: string): void => {
+    const real = realpathSync(dir);
+    if (seen.has(real)) return; // a symlink loop or a folder linked twice
+    seen.add(real);
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       if (entry.name.startsWith('.')) continue;
       const full = join(dir, entry.name);

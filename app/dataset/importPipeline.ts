@@ -49,6 +49,7 @@ export interface ImportOptions {
   /**
    * Classes the import brings (indices K+1, K+2, ... in order): masks may use them, and they are
    * added in the same transaction as the images, so a failed or killed import adds no class.
+   * A lazy reader may append to it while it yields (before yielding a mask that uses the class).
    */
   newClasses?: { name: string; color?: string }[];
 }
@@ -128,7 +129,7 @@ async function checkCandidate(store: ProjectStore, c: ImportCandidate, order: nu
 export async function runImport(store: ProjectStore, candidates: Iterable<ImportCandidate> | AsyncIterable<ImportCandidate>, opts: ImportOptions): Promise<ImportReport> {
   const defaultSplit = opts.split ?? 'unassigned';
   if (!SPLITS.includes(defaultSplit)) throw new Error(`unknown split '${defaultSplit}' (use ${SPLITS.join(', ')})`);
-  const classCount = store.classCount() + (opts.newClasses?.length ?? 0);
+  const baseClassCount = store.classCount();
   const concurrency = Math.max(1, opts.concurrency ?? 8);
   const results: Checked[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -136,11 +137,12 @@ export async function runImport(store: ProjectStore, candidates: Iterable<Import
   let done = 0;
   const allCreated: Checked['created'] = [];
   const undoFiles = (): void => {
-    for (const f of allCreated) store.content.remove(f.kind, f.sha256, f.ext);
+    // never delete a file that rows reference (another process may have imported the same content)
+    for (const f of allCreated) if (!store.contentReferenced(f.kind, f.sha256)) store.content.remove(f.kind, f.sha256, f.ext);
   };
   try {
     for await (const c of candidates as AsyncIterable<ImportCandidate>) {
-      const p: Promise<void> = checkCandidate(store, c, order++, classCount, defaultSplit).then((r) => {
+      const p: Promise<void> = checkCandidate(store, c, order++, baseClassCount + (opts.newClasses?.length ?? 0), defaultSplit).then((r) => {
         results.push(r);
         allCreated.push(...r.created);
         opts.onProgress?.('validate', ++done, null);
@@ -158,7 +160,7 @@ export async function runImport(store: ProjectStore, candidates: Iterable<Import
   results.sort((a, b) => a.order - b.order);
 
   const problems: ImportProblem[] = [...(opts.problems ?? [])];
-  const accepted: NewImage[] = [];
+  const unique: NewImage[] = [];
   const firstBySha = new Map<string, string>();
   for (const r of results) {
     problems.push(...r.problems);
@@ -168,40 +170,42 @@ export async function runImport(store: ProjectStore, candidates: Iterable<Import
       problems.push({ file: r.candidate.sourcePath, reason: 'duplicate', detail: `same image content as ${earlier} in this import; skipped` });
       continue;
     }
-    const existing = store.findImageBySha(r.image.sha256);
-    if (existing) {
-      problems.push({ file: r.candidate.sourcePath, reason: 'duplicate', detail: `already in the project as image #${existing.id} (${existing.originalName}); skipped` });
-      continue;
-    }
     firstBySha.set(r.image.sha256, r.candidate.sourcePath);
-    accepted.push(r.image);
+    unique.push(r.image);
   }
-
-  const failed = problems.some(isFatal);
-  const report: ImportReport = {
+  const makeReport = (accepted: NewImage[], failed: boolean): ImportReport => ({
     format: opts.format,
     ...(opts.detected ? { detected: opts.detected } : {}),
-    added: failed ? 0 : accepted.length,
-    withMasks: failed ? 0 : accepted.filter((i) => i.mask).length,
+    added: accepted.length,
+    withMasks: accepted.filter((i) => i.mask).length,
     problems,
-    conversions: failed ? [] : accepted.filter((i) => i.conversion).map((i) => ({ file: i.sourcePath ?? i.originalName, conversion: i.conversion! })),
+    conversions: accepted.filter((i) => i.conversion).map((i) => ({ file: i.sourcePath ?? i.originalName, conversion: i.conversion! })),
     failed,
     skipped: problems.filter((p) => !isFatal(p)).length,
     importId: null,
     unmatchedMasks: opts.unmatchedMasks ?? [],
-  };
-  if (failed) {
+  });
+  if (problems.some(isFatal)) {
     undoFiles();
-    return report;
+    return makeReport([], true);
   }
-  if (accepted.length === 0) return report;
   try {
     store.content.syncDirs();
-    const { importId } = store.commitImport({ source: opts.source, format: opts.format, report, newClasses: opts.newClasses }, accepted, (n, total) => opts.onProgress?.('commit', n, total));
-    report.importId = importId;
+    // Checking for images already in the project inside the (immediate) write transaction means
+    // a concurrent import of the same files by another process cannot make this one fail.
+    return store.transaction(() => {
+      const accepted: NewImage[] = [];
+      for (const image of unique) {
+        const existing = store.findImageBySha(image.sha256);
+        if (existing) problems.push({ file: image.sourcePath ?? image.originalName, reason: 'duplicate', detail: `already in the project as image #${existing.id} (${existing.originalName}); skipped` });
+        else accepted.push(image);
+      }
+      const report = makeReport(accepted, false);
+      if (accepted.length) report.importId = store.commitImport({ source: opts.source, format: opts.format, report, newClasses: opts.newClasses }, accepted, (n, total) => opts.onProgress?.('commit', n, total)).importId;
+      return report;
+    });
   } catch (err) {
     undoFiles();
     throw err;
   }
-  return report;
 }

@@ -45,44 +45,47 @@ export const matMul = custom<[tf.Tensor2D, tf.Tensor2D]>((a, b, save) => {
   };
 }) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
-const linearNoBias = custom<[tf.Tensor, tf.Tensor2D]>((x, w, save) => {
-  save([x, w]);
-  const [inF, outF] = w.shape;
-  const x2 = tf.reshape(x, [-1, inF]) as tf.Tensor2D;
-  return {
-    value: tf.reshape(tf.matMul(x2, w), [...x.shape.slice(0, -1), outF]),
-    gradFunc: (dy, [sx, sw]) => {
-      const dy2 = tf.reshape(dy, [-1, outF]) as tf.Tensor2D;
-      const sx2 = tf.reshape(sx, [-1, inF]) as tf.Tensor2D;
-      return [tf.reshape(tf.matMul(dy2, t2(sw)), sx.shape), tf.matMul(t2(sx2), dy2)];
-    },
-  };
-});
+function makeLinear(withBias: boolean, weightGrad: boolean) {
+  return custom<tf.Tensor[]>((...args) => {
+    const save = args.pop() as unknown as SaveFn;
+    const [x, w, b] = args as unknown as [tf.Tensor, tf.Tensor2D, tf.Tensor1D | undefined];
+    save([x, w]);
+    const [inF, outF] = w.shape;
+    const y2 = tf.matMul(tf.reshape(x, [-1, inF]) as tf.Tensor2D, w);
+    return {
+      value: tf.reshape(withBias ? tf.add(y2, b!) : y2, [...x.shape.slice(0, -1), outF]),
+      gradFunc: (dy, [sx, sw]) => {
+        const dy2 = tf.reshape(dy, [-1, outF]) as tf.Tensor2D;
+        const dx = tf.reshape(tf.matMul(dy2, t2(sw)), sx.shape);
+        const dw = weightGrad ? tf.matMul(t2(tf.reshape(sx, [-1, inF])), dy2) : tf.zerosLike(sw);
+        return withBias ? [dx, dw, weightGrad ? tf.sum(dy2, 0) : tf.zeros([outF])] : [dx, dw];
+      },
+    };
+  });
+}
+const linearOps = new Map<string, ReturnType<typeof makeLinear>>();
 
-const linearBias = custom<[tf.Tensor, tf.Tensor2D, tf.Tensor1D]>((x, w, b, save) => {
-  save([x, w]);
-  const [inF, outF] = w.shape;
-  const x2 = tf.reshape(x, [-1, inF]) as tf.Tensor2D;
-  return {
-    value: tf.reshape(tf.add(tf.matMul(x2, w), b), [...x.shape.slice(0, -1), outF]),
-    gradFunc: (dy, [sx, sw]) => {
-      const dy2 = tf.reshape(dy, [-1, outF]) as tf.Tensor2D;
-      const sx2 = tf.reshape(sx, [-1, inF]) as tf.Tensor2D;
-      return [tf.reshape(tf.matMul(dy2, t2(sw)), sx.shape), tf.matMul(t2(sx2), dy2), tf.sum(dy2, 0)];
-    },
-  };
-});
+/** A weight whose gradient is never wanted: a tf.Variable created with trainable = false. */
+export function isFrozen(w: tf.Tensor): boolean {
+  return w instanceof tf.Variable && !w.trainable;
+}
 
 /**
  * y = x·w + b over the last axis. x: (..., in), w: (in, out) (= PyTorch `weight.T`), b: (out).
- * One 2-D matMul forward, two backward.
+ * One 2-D matMul forward, two backward. When w is a non-trainable tf.Variable (frozen SAM
+ * weights), the weight/bias gradients are skipped (zeros) and only dx is computed: a third of
+ * the backward work of a frozen encoder.
  */
 export function linear<R extends tf.Rank>(x: tf.Tensor<R>, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor<R> {
   if (x.shape[x.rank - 1] !== w.shape[0]) {
     throw new Error(`linear: input features ${x.shape[x.rank - 1]} do not match weight (in, out) = (${w.shape})`);
   }
+  if (b && b.shape[0] !== w.shape[1]) throw new Error(`linear: bias (${b.shape}) does not match weight (in, out) = (${w.shape})`);
   onWasm();
-  return (b ? linearBias(x, w, b) : linearNoBias(x, w)) as tf.Tensor<R>;
+  const key = `${b ? 1 : 0}${isFrozen(w) ? 0 : 1}`;
+  let op = linearOps.get(key);
+  if (!op) linearOps.set(key, (op = makeLinear(!!b, !isFrozen(w))));
+  return (b ? op(x, w, b) : op(x, w)) as tf.Tensor<R>;
 }
 
 /** Batched a (B,M,K) · b (B,K,N) without gradients; a loop of 2-D matMuls on wasm. */
@@ -186,7 +189,7 @@ function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: numbe
   return out;
 }
 
-function makeConv2d(dilation: number) {
+function makeConv2d(dilation: number, weightGrad: boolean) {
   return custom<[tf.Tensor4D, tf.Tensor4D]>((x, w, save) => {
     save([x, w]);
     const [kh, kw] = w.shape;
@@ -198,12 +201,12 @@ function makeConv2d(dilation: number) {
         // Correlating dy with the flipped, in/out-swapped kernel; the padding swaps ends.
         const wFlip = tf.transpose(tf.reverse(sw as tf.Tensor4D, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
         const dx = tf.conv2d(dy as tf.Tensor4D, wFlip, 1, [[0, 0], [pb, pt], [pr, pl], [0, 0]], 'NHWC', dilation);
-        return [dx, conv2dFilterGrad(sx as tf.Tensor4D, dy as tf.Tensor4D, kh, kw, dilation)];
+        return [dx, weightGrad ? conv2dFilterGrad(sx as tf.Tensor4D, dy as tf.Tensor4D, kh, kw, dilation) : tf.zerosLike(sw)];
       },
     };
   });
 }
-const conv2dOps = new Map<number, ReturnType<typeof makeConv2d>>();
+const conv2dOps = new Map<string, ReturnType<typeof makeConv2d>>();
 
 export interface Conv2dOptions {
   /** Dilation of the kernel taps (default 1). */
@@ -213,7 +216,8 @@ export interface Conv2dOptions {
 /**
  * Stride-1 convolution with TF 'same' zero padding (output H×W = input H×W), NHWC.
  * x: (N, H, W, cin); w: (kh, kw, cin, cout) — PyTorch (cout, cin, kh, kw) transposed [2, 3, 1, 0].
- * Any kernel size and dilation; for odd k this is PyTorch `padding = d·(k−1)/2`.
+ * Any kernel size and dilation; for odd k this is PyTorch `padding = d·(k−1)/2`. A non-trainable
+ * tf.Variable w (frozen) gets no weight gradient (zeros), only dx.
  */
 export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, opts: Conv2dOptions = {}): tf.Tensor4D {
   const dilation = opts.dilation ?? 1;
@@ -222,8 +226,9 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, opts: Conv2dOptions = {})
   }
   if (!Number.isInteger(dilation) || dilation < 1) throw new Error(`conv2d: dilation must be a positive integer, got ${dilation}`);
   onWasm();
-  let op = conv2dOps.get(dilation);
-  if (!op) conv2dOps.set(dilation, (op = makeConv2d(dilation)));
+  const key = `${dilation}:${isFrozen(w) ? 0 : 1}`;
+  let op = conv2dOps.get(key);
+  if (!op) conv2dOps.set(key, (op = makeConv2d(dilation, !isFrozen(w))));
   return op(x, w) as tf.Tensor4D;
 }
 

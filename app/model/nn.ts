@@ -4,16 +4,12 @@
 // Convolutions with stride == kernel are exact reshape/transpose + 2-D matMul (no conv kernels).
 import * as tf from '@tensorflow/tfjs';
 import type { Conv, ConvTranspose, Linear, Norm } from './sam/weights.js';
+import * as grad from '../engine/gradOps.js';
 
 /** y = x·W + b over the last axis; W is [in, out]. Any leading shape. */
 export function linear<T extends tf.Tensor>(x: T, p: Linear): T {
-  const shape = x.shape;
-  const inDim = shape[shape.length - 1];
-  const outDim = p.weight.shape[1];
-  const x2 = x.reshape([-1, inDim]) as tf.Tensor2D;
-  let y: tf.Tensor2D = tf.matMul(x2, p.weight);
-  if (p.bias) y = tf.add(y, p.bias);
-  return y.reshape([...shape.slice(0, -1), outDim]) as T;
+  // The engine's custom-gradient linear: 2-D matMuls only, fast and complete on wasm.
+  return grad.linear(x, p.weight, p.bias) as unknown as T;
 }
 
 /** LayerNorm over the last axis (biased variance, as PyTorch). */
@@ -41,12 +37,12 @@ export function relu<T extends tf.Tensor>(x: T): T {
 
 /** Batched q·kᵀ: [B, Nq, d] × [B, Nk, d] → [B, Nq, Nk]. */
 export function scores(q: tf.Tensor3D, k: tf.Tensor3D): tf.Tensor3D {
-  return tf.matMul(q, k, false, true);
+  return grad.bmmNT(q, k);
 }
 
 /** Batched p·v: [B, Nq, Nk] × [B, Nk, d] → [B, Nq, d]. */
 export function weightedSum(p: tf.Tensor3D, v: tf.Tensor3D): tf.Tensor3D {
-  return tf.matMul(p, v);
+  return grad.bmm(p, v);
 }
 
 export function softmaxLastAxis<T extends tf.Tensor>(x: T): T {
@@ -72,7 +68,7 @@ export function patchConv(x: tf.Tensor4D, p: Conv): tf.Tensor4D {
   const wo = w / kw;
   // (B,H,W,C) = (B·Ho, kh, Wo, kw·C) → (B·Ho, Wo, kh, kw·C) → rows of (kh, kw, C) patches.
   const patches = x.reshape([b * ho, kh, wo, kw * c]).transpose([0, 2, 1, 3]).reshape([b * ho * wo, kh * kw * c]) as tf.Tensor2D;
-  let y = tf.matMul(patches, p.weight.reshape([kh * kw * cin, cout]) as tf.Tensor2D);
+  let y = grad.matMul(patches, p.weight.reshape([kh * kw * cin, cout]) as tf.Tensor2D);
   if (p.bias) y = tf.add(y, p.bias);
   return y.reshape([b, ho, wo, cout]);
 }
@@ -92,7 +88,7 @@ export function patchConvTranspose(x: tf.Tensor4D, p: ConvTranspose): tf.Tensor4
   const [b, h, w, c] = x.shape;
   if (c !== cin) throw new Error(`patchConvTranspose: input channels ${c} do not match weight ${p.weight.shape}`);
   const wMat = p.weight.transpose([3, 0, 1, 2]).reshape([cin, kh * kw * cout]) as tf.Tensor2D;
-  const y = tf.matMul(x.reshape([b * h * w, cin]) as tf.Tensor2D, wMat);
+  const y = grad.matMul(x.reshape([b * h * w, cin]) as tf.Tensor2D, wMat);
   // (B·H, W, kh, kw·out) → (B·H, kh, W, kw·out) = (B, H·kh, W·kw, out)
   const out = y.reshape([b * h, w, kh, kw * cout]).transpose([0, 2, 1, 3]).reshape([b, h * kh, w * kw, cout]) as tf.Tensor4D;
   return tf.add(out, p.bias);
@@ -100,7 +96,8 @@ export function patchConvTranspose(x: tf.Tensor4D, p: ConvTranspose): tf.Tensor4
 
 /** General conv2d (stride 1, 'same' padding) for kernels that overlap, e.g. the neck's 3×3. */
 export function conv2dSame(x: tf.Tensor4D, p: Conv): tf.Tensor4D {
-  const y = tf.conv2d(x, p.weight, 1, 'same');
+  // Conv2DBackpropFilter is missing on wasm; the engine's conv2d brings its own weight gradient.
+  const y = grad.conv2d(x, p.weight);
   return p.bias ? tf.add(y, p.bias) : y;
 }
 

@@ -194,8 +194,8 @@ export class ProjectStore {
     for (const d of PROJECT_DIRS) mkdirSync(join(root, d), { recursive: true });
     const store = new ProjectStore(root, ProjectStore.connect(root));
     store.db.transaction(() => {
-      store.db.prepare('INSERT INTO project (id, name, created_at) VALUES (1, ?, ?)').run(name, now());
-      classes.forEach((c, i) => store.db.prepare('INSERT INTO classes (idx, name, color) VALUES (?, ?, ?)').run(i + 1, c, CLASS_PALETTE[i % CLASS_PALETTE.length]));
+      store.sql('INSERT INTO project (id, name, created_at) VALUES (1, ?, ?)').run(name, now());
+      classes.forEach((c, i) => store.sql('INSERT INTO classes (idx, name, color) VALUES (?, ?, ?)').run(i + 1, c, CLASS_PALETTE[i % CLASS_PALETTE.length]));
     })();
     return store;
   }
@@ -209,7 +209,7 @@ export class ProjectStore {
       throw new StoreError(`${root}: not a pasam project, ${DB_FILE} not found${hint}`);
     }
     const store = new ProjectStore(root, ProjectStore.connect(root));
-    const row = store.db.prepare('SELECT name FROM project WHERE id = 1').get();
+    const row = store.sql('SELECT name FROM project WHERE id = 1').get();
     if (!row) {
       store.close();
       throw new StoreError(`${join(root, DB_FILE)}: has no project row; the database is damaged`);
@@ -239,33 +239,55 @@ export class ProjectStore {
     return db;
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, cached: preparing costs more than running a simple insert. */
+  sql(source: string): Database.Statement {
+    let st = this.statements.get(source);
+    if (!st) {
+      st = this.db.prepare(source);
+      this.statements.set(source, st);
+    }
+    return st;
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
 
-  /** Runs `fn` in one SQLite transaction (nested calls become savepoints). */
+  /**
+   * Runs `fn` in one SQLite write transaction (nested calls become savepoints). IMMEDIATE: the
+   * write lock is taken up front (waiting up to busy_timeout), so reads inside `fn` cannot be
+   * invalidated by another process writing before us.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(fn).immediate();
+  }
+
+  /** Whether any row references a content file (used before deleting one). */
+  contentReferenced(kind: 'images' | 'masks', sha256: string): boolean {
+    const sql = kind === 'images' ? 'SELECT 1 FROM images WHERE sha256 = ?' : 'SELECT 1 FROM mask_versions WHERE sha256 = ?';
+    return this.sql(sql).get(sha256) !== undefined;
   }
 
   info(): ProjectInfo {
-    const r = this.db.prepare('SELECT name, created_at FROM project WHERE id = 1').get() as { name: string; created_at: string };
+    const r = this.sql('SELECT name, created_at FROM project WHERE id = 1').get() as { name: string; created_at: string };
     return { name: r.name, createdAt: r.created_at, schemaVersion: this.db.pragma('user_version', { simple: true }) as number };
   }
 
   // ---- classes -------------------------------------------------------------------------------
 
   listClasses(): ClassDef[] {
-    return (this.db.prepare('SELECT idx, name, color FROM classes ORDER BY idx').all() as { idx: number; name: string; color: string }[]).map((r) => ({ index: r.idx, name: r.name, color: r.color }));
+    return (this.sql('SELECT idx, name, color FROM classes ORDER BY idx').all() as { idx: number; name: string; color: string }[]).map((r) => ({ index: r.idx, name: r.name, color: r.color }));
   }
 
   /** Number of defect classes K (mask values 0..K are valid). */
   classCount(): number {
-    return (this.db.prepare('SELECT COALESCE(MAX(idx), 0) AS k FROM classes').get() as { k: number }).k;
+    return (this.sql('SELECT COALESCE(MAX(idx), 0) AS k FROM classes').get() as { k: number }).k;
   }
 
   getClass(name: string): ClassDef {
-    const r = this.db.prepare('SELECT idx, name, color FROM classes WHERE name = ?').get(name.trim()) as { idx: number; name: string; color: string } | undefined;
+    const r = this.sql('SELECT idx, name, color FROM classes WHERE name = ?').get(name.trim()) as { idx: number; name: string; color: string } | undefined;
     if (!r) throw new StoreError(`no class named '${name}' (classes: ${this.listClasses().map((c) => c.name).join(', ') || 'none'})`);
     return { index: r.idx, name: r.name, color: r.color };
   }
@@ -274,11 +296,11 @@ export class ProjectStore {
     const n = validateClassName(name);
     if (color !== undefined && !/^#[0-9a-f]{6}$/i.test(color)) throw new StoreError(`colour '${color}' is not #rrggbb`);
     return this.transaction(() => {
-      if (this.db.prepare('SELECT 1 FROM classes WHERE name = ?').get(n)) throw new StoreError(`class '${n}' already exists`);
+      if (this.sql('SELECT 1 FROM classes WHERE name = ?').get(n)) throw new StoreError(`class '${n}' already exists`);
       const index = this.classCount() + 1;
       if (index > MAX_CLASSES) throw new StoreError(`a project holds at most ${MAX_CLASSES} classes`);
       const c = color?.toLowerCase() ?? CLASS_PALETTE[(index - 1) % CLASS_PALETTE.length]!;
-      this.db.prepare('INSERT INTO classes (idx, name, color) VALUES (?, ?, ?)').run(index, n, c);
+      this.sql('INSERT INTO classes (idx, name, color) VALUES (?, ?, ?)').run(index, n, c);
       return { index, name: n, color: c };
     });
   }
@@ -287,9 +309,9 @@ export class ProjectStore {
     const n = validateClassName(newName);
     return this.transaction(() => {
       const c = this.getClass(oldName);
-      const clash = this.db.prepare('SELECT idx FROM classes WHERE name = ?').get(n) as { idx: number } | undefined;
+      const clash = this.sql('SELECT idx FROM classes WHERE name = ?').get(n) as { idx: number } | undefined;
       if (clash && clash.idx !== c.index) throw new StoreError(`class '${n}' already exists`);
-      this.db.prepare('UPDATE classes SET name = ? WHERE idx = ?').run(n, c.index);
+      this.sql('UPDATE classes SET name = ? WHERE idx = ?').run(n, c.index);
       return { ...c, name: n };
     });
   }
@@ -297,13 +319,13 @@ export class ProjectStore {
   setClassColor(name: string, color: string): ClassDef {
     if (!/^#[0-9a-f]{6}$/i.test(color)) throw new StoreError(`colour '${color}' is not #rrggbb`);
     const c = this.getClass(name);
-    this.db.prepare('UPDATE classes SET color = ? WHERE idx = ?').run(color.toLowerCase(), c.index);
+    this.sql('UPDATE classes SET color = ? WHERE idx = ?').run(color.toLowerCase(), c.index);
     return { ...c, color: color.toLowerCase() };
   }
 
   /** Images whose latest mask contains class `index`. */
   imagesUsingClass(index: number): number {
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM (${LATEST_MASKS}) l JOIN mask_classes mc ON mc.mask_version_id = l.id WHERE mc.class_idx = ?`).get(index) as { n: number }).n;
+    return (this.sql(`SELECT COUNT(*) AS n FROM (${LATEST_MASKS}) l JOIN mask_classes mc ON mc.mask_version_id = l.id WHERE mc.class_idx = ?`).get(index) as { n: number }).n;
   }
 
   /**
@@ -336,9 +358,9 @@ export class ProjectStore {
         for (let i = 0; i < mask.length; i++) mask[i] = lut[mask[i]!]!;
         this.insertMask(a.imageId, mask, { source: latest.source, runId: latest.runId, note }, false);
       }
-      this.db.prepare('DELETE FROM classes WHERE idx = ?').run(removed.index);
-      const above = this.db.prepare('SELECT idx FROM classes WHERE idx > ? ORDER BY idx').all(removed.index) as { idx: number }[];
-      for (const r of above) this.db.prepare('UPDATE classes SET idx = ? WHERE idx = ?').run(r.idx - 1, r.idx);
+      this.sql('DELETE FROM classes WHERE idx = ?').run(removed.index);
+      const above = this.sql('SELECT idx FROM classes WHERE idx > ? ORDER BY idx').all(removed.index) as { idx: number }[];
+      for (const r of above) this.sql('UPDATE classes SET idx = ? WHERE idx = ?').run(r.idx - 1, r.idx);
       return { removed, masksRewritten: affected.length };
     });
   }
@@ -346,12 +368,12 @@ export class ProjectStore {
   // ---- images --------------------------------------------------------------------------------
 
   getImage(id: number): ImageRecord | null {
-    const r = this.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
+    const r = this.sql('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
     return r ? toImage(r) : null;
   }
 
   findImageBySha(sha256: string): ImageRecord | null {
-    const r = this.db.prepare('SELECT * FROM images WHERE sha256 = ?').get(sha256) as ImageRow | undefined;
+    const r = this.sql('SELECT * FROM images WHERE sha256 = ?').get(sha256) as ImageRow | undefined;
     return r ? toImage(r) : null;
   }
 
@@ -384,7 +406,7 @@ export class ProjectStore {
     if (f.hasMask !== undefined) where.push(`${f.hasMask ? '' : 'NOT '}EXISTS (SELECT 1 FROM mask_versions m WHERE m.image_id = i.id)`);
     if (f.hasPrediction !== undefined) where.push(`${f.hasPrediction ? '' : 'NOT '}EXISTS (SELECT 1 FROM mask_versions m WHERE m.image_id = i.id AND m.source = 'model')`);
     if (f.classIndex !== undefined) {
-      where.push(`EXISTS (SELECT 1 FROM (${LATEST_MASKS}) l JOIN mask_classes mc ON mc.mask_version_id = l.id WHERE l.image_id = i.id AND mc.class_idx = ?)`);
+      where.push(`i.id IN (SELECT l.image_id FROM (${LATEST_MASKS}) l JOIN mask_classes mc ON mc.mask_version_id = l.id WHERE mc.class_idx = ?)`);
       params.push(f.classIndex);
     }
     return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
@@ -394,30 +416,30 @@ export class ProjectStore {
     const { sql, params } = this.imageWhere(filter);
     const limit = filter.limit ?? -1;
     const offset = filter.offset ?? 0;
-    const rows = this.db.prepare(`SELECT i.* FROM images i ${sql} ORDER BY i.id LIMIT ? OFFSET ?`).all(...params, limit, offset) as ImageRow[];
+    const rows = this.sql(`SELECT i.* FROM images i ${sql} ORDER BY i.id LIMIT ? OFFSET ?`).all(...params, limit, offset) as ImageRow[];
     return rows.map(toImage);
   }
 
   countImages(filter: ImageFilter = {}): number {
     const { sql, params } = this.imageWhere({ ...filter, limit: undefined, offset: undefined });
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM images i ${sql}`).get(...params) as { n: number }).n;
+    return (this.sql(`SELECT COUNT(*) AS n FROM images i ${sql}`).get(...params) as { n: number }).n;
   }
 
   /** Sets the split of images; `lock` marks it as a manual choice automatic splitting must keep. */
   setSplit(ids: number[], split: Split, opts: { lock?: boolean } = {}): number {
     if (!SPLITS.includes(split)) throw new StoreError(`unknown split '${split}' (use ${SPLITS.join(', ')})`);
-    const stmt = opts.lock === undefined ? this.db.prepare('UPDATE images SET split = ? WHERE id = ?') : this.db.prepare('UPDATE images SET split = ?, split_locked = ? WHERE id = ?');
+    const stmt = opts.lock === undefined ? this.sql('UPDATE images SET split = ? WHERE id = ?') : this.sql('UPDATE images SET split = ?, split_locked = ? WHERE id = ?');
     return this.transaction(() => ids.reduce((n, id) => n + (opts.lock === undefined ? stmt.run(split, id) : stmt.run(split, opts.lock ? 1 : 0, id)).changes, 0));
   }
 
   setStatus(ids: number[], status: ImageStatus): number {
     if (!IMAGE_STATUSES.includes(status)) throw new StoreError(`unknown status '${status}' (use ${IMAGE_STATUSES.join(', ')})`);
-    const stmt = this.db.prepare('UPDATE images SET status = ? WHERE id = ?');
+    const stmt = this.sql('UPDATE images SET status = ? WHERE id = ?');
     return this.transaction(() => ids.reduce((n, id) => n + stmt.run(status, id).changes, 0));
   }
 
   setGroup(ids: number[], groupKey: string | null): number {
-    const stmt = this.db.prepare('UPDATE images SET group_key = ? WHERE id = ?');
+    const stmt = this.sql('UPDATE images SET group_key = ? WHERE id = ?');
     return this.transaction(() => ids.reduce((n, id) => n + stmt.run(groupKey, id).changes, 0));
   }
 
@@ -437,8 +459,8 @@ export class ProjectStore {
     return this.transaction(() => {
       const t = now();
       for (const c of meta.newClasses ?? []) this.addClass(c.name, c.color);
-      const importId = Number(this.db.prepare('INSERT INTO imports (source, format, added, report, created_at) VALUES (?, ?, ?, ?, ?)').run(meta.source, meta.format, images.length, JSON.stringify(meta.report), t).lastInsertRowid);
-      const ins = this.db.prepare(
+      const importId = Number(this.sql('INSERT INTO imports (source, format, added, report, created_at) VALUES (?, ?, ?, ?, ?)').run(meta.source, meta.format, images.length, JSON.stringify(meta.report), t).lastInsertRowid);
+      const ins = this.sql(
         'INSERT INTO images (sha256, ext, original_name, source_path, width, height, split, status, group_key, conversion, import_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
       );
       const imageIds: number[] = [];
@@ -453,7 +475,7 @@ export class ProjectStore {
   }
 
   listImports(): ImportRecord[] {
-    return (this.db.prepare('SELECT id, source, format, added, created_at FROM imports ORDER BY id').all() as { id: number; source: string; format: string; added: number; created_at: string }[]).map((r) => ({
+    return (this.sql('SELECT id, source, format, added, created_at FROM imports ORDER BY id').all() as { id: number; source: string; format: string; added: number; created_at: string }[]).map((r) => ({
       id: r.id,
       source: r.source,
       format: r.format,
@@ -464,7 +486,7 @@ export class ProjectStore {
 
   /** The stored report of an import (as the pipeline produced it). */
   importReport(importId: number): unknown {
-    const r = this.db.prepare('SELECT report FROM imports WHERE id = ?').get(importId) as { report: string } | undefined;
+    const r = this.sql('SELECT report FROM imports WHERE id = ?').get(importId) as { report: string } | undefined;
     return r ? JSON.parse(r.report) : null;
   }
 
@@ -494,40 +516,40 @@ export class ProjectStore {
     const png = encodeGrey8Png(mask, image.width, image.height);
     const { sha256 } = this.content.put('masks', png, 'png');
     const v = this.insertMaskRow(imageId, sha256, counts, opts);
-    if (opts.source === 'manual' && image.status === 'new') this.db.prepare("UPDATE images SET status = 'annotated' WHERE id = ?").run(imageId);
+    if (opts.source === 'manual' && image.status === 'new') this.sql("UPDATE images SET status = 'annotated' WHERE id = ?").run(imageId);
     return v;
   }
 
   private insertMaskRow(imageId: number, sha256: string, counts: Map<number, number>, opts: MaskSaveOptions): MaskVersion {
-    const next = (this.db.prepare('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM mask_versions WHERE image_id = ?').get(imageId) as { v: number }).v;
+    const next = (this.sql('SELECT COALESCE(MAX(version), 0) + 1 AS v FROM mask_versions WHERE image_id = ?').get(imageId) as { v: number }).v;
     const t = now();
     const id = Number(
-      this.db.prepare('INSERT INTO mask_versions (image_id, version, sha256, source, run_id, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(imageId, next, sha256, opts.source, opts.runId ?? null, opts.note ?? null, t)
+      this.sql('INSERT INTO mask_versions (image_id, version, sha256, source, run_id, note, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(imageId, next, sha256, opts.source, opts.runId ?? null, opts.note ?? null, t)
         .lastInsertRowid,
     );
-    const ins = this.db.prepare('INSERT INTO mask_classes (mask_version_id, class_idx, pixels) VALUES (?, ?, ?)');
+    const ins = this.sql('INSERT INTO mask_classes (mask_version_id, class_idx, pixels) VALUES (?, ?, ?)');
     for (const [c, n] of counts) ins.run(id, c, n);
     return { id, imageId, version: next, sha256, source: opts.source, runId: opts.runId ?? null, note: opts.note ?? null, createdAt: t };
   }
 
   getMaskVersion(id: number): MaskVersion | null {
-    const r = this.db.prepare('SELECT * FROM mask_versions WHERE id = ?').get(id) as MaskRow | undefined;
+    const r = this.sql('SELECT * FROM mask_versions WHERE id = ?').get(id) as MaskRow | undefined;
     return r ? toMask(r) : null;
   }
 
   latestMask(imageId: number): MaskVersion | null {
-    const r = this.db.prepare('SELECT * FROM mask_versions WHERE image_id = ? ORDER BY version DESC LIMIT 1').get(imageId) as MaskRow | undefined;
+    const r = this.sql('SELECT * FROM mask_versions WHERE image_id = ? ORDER BY version DESC LIMIT 1').get(imageId) as MaskRow | undefined;
     return r ? toMask(r) : null;
   }
 
   /** Every version of an image's mask, oldest first. */
   maskHistory(imageId: number): MaskVersion[] {
-    return (this.db.prepare('SELECT * FROM mask_versions WHERE image_id = ? ORDER BY version').all(imageId) as MaskRow[]).map(toMask);
+    return (this.sql('SELECT * FROM mask_versions WHERE image_id = ? ORDER BY version').all(imageId) as MaskRow[]).map(toMask);
   }
 
   /** Pixel count per class index (background excluded) of a mask version. */
   maskClassPixels(maskVersionId: number): Map<number, number> {
-    const rows = this.db.prepare('SELECT class_idx, pixels FROM mask_classes WHERE mask_version_id = ?').all(maskVersionId) as { class_idx: number; pixels: number }[];
+    const rows = this.sql('SELECT class_idx, pixels FROM mask_classes WHERE mask_version_id = ?').all(maskVersionId) as { class_idx: number; pixels: number }[];
     return new Map(rows.map((r) => [r.class_idx, r.pixels]));
   }
 
@@ -549,19 +571,19 @@ export class ProjectStore {
 
   counts(): ProjectCounts {
     const bySplit = Object.fromEntries(SPLITS.map((s) => [s, 0])) as Record<Split, number>;
-    for (const r of this.db.prepare('SELECT split, COUNT(*) AS n FROM images GROUP BY split').all() as { split: Split; n: number }[]) bySplit[r.split] = r.n;
+    for (const r of this.sql('SELECT split, COUNT(*) AS n FROM images GROUP BY split').all() as { split: Split; n: number }[]) bySplit[r.split] = r.n;
     const byStatus = Object.fromEntries(IMAGE_STATUSES.map((s) => [s, 0])) as Record<ImageStatus, number>;
-    for (const r of this.db.prepare('SELECT status, COUNT(*) AS n FROM images GROUP BY status').all() as { status: ImageStatus; n: number }[]) byStatus[r.status] = r.n;
+    for (const r of this.sql('SELECT status, COUNT(*) AS n FROM images GROUP BY status').all() as { status: ImageStatus; n: number }[]) byStatus[r.status] = r.n;
     const perClass = new Map(
-      (this.db.prepare(`SELECT mc.class_idx AS idx, COUNT(*) AS images, SUM(mc.pixels) AS pixels FROM (${LATEST_MASKS}) l JOIN mask_classes mc ON mc.mask_version_id = l.id GROUP BY mc.class_idx`).all() as {
+      (this.sql(`SELECT mc.class_idx AS idx, COUNT(*) AS images, SUM(mc.pixels) AS pixels FROM (${LATEST_MASKS}) l JOIN mask_classes mc ON mc.mask_version_id = l.id GROUP BY mc.class_idx`).all() as {
         idx: number;
         images: number;
         pixels: number;
       }[]).map((r) => [r.idx, r]),
     );
     return {
-      images: (this.db.prepare('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n,
-      withMask: (this.db.prepare('SELECT COUNT(DISTINCT image_id) AS n FROM mask_versions').get() as { n: number }).n,
+      images: (this.sql('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n,
+      withMask: (this.sql('SELECT COUNT(DISTINCT image_id) AS n FROM mask_versions').get() as { n: number }).n,
       bySplit,
       byStatus,
       byClass: this.listClasses().map((c) => ({ index: c.index, name: c.name, images: perClass.get(c.index)?.images ?? 0, pixels: perClass.get(c.index)?.pixels ?? 0 })),
@@ -572,33 +594,33 @@ export class ProjectStore {
 
   addBaseModel(m: { name: string; kind: string; path: string; sha256?: string | null; config?: JsonObject }): BaseModelRecord {
     const t = now();
-    const id = Number(this.db.prepare('INSERT INTO base_models (name, kind, path, sha256, config, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(m.name, m.kind, m.path, m.sha256 ?? null, json(m.config), t).lastInsertRowid);
+    const id = Number(this.sql('INSERT INTO base_models (name, kind, path, sha256, config, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(m.name, m.kind, m.path, m.sha256 ?? null, json(m.config), t).lastInsertRowid);
     return this.getBaseModel(id)!;
   }
 
   getBaseModel(id: number): BaseModelRecord | null {
-    const r = this.db.prepare('SELECT * FROM base_models WHERE id = ?').get(id) as Record<string, never> | undefined;
+    const r = this.sql('SELECT * FROM base_models WHERE id = ?').get(id) as Record<string, never> | undefined;
     return r ? toBaseModel(r) : null;
   }
 
   listBaseModels(): BaseModelRecord[] {
-    return (this.db.prepare('SELECT * FROM base_models ORDER BY id').all() as Record<string, never>[]).map(toBaseModel);
+    return (this.sql('SELECT * FROM base_models ORDER BY id').all() as Record<string, never>[]).map(toBaseModel);
   }
 
   createRun(r: { name: string; baseModelId?: number | null; config?: JsonObject; status?: RunStatus }): TrainingRunRecord {
     const id = Number(
-      this.db.prepare('INSERT INTO training_runs (name, base_model_id, status, config, created_at) VALUES (?, ?, ?, ?, ?)').run(r.name, r.baseModelId ?? null, r.status ?? 'queued', json(r.config), now()).lastInsertRowid,
+      this.sql('INSERT INTO training_runs (name, base_model_id, status, config, created_at) VALUES (?, ?, ?, ?, ?)').run(r.name, r.baseModelId ?? null, r.status ?? 'queued', json(r.config), now()).lastInsertRowid,
     );
     return this.getRun(id)!;
   }
 
   getRun(id: number): TrainingRunRecord | null {
-    const r = this.db.prepare('SELECT * FROM training_runs WHERE id = ?').get(id) as Record<string, never> | undefined;
+    const r = this.sql('SELECT * FROM training_runs WHERE id = ?').get(id) as Record<string, never> | undefined;
     return r ? toRun(r) : null;
   }
 
   listRuns(): TrainingRunRecord[] {
-    return (this.db.prepare('SELECT * FROM training_runs ORDER BY id').all() as Record<string, never>[]).map(toRun);
+    return (this.sql('SELECT * FROM training_runs ORDER BY id').all() as Record<string, never>[]).map(toRun);
   }
 
   /** Updates a run's status (stamping start/finish times) and optionally its summary metrics/error. */
@@ -618,12 +640,12 @@ export class ProjectStore {
   /** Records (or replaces, if re-run after a resume) one epoch's metrics. */
   addRunEpoch(runId: number, epoch: number, metrics: JsonObject): RunEpochRecord {
     const t = now();
-    this.db.prepare('INSERT OR REPLACE INTO run_epochs (run_id, epoch, metrics, created_at) VALUES (?, ?, ?, ?)').run(runId, epoch, json(metrics), t);
+    this.sql('INSERT OR REPLACE INTO run_epochs (run_id, epoch, metrics, created_at) VALUES (?, ?, ?, ?)').run(runId, epoch, json(metrics), t);
     return { runId, epoch, metrics, createdAt: t };
   }
 
   listRunEpochs(runId: number): RunEpochRecord[] {
-    return (this.db.prepare('SELECT * FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(runId) as { run_id: number; epoch: number; metrics: string; created_at: string }[]).map((r) => ({
+    return (this.sql('SELECT * FROM run_epochs WHERE run_id = ? ORDER BY epoch').all(runId) as { run_id: number; epoch: number; metrics: string; created_at: string }[]).map((r) => ({
       runId: r.run_id,
       epoch: r.epoch,
       metrics: parseJson(r.metrics),
@@ -633,14 +655,14 @@ export class ProjectStore {
 
   /** Records exactly which mask versions a run used, with the split each was used as. */
   setRunMaskVersions(runId: number, used: { maskVersionId: number; split: Split }[]): void {
-    const ins = this.db.prepare('INSERT OR REPLACE INTO run_mask_versions (run_id, mask_version_id, split) VALUES (?, ?, ?)');
+    const ins = this.sql('INSERT OR REPLACE INTO run_mask_versions (run_id, mask_version_id, split) VALUES (?, ?, ?)');
     this.transaction(() => {
       for (const u of used) ins.run(runId, u.maskVersionId, u.split);
     });
   }
 
   runMaskVersions(runId: number): { maskVersionId: number; split: Split }[] {
-    return (this.db.prepare('SELECT mask_version_id, split FROM run_mask_versions WHERE run_id = ? ORDER BY mask_version_id').all(runId) as { mask_version_id: number; split: Split }[]).map((r) => ({
+    return (this.sql('SELECT mask_version_id, split FROM run_mask_versions WHERE run_id = ? ORDER BY mask_version_id').all(runId) as { mask_version_id: number; split: Split }[]).map((r) => ({
       maskVersionId: r.mask_version_id,
       split: r.split,
     }));
@@ -648,18 +670,18 @@ export class ProjectStore {
 
   addCheckpoint(c: { runId?: number | null; epoch?: number | null; path: string; sha256?: string | null; metrics?: JsonObject }): CheckpointRecord {
     const id = Number(
-      this.db.prepare('INSERT INTO checkpoints (run_id, epoch, path, sha256, metrics, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(c.runId ?? null, c.epoch ?? null, c.path, c.sha256 ?? null, json(c.metrics), now()).lastInsertRowid,
+      this.sql('INSERT INTO checkpoints (run_id, epoch, path, sha256, metrics, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(c.runId ?? null, c.epoch ?? null, c.path, c.sha256 ?? null, json(c.metrics), now()).lastInsertRowid,
     );
     return this.getCheckpoint(id)!;
   }
 
   getCheckpoint(id: number): CheckpointRecord | null {
-    const r = this.db.prepare('SELECT * FROM checkpoints WHERE id = ?').get(id) as Record<string, never> | undefined;
+    const r = this.sql('SELECT * FROM checkpoints WHERE id = ?').get(id) as Record<string, never> | undefined;
     return r ? toCheckpoint(r) : null;
   }
 
   listCheckpoints(runId?: number): CheckpointRecord[] {
-    const rows = (runId === undefined ? this.db.prepare('SELECT * FROM checkpoints ORDER BY id').all() : this.db.prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY id').all(runId)) as Record<string, never>[];
+    const rows = (runId === undefined ? this.sql('SELECT * FROM checkpoints ORDER BY id').all() : this.sql('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY id').all(runId)) as Record<string, never>[];
     return rows.map(toCheckpoint);
   }
 
@@ -673,19 +695,19 @@ export class ProjectStore {
           .prepare('INSERT INTO batch_jobs (kind, status, checkpoint_id, source, output, config, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
           .run(j.kind, 'queued', j.checkpointId ?? null, j.source ?? null, j.output ?? null, json(j.config), t).lastInsertRowid,
       );
-      const ins = this.db.prepare('INSERT INTO batch_job_items (job_id, source_path, updated_at) VALUES (?, ?, ?)');
+      const ins = this.sql('INSERT INTO batch_job_items (job_id, source_path, updated_at) VALUES (?, ?, ?)');
       for (const p of j.items ?? []) ins.run(id, p, t);
       return this.getBatchJob(id)!;
     });
   }
 
   getBatchJob(id: number): BatchJobRecord | null {
-    const r = this.db.prepare('SELECT * FROM batch_jobs WHERE id = ?').get(id) as Record<string, never> | undefined;
+    const r = this.sql('SELECT * FROM batch_jobs WHERE id = ?').get(id) as Record<string, never> | undefined;
     return r ? toBatchJob(r) : null;
   }
 
   listBatchJobs(): BatchJobRecord[] {
-    return (this.db.prepare('SELECT * FROM batch_jobs ORDER BY id').all() as Record<string, never>[]).map(toBatchJob);
+    return (this.sql('SELECT * FROM batch_jobs ORDER BY id').all() as Record<string, never>[]).map(toBatchJob);
   }
 
   updateBatchJob(id: number, u: { status?: RunStatus; error?: string | null }): BatchJobRecord {
@@ -695,12 +717,12 @@ export class ProjectStore {
     const t = now();
     const startedAt = cur.startedAt ?? (status === 'running' ? t : null);
     const finishedAt = ['completed', 'failed', 'cancelled'].includes(status) ? (cur.finishedAt ?? t) : null;
-    this.db.prepare('UPDATE batch_jobs SET status = ?, error = ?, started_at = ?, finished_at = ? WHERE id = ?').run(status, u.error === undefined ? cur.error : u.error, startedAt, finishedAt, id);
+    this.sql('UPDATE batch_jobs SET status = ?, error = ?, started_at = ?, finished_at = ? WHERE id = ?').run(status, u.error === undefined ? cur.error : u.error, startedAt, finishedAt, id);
     return this.getBatchJob(id)!;
   }
 
   addBatchJobItems(jobId: number, sourcePaths: string[]): number {
-    const ins = this.db.prepare('INSERT INTO batch_job_items (job_id, source_path, updated_at) VALUES (?, ?, ?)');
+    const ins = this.sql('INSERT INTO batch_job_items (job_id, source_path, updated_at) VALUES (?, ?, ?)');
     const t = now();
     this.transaction(() => sourcePaths.forEach((p) => ins.run(jobId, p, t)));
     return sourcePaths.length;
@@ -709,8 +731,8 @@ export class ProjectStore {
   listBatchJobItems(jobId: number, opts: { status?: BatchItemStatus; limit?: number; offset?: number } = {}): BatchJobItemRecord[] {
     const rows = (
       opts.status === undefined
-        ? this.db.prepare('SELECT * FROM batch_job_items WHERE job_id = ? ORDER BY id LIMIT ? OFFSET ?').all(jobId, opts.limit ?? -1, opts.offset ?? 0)
-        : this.db.prepare('SELECT * FROM batch_job_items WHERE job_id = ? AND status = ? ORDER BY id LIMIT ? OFFSET ?').all(jobId, opts.status, opts.limit ?? -1, opts.offset ?? 0)
+        ? this.sql('SELECT * FROM batch_job_items WHERE job_id = ? ORDER BY id LIMIT ? OFFSET ?').all(jobId, opts.limit ?? -1, opts.offset ?? 0)
+        : this.sql('SELECT * FROM batch_job_items WHERE job_id = ? AND status = ? ORDER BY id LIMIT ? OFFSET ?').all(jobId, opts.status, opts.limit ?? -1, opts.offset ?? 0)
     ) as Record<string, never>[];
     return rows.map(toBatchItem);
   }
@@ -724,25 +746,39 @@ export class ProjectStore {
 
   batchJobProgress(jobId: number): Record<BatchItemStatus, number> {
     const out: Record<BatchItemStatus, number> = { pending: 0, done: 0, failed: 0, skipped: 0 };
-    for (const r of this.db.prepare('SELECT status, COUNT(*) AS n FROM batch_job_items WHERE job_id = ? GROUP BY status').all(jobId) as { status: BatchItemStatus; n: number }[]) out[r.status] = r.n;
+    for (const r of this.sql('SELECT status, COUNT(*) AS n FROM batch_job_items WHERE job_id = ? GROUP BY status').all(jobId) as { status: BatchItemStatus; n: number }[]) out[r.status] = r.n;
     return out;
+  }
+
+  // ---- settings ------------------------------------------------------------------------------
+
+  /** A project setting (JSON value), or null when unset. */
+  getSetting(key: string): unknown {
+    const r = this.sql('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return r ? (JSON.parse(r.value) as unknown) : null;
+  }
+
+  /** Sets (or with null, clears) a project setting. */
+  setSetting(key: string, value: unknown): void {
+    if (value === null || value === undefined) this.sql('DELETE FROM settings WHERE key = ?').run(key);
+    else this.sql('INSERT OR REPLACE INTO settings (key, value, updated_at) VALUES (?, ?, ?)').run(key, JSON.stringify(value), now());
   }
 
   // ---- embedding cache bookkeeping ------------------------------------------------------------
 
   putEmbedding(e: { imageId: number; modelKey: string; path: string }): EmbeddingRecord {
     const t = now();
-    this.db.prepare('INSERT OR REPLACE INTO embeddings (image_id, model_key, path, created_at) VALUES (?, ?, ?, ?)').run(e.imageId, e.modelKey, e.path, t);
+    this.sql('INSERT OR REPLACE INTO embeddings (image_id, model_key, path, created_at) VALUES (?, ?, ?, ?)').run(e.imageId, e.modelKey, e.path, t);
     return { ...e, createdAt: t };
   }
 
   getEmbedding(imageId: number, modelKey: string): EmbeddingRecord | null {
-    const r = this.db.prepare('SELECT * FROM embeddings WHERE image_id = ? AND model_key = ?').get(imageId, modelKey) as { image_id: number; model_key: string; path: string; created_at: string } | undefined;
+    const r = this.sql('SELECT * FROM embeddings WHERE image_id = ? AND model_key = ?').get(imageId, modelKey) as { image_id: number; model_key: string; path: string; created_at: string } | undefined;
     return r ? { imageId: r.image_id, modelKey: r.model_key, path: r.path, createdAt: r.created_at } : null;
   }
 
   deleteEmbeddings(modelKey?: string): number {
-    return (modelKey === undefined ? this.db.prepare('DELETE FROM embeddings').run() : this.db.prepare('DELETE FROM embeddings WHERE model_key = ?').run(modelKey)).changes;
+    return (modelKey === undefined ? this.sql('DELETE FROM embeddings').run() : this.sql('DELETE FROM embeddings WHERE model_key = ?').run(modelKey)).changes;
   }
 }
 

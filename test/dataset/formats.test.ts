@@ -83,7 +83,7 @@ test('class-folders: binary masks with soft edges thresholded at 128, class from
   assert.equal(det.format, 'class-folders', det.reason);
   const r = await prepareImport(dir, { classMap: parseClassMap('MT_Crack=crack') });
   assert.deepEqual(r.problems, []);
-  assert.deepEqual(r.resolution.newClasses.map((c) => c.name), ['MT_Blowhole', 'crack']);
+  assert.deepEqual(r.resolution.newClasses.map((c) => c.name), ['crack', 'MT_Blowhole'], 'mapping targets first, then classes as met');
   const crackIdx = r.resolution.newClasses.find((c) => c.name === 'crack')!.index;
   // The rim alternates 127/128: only 128 counts as foreground.
   const rimIn = (x: number, y: number) => !inside(x, y) && [[1, 0], [-1, 0], [0, 1], [0, -1]].some(([dx, dy]) => inside(x + dx!, y + dy!)) && (x + y) % 2 === 0;

@@ -197,3 +197,27 @@ test('slices, splits and unstacks (replaced wasm kernels) equal the cpu results 
     }
   }
 });
+
+test('frozen weights (non-trainable variables): linear and conv2d give the same input gradient and skip the weight gradient', () => {
+  const rng = new Rng(10);
+  const cases: [string, number[], number[], (x: tf.Tensor, w: tf.Tensor) => tf.Tensor][] = [
+    ['linear', [3, 4, 6], [6, 5], (x, w) => linear(x, w as tf.Tensor2D)],
+    ['conv2d', [2, 5, 5, 3], [3, 3, 3, 2], (x, w) => conv2d(x as tf.Tensor4D, w as tf.Tensor4D)],
+  ];
+  for (const [name, xs, ws, op] of cases) {
+    const xData = randArray(rng, xs.reduce((a, b) => a * b, 1));
+    const wData = randArray(rng, ws.reduce((a, b) => a * b, 1));
+    const [dxTrainable, dxFrozen, dwFrozen] = tf.tidy(() => {
+      const x = tf.tensor(xData, xs);
+      const live = tf.tensor(wData, ws);
+      const frozen = tf.variable(tf.tensor(wData, ws), false, `frozen.${name}`);
+      const gLive = tf.grads((a: tf.Tensor, w: tf.Tensor) => tf.sum(tf.square(op(a, w))))([x, live]);
+      const gFrozen = tf.grads((a: tf.Tensor, w: tf.Tensor) => tf.sum(tf.square(op(a, w))))([x, frozen]);
+      const out = [gLive[0].dataSync(), gFrozen[0].dataSync(), gFrozen[1].dataSync()];
+      frozen.dispose();
+      return out;
+    });
+    assertClose(dxFrozen, dxTrainable, `${name} dx with a frozen weight`, 1e-5, 1e-5);
+    assert.ok(dwFrozen.every((v) => v === 0), `${name}: no weight gradient computed for a frozen weight`);
+  }
+});

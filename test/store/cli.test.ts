@@ -197,7 +197,7 @@ test('CLI: usage errors exit 2, failures exit 1 naming the path, every command h
     await cli(['init', join(dir, 'p'), '--name', 'p']);
     const r3 = await cli(['import', join(dir, 'p'), join(dir, 'nope')]);
     assert.equal(r3.code, 1);
-    assert.ok(r3.stderr.includes(`${join(dir, 'nope')}: no such folder`), r3.stderr);
+    assert.ok(r3.stderr.includes(`${join(dir, 'nope')}: no such file or folder`), r3.stderr);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -139,3 +139,35 @@ test('SIGKILL in the middle of an import leaves none or all of it, with integrit
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('two processes importing the same folder at once: both succeed, every image is there once', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'pasam-conc-'));
+  try {
+    const src = join(root, 'src');
+    mkdirSync(src);
+    const n = 40;
+    await Promise.all(Array.from({ length: n }, async (_, i) => writeFileSync(join(src, `gen_${i}.png`), await pngOf(noise(10 * 10 * 3, 1000 + i), 10, 10, 3))));
+    const proj = join(root, 'p');
+    ProjectStore.create(proj, { name: 'c' }).close();
+    const run = (): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [PASAM_BIN, 'import', proj, src, '--json'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('exit', (code) => resolve({ code, stdout, stderr }));
+      });
+    const [a, b] = await Promise.all([run(), run()]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    const added = JSON.parse(a.stdout).added + JSON.parse(b.stdout).added;
+    assert.equal(added, n);
+    const o = inspect(proj, src);
+    assert.equal(o.integrity, 'ok');
+    assert.equal(o.fromImport, n);
+    assert.equal(contentFiles(proj), n, 'each image stored once');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

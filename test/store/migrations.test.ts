@@ -31,7 +31,7 @@ test('an empty database migrates to the latest version; migrating again is a no-
   assert.deepEqual(migrate(db), { from: 0, to: LATEST_VERSION });
   assert.equal(schemaVersion(db), LATEST_VERSION);
   const names = tableNames(db);
-  for (const t of ['project', 'classes', 'images', 'mask_versions', 'imports', 'base_models', 'training_runs', 'run_epochs', 'run_mask_versions', 'checkpoints', 'batch_jobs', 'batch_job_items', 'embeddings']) {
+  for (const t of ['project', 'classes', 'images', 'mask_versions', 'imports', 'base_models', 'training_runs', 'run_epochs', 'run_mask_versions', 'checkpoints', 'batch_jobs', 'batch_job_items', 'embeddings', 'settings']) {
     assert.ok(names.includes(t), `table ${t}`);
   }
   assert.deepEqual(migrate(db), { from: LATEST_VERSION, to: LATEST_VERSION });
@@ -55,6 +55,10 @@ function seed(db: Database.Database, dir: string, version: number): void {
     db.prepare("INSERT INTO run_epochs (run_id, epoch, metrics, created_at) VALUES (1, 1, '{\"loss\":0.5}', ?)").run(NOW);
     db.prepare("INSERT INTO run_mask_versions (run_id, mask_version_id, split) VALUES (1, 1, 'train')").run();
     db.prepare("INSERT INTO checkpoints (id, run_id, epoch, path, created_at) VALUES (1, 1, 1, 'runs/1/e1.bin', ?)").run(NOW);
+  }
+  if (version >= 3) {
+    db.prepare("INSERT INTO batch_jobs (id, kind, status, source, output, config, created_at) VALUES (1, 'segment-folder', 'running', '/in', '/out', '{\"overlay\":true}', ?)").run(NOW);
+    db.prepare("INSERT INTO batch_job_items (id, job_id, source_path, status, result, updated_at) VALUES (1, 1, 'a.png', 'done', '{\"mask\":\"a.png\"}', ?)").run(NOW);
   }
 }
 
@@ -86,9 +90,16 @@ for (let k = 1; k < LATEST_VERSION; k++) {
         assert.deepEqual(s.runMaskVersions(1), [{ maskVersionId: 1, split: 'train' }]);
         assert.equal(s.listCheckpoints(1)[0]!.path, 'runs/1/e1.bin');
       }
+      if (k >= 3) {
+        assert.deepEqual(s.getBatchJob(1)!.config, { overlay: true });
+        assert.deepEqual(s.listBatchJobItems(1)[0]!.result, { mask: 'a.png' });
+        assert.deepEqual(s.batchJobProgress(1), { pending: 0, done: 1, failed: 0, skipped: 0 });
+      }
       // tables of later versions work on the migrated database
       const job = s.createBatchJob({ kind: 'segment-folder', items: ['x.png'] });
       assert.equal(s.listBatchJobItems(job.id).length, 1);
+      s.setSetting('activeModel', { runId: 1 });
+      assert.deepEqual(s.getSetting('activeModel'), { runId: 1 });
       assert.equal(s.db.pragma('integrity_check', { simple: true }), 'ok');
       assert.deepEqual(s.db.pragma('foreign_key_check'), []);
       s.close();

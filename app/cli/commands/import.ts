@@ -52,7 +52,6 @@ export function formatImportReport(report: ImportReport, isFatal: (p: ImportRepo
 
 export const importCommand: CliCommand = {
   name: 'import',
-  summary: 'import images with masks or annotations (folder, mask-png, class-folders, labelme, coco, voc, mvtec)',
   usage: [
     'pasam import <dir> <source> [--format auto|folder|mask-png|class-folders|labelme|coco|voc|mvtec]',
     '             [--map <src=class,...>] [--colors <class=#rrggbb,...>] [--masks <folder>] [--split train|val|test] [--json]',
@@ -102,7 +101,17 @@ export const importCommand: CliCommand = {
     const store = ProjectStore.open(positionals[0]!);
     let report: ImportReport;
     try {
-      report = await importSource(store, positionals[1]!, { format: format as FormatOption, masks, split: split as Split | undefined, classMap, colorMap });
+      // progress only for a person watching a terminal; pipes and --json stay clean
+      const live = process.stderr.isTTY && !values.json;
+      report = await importSource(store, positionals[1]!, {
+        format: format as FormatOption,
+        masks,
+        split: split as Split | undefined,
+        classMap,
+        colorMap,
+        onProgress: live ? (phase, done, total) => (done % 50 === 0 || done === total) && process.stderr.write(`\r${phase === 'validate' ? 'checked' : 'added'} ${done}${total ? `/${total}` : ''} `) : undefined,
+      });
+      if (live) process.stderr.write('\r\x1b[K');
     } finally {
       store.close();
     }

@@ -2,9 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { UsageError, type CliCommand } from '../cliTypes.js';
 import { parseCommandArgs, stringOption } from '../args.js';
-import { importCheckpoint } from '../../model/checkpoint/importer.js';
 import { configFromReference, isPresetName, type SamConfig } from '../../model/sam/config.js';
-import { listModels, modelsRoot } from '../../model/library.js';
+import { MODEL_EXPORT_USAGE, runModelExport } from './modelExport.js';
 
 const USAGE = `pasam model import <file> [--name <name>] [--preset vit_b|vit_l|vit_h|auto] [--config <json>] [--force] [--json]
 pasam model list [--json]
@@ -17,7 +16,8 @@ import  Validates an official SAM checkpoint (.pth, or .safetensors with officia
                    manifest with a "config" key, for a SAM that is no preset
         --name     library name (default: the file name)
         --force    replace a model of the same name
-list    The models in the library.`;
+list    The models in the library.
+${MODEL_EXPORT_USAGE}`;
 
 function readConfigFile(path: string): SamConfig {
   let json: unknown;
@@ -37,10 +37,12 @@ function formatBytes(n: number): string {
 
 export const modelCommand: CliCommand = {
   name: 'model',
-  summary: 'import official SAM checkpoints into the model library, list it',
   usage: USAGE,
   async run(argv, io) {
     const [sub, ...rest] = argv;
+    // Loaded here: the library and importer pull in tfjs, which other commands do not need.
+    const { importCheckpoint } = await import('../../model/checkpoint/importer.js');
+    const { listModels, modelsRoot } = await import('../../model/library.js');
     if (sub === 'import') {
       const { values, positionals } = parseCommandArgs(rest, { name: { type: 'string' }, preset: { type: 'string' }, config: { type: 'string' }, force: { type: 'boolean' } }, { min: 1, max: 1 });
       const preset = stringOption(values, 'preset');
@@ -81,6 +83,7 @@ export const modelCommand: CliCommand = {
       }
       return 0;
     }
-    throw new UsageError(sub ? `unknown sub-command '${sub}'` : 'missing sub-command (import or list)');
+    if (sub === 'export') return runModelExport(rest, io);
+    throw new UsageError(sub ? `unknown sub-command '${sub}'` : 'missing sub-command (import, list or export)');
   },
 };

@@ -19,7 +19,6 @@ const USAGE = [
 
 export const splitCommand: CliCommand = {
   name: 'split',
-  summary: 'assign train/val/test splits (stratified, group-aware, seeded) or lock an image’s split',
   usage: USAGE,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(

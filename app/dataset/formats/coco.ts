@@ -9,7 +9,7 @@ import { RleError, rleDecode, rleFromString } from '../cocoRle.js';
 import { COCO_CONVENTION, ShapeError, checkInBounds, fillPolygon } from '../raster.js';
 import { listFiles, stemOf } from '../sourceFiles.js';
 import { readBytes, splitFromWord } from './common.js';
-import type { ReadResult, ReaderCandidate, SourceClass } from './readerTypes.js';
+import type { ReadContext, Reader, ReaderCandidate, SourceClass } from './readerTypes.js';
 
 interface CocoImage { id: number; file_name: string; width: number; height: number }
 interface CocoAnnotation { id?: number; image_id: number; category_id: number; segmentation: unknown; iscrowd?: number }
@@ -80,13 +80,11 @@ function paintSegmentation(values: Uint16Array, img: CocoImage, seg: unknown, va
   for (let i = 0; i < bits.length; i++) if (bits[i]) values[i] = value;
 }
 
-export async function readCoco(source: string): Promise<ReadResult> {
-  const problems: ImportProblem[] = [];
-  const notes: string[] = [];
+export async function* readCoco(source: string, ctx: ReadContext): Reader {
+  const { problems, notes } = ctx;
   const files = findCocoFiles(source);
   if (files.length === 0) throw new Error(`${source}: no COCO JSON (with images, annotations and categories) found`);
   const classes = new Map<number, SourceClass>();
-  const candidates: ReaderCandidate[] = [];
   let crowd = 0;
   for (const jf of files) {
     let doc: { images?: CocoImage[]; annotations?: CocoAnnotation[]; categories?: CocoCategory[] };
@@ -108,7 +106,12 @@ export async function readCoco(source: string): Promise<ReadResult> {
       }
       cats.set(c.id, c.name);
       const known = [...classes.values()].find((s) => s.name === c.name);
-      if (!known) classes.set(c.id, { value: c.id, name: c.name });
+      if (!known && !classes.has(c.id)) {
+        classes.set(c.id, { value: c.id, name: c.name });
+        ctx.declare({ value: c.id, name: c.name });
+      } else if (!known) {
+        problems.push({ file: jf, reason: 'invalid annotation', detail: `category id ${c.id} is '${c.name}' here but '${classes.get(c.id)!.name}' in an earlier file` });
+      }
     }
     // The same name under a different id in another file keeps the first file's value.
     const valueOf = (catId: number) => [...classes.values()].find((s) => s.name === cats.get(catId))?.value;
@@ -155,10 +158,9 @@ export async function readCoco(source: string): Promise<ReadResult> {
       }
       const c: ReaderCandidate = { sourcePath: imageFile, originalName: basename(img.file_name), imageBytes: bytes, mask: { width: img.width, height: img.height, values, sourcePath: jf } };
       if (split) c.split = split;
-      candidates.push(c);
+      yield c;
     }
     notes.push(`${basename(jf)}: ${doc.images!.length} images, ${doc.annotations!.length} annotations, ${cats.size} categories${split ? `, split ${split}` : ''}`);
   }
   if (crowd) notes.push(`${crowd} iscrowd annotations painted as their category`);
-  return { format: 'coco', candidates, problems, classes: [...classes.values()].sort((a, b) => a.value - b.value), notes };
 }

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { attention, conv2dSame, geluErf, layerNorm, layerNorm2d, linear, patchConv, pointwiseConv } from '../nn.js';
 import { assertFits } from '../../engine/memoryGuard.js';
-import { gridSize, type SamConfig } from './config.js';
+import type { SamConfig } from './config.js';
 import { getRelPos, relPosBias } from './relPos.js';
 import type { EncoderBlockWeights, ImageEncoderWeights } from './weights.js';
 
@@ -21,6 +21,8 @@ export type QkvAdapter = (x: tf.Tensor4D, blockIndex: number) => tf.Tensor4D;
 
 export interface ImageEncoderOptions {
   qkvAdapter?: QkvAdapter;
+  /** The same for the attention's output projection: receives the proj input (…, D), returns a (…, D) delta. */
+  projAdapter?: QkvAdapter;
   /** Called with 'patch_embed' (the patch projection, before pos_embed) and 'block_<i>' outputs; the tensor is disposed after. */
   onTap?: (name: string, t: tf.Tensor) => void;
 }
@@ -52,7 +54,7 @@ export function windowUnpartition(windows: tf.Tensor4D, ws: number, padded: [num
 }
 
 /** Multi-head attention with decomposed rel-pos on (B, H, W, D) tokens. */
-export function encoderAttention(x: tf.Tensor4D, p: EncoderBlockWeights['attn'], numHeads: number, blockIndex: number, adapter?: QkvAdapter): tf.Tensor4D {
+export function encoderAttention(x: tf.Tensor4D, p: EncoderBlockWeights['attn'], numHeads: number, blockIndex: number, adapter?: QkvAdapter, projAdapter?: QkvAdapter): tf.Tensor4D {
   const [b, h, w, d] = x.shape;
   const hd = d / numHeads;
   const n = h * w;
@@ -80,18 +82,19 @@ export function encoderAttention(x: tf.Tensor4D, p: EncoderBlockWeights['attn'],
   }
   const o = outs.length === 1 ? outs[0] : tf.concat(outs, 0);
   const merged = o.reshape([b, numHeads, n, hd]).transpose([0, 2, 1, 3]).reshape([b, h, w, d]) as tf.Tensor4D;
-  return linear(merged, p.proj);
+  const out = linear(merged, p.proj);
+  return projAdapter ? tf.add(out, projAdapter(merged, blockIndex)) : out;
 }
 
 /** One ViT block. `windowSize` 0 = global attention. */
-export function encoderBlock(x: tf.Tensor4D, p: EncoderBlockWeights, numHeads: number, windowSize: number, blockIndex: number, adapter?: QkvAdapter): tf.Tensor4D {
+export function encoderBlock(x: tf.Tensor4D, p: EncoderBlockWeights, numHeads: number, windowSize: number, blockIndex: number, adapter?: QkvAdapter, projAdapter?: QkvAdapter): tf.Tensor4D {
   const [, h, w] = x.shape;
   let y = layerNorm(x, p.norm1, LN_EPS);
   if (windowSize > 0) {
     const { windows, padded } = windowPartition(y, windowSize);
-    y = windowUnpartition(encoderAttention(windows, p.attn, numHeads, blockIndex, adapter), windowSize, padded, [h, w]);
+    y = windowUnpartition(encoderAttention(windows, p.attn, numHeads, blockIndex, adapter, projAdapter), windowSize, padded, [h, w]);
   } else {
-    y = encoderAttention(y, p.attn, numHeads, blockIndex, adapter);
+    y = encoderAttention(y, p.attn, numHeads, blockIndex, adapter, projAdapter);
   }
   const x1 = tf.add(x, y);
   const m = linear(geluErf(linear(layerNorm(x1, p.norm2, LN_EPS), p.mlp.lin1)), p.mlp.lin2);
@@ -120,14 +123,9 @@ export function imageEncoderForward(x: tf.Tensor4D, w: ImageEncoderWeights, cfg:
     w.blocks.forEach((blk, i) => {
       const prev = h;
       const ws = cfg.encoderGlobalAttnIndexes.includes(i) ? 0 : cfg.windowSize;
-      h = tf.tidy(() => encoderBlock(prev, blk, cfg.encoderNumHeads, ws, i, opts.qkvAdapter));
+      h = tf.tidy(() => encoderBlock(prev, blk, cfg.encoderNumHeads, ws, i, opts.qkvAdapter, opts.projAdapter));
       opts.onTap?.(`block_${i}`, h);
     });
     return encoderNeck(h, w.neck);
   });
-}
-
-/** Token grid for an input side. */
-export function encoderGrid(cfg: SamConfig, s: number): number {
-  return gridSize(cfg, s);
 }

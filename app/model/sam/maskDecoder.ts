@@ -2,6 +2,7 @@
 // the two-way transformer, upscaling by two stride-2 transposed convs, hypernetwork MLPs, IoU head.
 import * as tf from '@tensorflow/tfjs';
 import { geluErf, layerNorm2d, linear, patchConvTranspose, relu } from '../nn.js';
+import { bmmNT } from '../../engine/gradOps.js';
 import { twoWayTransformerForward } from './twoWayTransformer.js';
 import type { Linear, MaskDecoderWeights } from './weights.js';
 
@@ -58,7 +59,7 @@ export function predictMasks(input: Omit<MaskDecoderInput, 'multimask'>, p: Mask
       p.outputHypernetworksMlps.map((mlp, i) => mlpForward(tf.slice(hs, [0, 1 + i, 0], [b, 1, c]).reshape([b, c]), mlp)),
       1,
     ) as tf.Tensor3D;
-    const masks = tf.matMul(hyper, x.reshape([b, uh * uw, uc]) as tf.Tensor3D, false, true).reshape([b, numMask, uh, uw]) as tf.Tensor4D;
+    const masks = bmmNT(hyper, x.reshape([b, uh * uw, uc]) as tf.Tensor3D).reshape([b, numMask, uh, uw]) as tf.Tensor4D;
     const iou = mlpForward(iouTokenOut, p.iouPredictionHead);
     return { masks, iou };
   });

@@ -3,6 +3,7 @@
 // one-hot matrix and the lookup a matMul.
 import * as tf from '@tensorflow/tfjs';
 import { resizeBilinearTorch } from '../nn.js';
+import { bmmNT, matMul } from '../../engine/gradOps.js';
 
 /** Linear resize of a [L, C] table along L (PyTorch F.interpolate 'linear', align_corners=False). */
 export function resizeRelPosTable(rel: tf.Tensor2D, length: number): tf.Tensor2D {
@@ -31,7 +32,7 @@ export function getRelPos(qSize: number, kSize: number, rel: tf.Tensor2D): tf.Te
   return tf.tidy(() => {
     const maxRelDist = 2 * Math.max(qSize, kSize) - 1;
     const table = rel.shape[0] === maxRelDist ? rel : resizeRelPosTable(rel, maxRelDist);
-    return tf.matMul(relPosOneHot(qSize, kSize), table).reshape([qSize, kSize, rel.shape[1]]) as tf.Tensor3D;
+    return matMul(relPosOneHot(qSize, kSize), table).reshape([qSize, kSize, rel.shape[1]]) as tf.Tensor3D;
   });
 }
 
@@ -45,10 +46,10 @@ export function relPosBias(q: tf.Tensor4D, rh: tf.Tensor3D, rw: tf.Tensor3D): tf
   const kw = rw.shape[1];
   // rel_h: batch over y: (qh, B·qw, C) × (qh, C, kh)
   const qByH = q.transpose([1, 0, 2, 3]).reshape([qh, b * qw, c]) as tf.Tensor3D;
-  const relH = tf.matMul(qByH, rh, false, true).reshape([qh, b, qw, kh]).transpose([1, 0, 2, 3]);
+  const relH = bmmNT(qByH, rh).reshape([qh, b, qw, kh]).transpose([1, 0, 2, 3]);
   // rel_w: batch over x: (qw, B·qh, C) × (qw, C, kw)
   const qByW = q.transpose([2, 0, 1, 3]).reshape([qw, b * qh, c]) as tf.Tensor3D;
-  const relW = tf.matMul(qByW, rw, false, true).reshape([qw, b, qh, kw]).transpose([1, 2, 0, 3]);
+  const relW = bmmNT(qByW, rw).reshape([qw, b, qh, kw]).transpose([1, 2, 0, 3]);
   const bias = tf.add(relH.reshape([b, qh * qw, kh, 1]), relW.reshape([b, qh * qw, 1, kw]));
   return bias.reshape([b, qh * qw, kh * kw]) as tf.Tensor3D;
 }

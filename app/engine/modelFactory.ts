@@ -1,0 +1,45 @@
+// Builds the model a run trains: PA-SAM on a library base model (MSPCA-LoRA + IPEG + multi-class
+// decoder trained, the SAM weights frozen) or a preset from scratch. The base model's hash goes
+// into every checkpoint so that trained tensors are never applied to other weights.
+import type { TrainableSegmenter } from '../model/segmenterTypes.js';
+import { loadModelWeights } from '../model/library.js';
+import { disposeSamWeights } from '../model/sam/weights.js';
+import { PasamModel } from '../model/pasam/pasamModel.js';
+import { parsePasamConfig } from '../model/pasam/pasamConfig.js';
+import { BACKBONE_NAMES, type BackboneName } from '../model/pasam/backbones.js';
+import type { TrainConfig } from './trainConfig.js';
+import { TrainConfigError } from './trainConfig.js';
+
+export interface BuiltSegmenter {
+  model: TrainableSegmenter;
+  base: { name: string; sha256: string | null } | null;
+}
+
+/** Checks config.model.options against the PA-SAM model's own schema (errors name the option). */
+export function validateModelOptions(config: TrainConfig): void {
+  if (config.model.preset !== null && !(BACKBONE_NAMES as readonly string[]).includes(config.model.preset)) {
+    throw new TrainConfigError('model.preset', `'${config.model.preset}' is not a preset (known: ${BACKBONE_NAMES.join(', ')})`);
+  }
+  try {
+    parsePasamConfig({ ...config.model.options, inputSize: config.inputSize }, 'model.options');
+  } catch (err) {
+    throw new TrainConfigError('model.options', `is not valid: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+export async function buildSegmenter(config: TrainConfig, numClasses: number): Promise<BuiltSegmenter> {
+  const pasamConfig = parsePasamConfig({ ...config.model.options, inputSize: config.inputSize }, 'model.options');
+  if (config.model.base !== null) {
+    const { manifest, weights } = await loadModelWeights(config.model.base);
+    try {
+      const model = PasamModel.fromSam(weights, manifest.config, pasamConfig, { numClasses, seed: config.seed });
+      return { model, base: { name: manifest.name, sha256: manifest.source.sha256 } };
+    } finally {
+      disposeSamWeights(weights);
+    }
+  }
+  const preset = config.model.preset!;
+  if (!(BACKBONE_NAMES as readonly string[]).includes(preset)) throw new TrainConfigError('model.preset', `'${preset}' is not a preset (known: ${BACKBONE_NAMES.join(', ')})`);
+  const model = PasamModel.fromScratch(preset as BackboneName, pasamConfig, { numClasses, seed: config.seed });
+  return { model, base: null };
+}

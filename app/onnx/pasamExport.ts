@@ -1,0 +1,217 @@
+// PA-SAM as ONE ONNX graph with a fixed input size:
+//   image (B,3,S,S) NCHW, normalised and zero-padded (model.json states how)
+//   → logits (B,K+1,S/4,S/4) class logits, and labels (B,S,S) int64 = argmax of the logits
+//     resized bilinearly to S×S (crop the padding, then resize to the original image).
+// MSPCA-LoRA: the purely linear part of each branch, (α/r)·A·B, is merged into the frozen qkv
+// weight; the multi-scale partial convolutions (as the one fused kernel the tfjs model convolves
+// with), their GELU and the 1×1 mixes stay in the graph on the window-local (or un-windowed) maps.
+import * as tf from '@tensorflow/tfjs';
+import { gridSize, type SamConfig } from '../model/sam/config.js';
+import type { ImageEncoderWeights } from '../model/sam/weights.js';
+import type { IpegParams } from '../model/pasam/ipeg.js';
+import { fusedKernel, fusedKernelSize, type LoraBlockParams, type LoraBranchParams } from '../model/pasam/mspcaLora.js';
+import type { MultiClassDecoderParams } from '../model/pasam/multiClassDecoder.js';
+import { partialChannels, type MspcaLoraConfig } from '../model/pasam/pasamConfig.js';
+import type { PasamModel } from '../model/pasam/pasamModel.js';
+import { OnnxGraphBuilder } from './onnxGraphBuilder.js';
+import { OnnxLayers, permuteArray, values } from './onnxLayers.js';
+import { buildImageEncoder, buildMaskDecoderCore, decoderAttention, expandTokens, type AdaptedLinear, type OnnxQkvAdapter } from './samExport.js';
+
+const IPEG_LN_EPS = 1e-6;
+
+/** The tensors of a PasamModel, as the model holds them. */
+interface PasamParts {
+  encoder: ImageEncoderWeights;
+  lora: LoraBlockParams[];
+  ipeg: IpegParams;
+  decoder: MultiClassDecoderParams;
+  densePe: tf.Tensor4D;
+}
+
+/**
+ * PasamModel keeps its parts private; the exporter reads them (read-only) through this one
+ * accessor so that a rename there fails loudly here.
+ */
+function partsOf(model: PasamModel): PasamParts {
+  const parts = (model as unknown as { parts?: PasamParts }).parts;
+  if (!parts?.encoder || !parts.lora || !parts.ipeg || !parts.decoder) throw new Error('PA-SAM export: the model does not expose its parts as expected (PasamModel changed?)');
+  return parts;
+}
+
+type Target = 'qkv' | 'q' | 'v' | 'proj';
+
+/** Column offset of a LoRA target inside its linear's output (q and v share the fused qkv). */
+function targetColumn(target: Target, d: number): number {
+  return target === 'v' ? 2 * d : 0;
+}
+
+/** The MSPCA-LoRA branches of every block as an ONNX adapter on qkv and proj. */
+function loraAdapter(model: PasamModel, parts: PasamParts): OnnxQkvAdapter {
+  const cfg = model.config.lora;
+  const sam = model.samConfig;
+  const d = sam.encoderEmbedDim;
+  const scale = cfg.alpha / cfg.rank;
+  const g = gridSize(sam);
+  const branches = (i: number, linear: AdaptedLinear) =>
+    (linear === 'proj' ? (['proj'] as const) : (['qkv', 'q', 'v'] as const)).flatMap((t) => (parts.lora[i]![t] ? [{ target: t as Target, p: parts.lora[i]![t]! }] : []));
+  const width = (linear: AdaptedLinear) => (linear === 'proj' ? d : 3 * d);
+  return {
+    mergedWeight(i, linear) {
+      const list = branches(i, linear);
+      if (list.length === 0) return undefined;
+      const attn = parts.encoder.blocks[i]!.attn;
+      const w = values(linear === 'proj' ? attn.proj.weight : attn.qkv.weight);
+      const cols = width(linear);
+      for (const { target, p } of list) {
+        // W[:, col + j] += s · Σ_k A[:, k] · B[k, j]
+        const product = tf.tidy(() => tf.mul(tf.matMul(p.a, p.b), scale));
+        const merged = product.dataSync() as Float32Array;
+        product.dispose();
+        const out = p.b.shape[1];
+        const col = targetColumn(target, d);
+        for (let r = 0; r < d; r++) for (let j = 0; j < out; j++) w[r * cols + col + j] += merged[r * out + j]!;
+      }
+      return w;
+    },
+    delta(layers, x, i, side, linear) {
+      if (cfg.bottleneck !== 'mspca') return undefined;
+      const terms = branches(i, linear).map(({ target, p }) =>
+        mspcaDelta(layers, x, p, cfg, { target, d, cols: width(linear), scale, side, grid: g, windowed: !sam.encoderGlobalAttnIndexes.includes(i), windowSize: sam.windowSize, prefix: `blk${i}_${target}` }),
+      );
+      return terms.length ? terms.reduce((a, b) => layers.add(a, b)) : undefined;
+    },
+  };
+}
+
+interface DeltaContext {
+  target: Target;
+  d: number;
+  /** Output width of the adapted linear (3D for qkv, D for proj). */
+  cols: number;
+  scale: number;
+  side: number;
+  grid: number;
+  windowed: boolean;
+  windowSize: number;
+  prefix: string;
+}
+
+/** (α/r)·MSPCA(Z)·B on x (B', side, side, D), placed in the target's columns of its linear: (B', side, side, cols). */
+function mspcaDelta(layers: OnnxLayers, x: string, p: LoraBranchParams, cfg: MspcaLoraConfig, c: DeltaContext): string {
+  const r = cfg.rank;
+  const cp = partialChannels(cfg);
+  const z = layers.matMul(x, layers.tensor(`${c.prefix}_A`, p.a));
+  const onMap = (m: string) => mspcaBranch(layers, m, p, cfg, cp, r, c.prefix);
+  let m: string;
+  if (cfg.spatial === 'unwindowed' && c.windowed) {
+    // Un-window (B·n², ws, ws, r) → (B, g, g, r) (window padding cropped), convolve, pad back with
+    // zeros and re-window, as the tfjs model does.
+    const ws = c.windowSize;
+    const n = Math.ceil(c.grid / ws);
+    const gp = n * ws;
+    let full = layers.reshape(layers.transpose(layers.reshape(z, [-1, n, n, ws, ws, r]), [0, 1, 3, 2, 4, 5]), [-1, gp, gp, r]);
+    if (gp !== c.grid) full = layers.slice(full, [0, 0], [c.grid, c.grid], [1, 2]);
+    let out = onMap(full);
+    if (gp !== c.grid) out = layers.b.op('Pad', [out, layers.ints([0, 0, 0, 0, 0, gp - c.grid, gp - c.grid, 0])], { mode: 'constant' });
+    m = layers.reshape(layers.transpose(layers.reshape(out, [-1, n, ws, n, ws, r]), [0, 1, 3, 2, 4, 5]), [-1, ws, ws, r]);
+  } else {
+    m = onMap(z);
+  }
+  // B scaled and placed in its qkv columns.
+  const out = p.b.shape[1]!;
+  const bData = values(p.b);
+  const full = new Float32Array(r * c.cols);
+  const col = targetColumn(c.target, c.d);
+  for (let k = 0; k < r; k++) for (let j = 0; j < out; j++) full[k * c.cols + col + j] = bData[k * out + j]! * c.scale;
+  return layers.matMul(m, layers.b.weight(`${c.prefix}_B`, full, [r, c.cols]));
+}
+
+/** MSPCA(Z) (without the residual, which the merged weight carries) on a map (N, h, w, r). */
+function mspcaBranch(layers: OnnxLayers, z: string, p: LoraBranchParams, cfg: MspcaLoraConfig, cp: number, r: number, prefix: string): string {
+  const mspca = p.mspca!;
+  const kernel = fusedKernel(mspca, cfg);
+  const e = fusedKernelSize(cfg);
+  let w: string;
+  try {
+    w = layers.b.weight(`${prefix}_mspca`, permuteArray(values(kernel), kernel.shape, [3, 2, 0, 1]), [cp, cp, e, e]);
+  } finally {
+    kernel.dispose();
+  }
+  const zp = cp === r ? z : layers.slice(z, [0], [cp], [3]);
+  const pad = (e - 1) / 2;
+  const conv = layers.transpose(layers.b.op('Conv', [layers.transpose(zp, [0, 3, 1, 2]), w], { kernel_shape: [e, e], pads: [pad, pad, pad, pad] }), [0, 2, 3, 1]);
+  let m = layers.gelu(conv);
+  if (cp !== r) m = layers.concat([m, layers.slice(z, [cp], [r], [3])], 3);
+  if (mspca.mix) m = layers.matMul(m, layers.tensor(`${prefix}_mix`, mspca.mix));
+  return m;
+}
+
+/** IPEG dense branch on the embedding (B,C,g,g) → (B,C,g,g) or a broadcastable (1,C,1,1). */
+function ipegDense(layers: OnnxLayers, emb: string, p: IpegParams['dense'], c: number): string {
+  if (p.kind === 'none') return layers.b.weight('ipeg_dense_embed', values(p.embed), [1, c, 1, 1]);
+  const x = layers.transpose(layers.conv(emb, p.conv1, { pad: 1, prefix: 'ipeg_conv1' }), [0, 2, 3, 1]);
+  const y = layers.linear(layers.gelu(layers.layerNorm(x, p.norm, IPEG_LN_EPS, 'ipeg_norm')), p.conv2, 'ipeg_conv2');
+  return layers.transpose(y, [0, 3, 1, 2]);
+}
+
+/** IPEG sparse branch → (B, Ns, C), or undefined for 'none'. */
+function ipegSparse(layers: OnnxLayers, emb: string, keyPe: string, p: IpegParams['sparse'], numQueries: number, numHeads: number, c: number, g: number): string | undefined {
+  if (p.kind === 'none') return undefined;
+  if (p.kind === 'gap-mlp') {
+    const pooled = layers.b.op('ReduceMean', [emb], { axes: [2, 3], keepdims: 0 });
+    const h = layers.linear(layers.gelu(layers.linear(pooled, p.lin1, 'ipeg_gap1')), p.lin2, 'ipeg_gap2');
+    return layers.reshape(h, [-1, numQueries, c]);
+  }
+  const keys = layers.transpose(layers.reshape(emb, [0, c, g * g]), [0, 2, 1]);
+  const q = expandTokens(layers, layers.b.weight('ipeg_queries', values(p.queries), [1, numQueries, c]), emb, numQueries, c);
+  const att = decoderAttention(layers, q, layers.add(keys, keyPe), keys, p.attn, numHeads, 'ipeg_attn');
+  let s = layers.layerNorm(layers.add(q, att), p.norm1, IPEG_LN_EPS, 'ipeg_n1');
+  const m = layers.linear(layers.gelu(layers.linear(s, p.mlp.lin1, 'ipeg_mlp1')), p.mlp.lin2, 'ipeg_mlp2');
+  s = layers.layerNorm(layers.add(s, m), p.norm2, IPEG_LN_EPS, 'ipeg_n2');
+  return s;
+}
+
+/** The whole PA-SAM forward as an ONNX graph at the model's input size. */
+export function buildPasamGraph(model: PasamModel): OnnxGraphBuilder {
+  const parts = partsOf(model);
+  const sam: SamConfig = model.samConfig;
+  const s = sam.imgSize;
+  const g = gridSize(sam);
+  const c = sam.promptEmbedDim;
+  const k1 = model.numClasses;
+  const b = new OnnxGraphBuilder('pasam');
+  const layers = new OnnxLayers(b);
+  const image = b.input('image', ['batch', 3, s, s]);
+  const emb = buildImageEncoder(layers, image, parts.encoder, sam, s, loraAdapter(model, parts));
+  const keyPe = b.weight('dense_pe', densePeFromModel(parts, g, c), [1, g * g, c]);
+  const dense = ipegDense(layers, emb, parts.ipeg.dense, c);
+  const sparse = ipegSparse(layers, emb, keyPe, parts.ipeg.sparse, model.config.ipeg.numQueries, model.config.ipeg.numHeads, c, g);
+  const dec = parts.decoder;
+  const t = 1 + k1;
+  const outTokens = b.weight('output_tokens', new Float32Array([...values(dec.iouToken), ...values(dec.maskTokens)]), [1, t, c]);
+  const expanded = expandTokens(layers, outTokens, emb, t, c);
+  const tokens = sparse ? layers.concat([expanded, sparse], 1) : expanded;
+  const core = buildMaskDecoderCore(
+    layers,
+    layers.add(emb, dense),
+    tokens,
+    keyPe,
+    { iouToken: dec.iouToken, maskTokens: dec.maskTokens, transformer: dec.transformer, outputUpscaling: dec.outputUpscaling, outputHypernetworksMlps: dec.hypernetworks, iouPredictionHead: [] },
+    sam,
+    g,
+  );
+  b.op('Identity', [core.lowRes], {}, 'logits');
+  const lead = b.op('Shape', [core.lowRes], { start: 0, end: 2 });
+  const full = b.op('Resize', [core.lowRes, '', '', layers.concat([lead, layers.ints([s, s])], 0)], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
+  b.op('ArgMax', [full], { axis: 1, keepdims: 0 }, 'labels');
+  b.output('logits', ['batch', k1, 4 * g, 4 * g]);
+  b.output('labels', ['batch', s, s], 'int64');
+  return b;
+}
+
+/** The model's own dense PE buffer (1, g, g, C) as tokens (1, g·g, C). */
+function densePeFromModel(parts: PasamParts, g: number, c: number): Float32Array {
+  const pe = values(parts.densePe);
+  if (pe.length !== g * g * c) throw new Error(`PA-SAM export: dense PE has ${pe.length} values, expected ${g}×${g}×${c}`);
+  return pe;
+}
