@@ -23,6 +23,7 @@ import { asObject, hexColor, intList, labelMask, oneOf, optBool, optInt, optOneO
 import { RecentProjects, pasamHome } from './recentProjects.js';
 import { checkTileLevel, decodeLevel, encodeTile, renderThumbnail, type RawImage } from './imageRender.js';
 import { SamWorkerClient } from './samWorkerClient.js';
+import { activeRun } from './modelPrediction.js';
 
 export interface ApiServiceOptions {
   transport: 'http' | 'electron';
@@ -165,11 +166,11 @@ export class ApiService {
         const store = this.requireStore();
         return this.sam.predict(image, store.imagePath(image), store.dir, points, box);
       },
-      'model.predict': () => {
+      'model.predict': async (p) => {
         const store = this.requireStore();
-        const checkpoints = store.listCheckpoints();
-        if (checkpoints.length === 0) throw new ApiError('unavailable', 'this project has no fine-tuned model yet: train one first, then Predict fills a pre-annotation from it');
-        throw new ApiError('unavailable', 'fine-tuned model inference is not available in this build yet');
+        const image = this.requireImage(reqInt(p, 'imageId', 1));
+        activeRun(store); // a clear error before starting the worker when there is no model
+        return this.sam.modelPredict(store.dir, image.id);
       },
     };
   }

@@ -5,7 +5,7 @@ import type { ApiErrorBody, ApiEvent, ImageRecord, LabelMask, SamPoint, SamStatu
 import { ApiError } from './apiErrors.js';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
-type Request = { op: 'status' } | { op: 'setImage'; image: ImageRecord; file: string; projectDir: string } | { op: 'predict'; image: ImageRecord; file: string; projectDir: string; points: SamPoint[]; box: [number, number, number, number] | null } | { op: 'clearImage' };
+type Request = { op: 'status' } | { op: 'setImage'; image: ImageRecord; file: string; projectDir: string } | { op: 'predict'; image: ImageRecord; file: string; projectDir: string; points: SamPoint[]; box: [number, number, number, number] | null } | { op: 'clearImage' } | { op: 'modelPredict'; projectDir: string; imageId: number };
 
 export class SamWorkerClient {
   private worker: Worker | null = null;
@@ -60,6 +60,11 @@ export class SamWorkerClient {
 
   predict(image: ImageRecord, file: string, projectDir: string, points: SamPoint[], box: [number, number, number, number] | null): Promise<{ mask: LabelMask; score: number }> {
     return this.request({ op: 'predict', image, file, projectDir, points, box });
+  }
+
+  /** The active fine-tuned model's class map for a project image (see modelPrediction.ts). */
+  modelPredict(projectDir: string, imageId: number): Promise<{ mask: LabelMask; model: string }> {
+    return this.request({ op: 'modelPredict', projectDir, imageId });
   }
 
   clearImage(): void {

@@ -78,6 +78,24 @@ export function DatasetPage(props: {
     [api],
   );
 
+  // Ctrl+A selects the filtered list, Enter opens the selection's first image, Esc clears it.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'a') {
+        e.preventDefault();
+        setSelected(new Set(rows.map((r) => r.id)));
+      } else if (e.key === 'Escape') setSelected(new Set());
+      else if (e.key === 'Enter') {
+        const first = rows.find((r) => selected.has(r.id));
+        if (first) props.onOpen(first.id);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [rows, selected]);
+
   const cols = Math.max(1, Math.floor((box.width - GAP) / (CELL_W + GAP)));
   const totalRows = Math.ceil(rows.length / cols);
   const rowH = CELL_H + GAP;
@@ -210,32 +228,32 @@ export function DatasetPage(props: {
             }} /> Has prediction
         </label>
         <span className="grow" />
-        {selected.size > 0 && (
-          <div className="bulk" data-testid="bulk-actions">
-            <span className="muted">{selected.size} selected</span>
-            <select value="" onChange={(e) => void bulk('split', e.target.value)} aria-label="Set split" data-testid="bulk-split">
-              <option value="">Set split…</option>
-              {SPLITS.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-            <select value="" onChange={(e) => void bulk('status', e.target.value)} aria-label="Set status" data-testid="bulk-status">
-              <option value="">Set status…</option>
-              {STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-            <button onClick={() => setSelected(new Set())}>Clear</button>
-          </div>
-        )}
         <button className="primary" onClick={() => void startImport()} disabled={importing !== null} data-testid="import-button">
           {importing ?? 'Import folder…'}
         </button>
       </div>
+      {selected.size > 0 && (
+        <div className="selectionbar" data-testid="bulk-actions">
+          <strong>{selected.size.toLocaleString()} selected</strong>
+          <select value="" onChange={(e) => void bulk('split', e.target.value)} aria-label="Set split" data-testid="bulk-split">
+            <option value="">Set split…</option>
+            {SPLITS.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+          <select value="" onChange={(e) => void bulk('status', e.target.value)} aria-label="Set status" data-testid="bulk-status">
+            <option value="">Set status…</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+          <button onClick={() => setSelected(new Set())}>Clear</button>
+        </div>
+      )}
       <div className="grid-scroller" ref={scroller} onScroll={(e) => setBox((b) => ({ ...b, top: (e.target as HTMLDivElement).scrollTop }))} data-testid="grid">
         <div className="grid-inner" style={{ height: totalRows * rowH + GAP }}>
           {cells}
