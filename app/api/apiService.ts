@@ -23,6 +23,7 @@ import { asObject, hexColor, intList, labelMask, oneOf, optBool, optInt, optOneO
 import { RecentProjects, pasamHome } from './recentProjects.js';
 import { checkTileLevel, decodeLevel, encodeTile, renderThumbnail, type RawImage } from './imageRender.js';
 import { SamSession } from './samSession.js';
+import { FineTuneService } from './fineTuneService.js';
 
 export interface ApiServiceOptions {
   transport: 'http' | 'electron';
@@ -47,12 +48,14 @@ export class ApiService {
   private readonly recent: RecentProjects;
   private readonly levels = new Map<string, Promise<RawImage>>();
   readonly sam: SamSession;
+  readonly fineTune: FineTuneService;
   private readonly handlers: { [M in ApiMethod]: Handler<M> };
 
   constructor(private readonly opts: ApiServiceOptions) {
     const home = opts.home ?? pasamHome();
     this.recent = RecentProjects.inHome(home);
     this.sam = new SamSession((e) => this.emit(e));
+    this.fineTune = new FineTuneService({ requireStore: () => this.requireStore(), requireImage: (id) => this.requireImage(id), emit: (e) => this.emit(e) });
     if (opts.projectDir) this.openProject(opts.projectDir);
     this.handlers = {
       'host.info': () => ({
@@ -164,12 +167,8 @@ export class ApiService {
         const store = this.requireStore();
         return this.sam.predict(image, store.imagePath(image), store.dir, points, box);
       },
-      'model.predict': () => {
-        const store = this.requireStore();
-        const checkpoints = store.listCheckpoints();
-        if (checkpoints.length === 0) throw new ApiError('unavailable', 'this project has no fine-tuned model yet: train one first, then Predict fills a pre-annotation from it');
-        throw new ApiError('unavailable', 'fine-tuned model inference is not available in this build yet');
-      },
+      'model.predict': (p) => this.fineTune.predict(reqInt(p, 'imageId', 1)),
+      ...this.fineTune.handlers,
     };
   }
 
@@ -215,6 +214,7 @@ export class ApiService {
   }
 
   close(): void {
+    this.fineTune.close();
     this.sam.dispose();
     this.store?.close();
     this.store = null;
