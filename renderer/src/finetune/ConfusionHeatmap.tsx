@@ -25,7 +25,7 @@ export function ConfusionHeatmap(props: { classes: string[]; confusion: number[]
                 // Diagonal in green, errors in red; intensity = share of the true class's pixels.
                 const bg = diag ? `rgba(63, 185, 80, ${0.12 + 0.8 * share})` : `rgba(248, 81, 73, ${share === 0 ? 0.04 : 0.12 + 0.8 * share})`;
                 return (
-                  <td key={p} className="cell" style={{ background: bg }} title={`${classes[t]} → ${classes[p]}: ${n.toLocaleString('en-US')} px (${(100 * share).toFixed(2)} % of ${classes[t]})`}>
+                  <td key={p} className="hm-cell" style={{ background: bg }} title={`${classes[t]} → ${classes[p]}: ${n.toLocaleString('en-US')} px (${(100 * share).toFixed(2)} % of ${classes[t]})`}>
                     {(100 * share).toFixed(1)}%<small>{compact(n)}</small>
                   </td>
                 );

@@ -109,8 +109,8 @@ export function RunsPage(props: { api: ApiClient; project: ProjectSummary; toast
             <button data-testid="preannotate" disabled={!active || preannotating} onClick={() => void preannotate()} title="Predict every image without a human mask and send the result to the annotator for review">
               {preannotating ? 'Predicting…' : '⇢ Send predictions to annotator'}
             </button>
-            <button className="primary" data-testid="compare-button" disabled={ticked.length !== 2} onClick={() => setCompare([ticked[0]!, ticked[1]!])} title="Tick two runs to compare them on the same test images">
-              Compare {ticked.length === 2 ? `${ticked[0]} ↔ ${ticked[1]}` : '(tick two)'}
+            <button className="primary" data-testid="compare-button" disabled={ticked.length !== 2} onClick={() => setCompare([Math.min(ticked[0]!, ticked[1]!), Math.max(ticked[0]!, ticked[1]!)])} title="Tick two runs to compare them on the same test images">
+              Compare {ticked.length === 2 ? `${Math.min(ticked[0]!, ticked[1]!)} ↔ ${Math.max(ticked[0]!, ticked[1]!)}` : '(tick two)'}
             </button>
           </div>
         </div>

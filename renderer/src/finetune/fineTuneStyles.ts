@@ -1,5 +1,5 @@
 // Styles of the fine-tune, runs and batch pages, on the app's theme variables (styles.css). Kept in
-// their own module and injected once, so these pages add no lines to the shared stylesheet.
+// their own module and added once, so these pages add no lines to the shared stylesheet.
 const CSS = `
 .ft-page { display: flex; gap: 16px; padding: 18px; overflow: auto; height: 100%; align-items: flex-start; }
 .ft-col { display: flex; flex-direction: column; gap: 16px; min-width: 0; }
@@ -57,8 +57,8 @@ table.ft-table td.name { max-width: 260px; overflow: hidden; text-overflow: elli
 .st.active { background: #3d2f5c; color: #d2bcff; }
 .ft-heat { border-collapse: separate; border-spacing: 2px; font-size: 11px; font-variant-numeric: tabular-nums; }
 .ft-heat td, .ft-heat th { padding: 0; }
-.ft-heat td.cell { width: 74px; height: 40px; text-align: center; border-radius: 4px; color: #fff; }
-.ft-heat td.cell small { display: block; opacity: 0.75; font-size: 10px; }
+.ft-heat td.hm-cell { width: 74px; height: 40px; text-align: center; border-radius: 4px; color: #fff; }
+.ft-heat td.hm-cell small { display: block; opacity: 0.75; font-size: 10px; }
 .ft-heat th { color: var(--text-2); font-weight: 500; padding: 0 6px; white-space: nowrap; }
 .ft-heat th.axis { color: var(--text-3); font-size: 10px; text-transform: uppercase; letter-spacing: 0.06em; }
 .ft-compare-head { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
@@ -82,12 +82,36 @@ table.ft-table td.name { max-width: 260px; overflow: hidden; text-overflow: elli
 .ft-err { color: #ff9b95; white-space: normal !important; }
 `;
 
-if (typeof document !== 'undefined' && !document.getElementById('ft-styles')) {
-  const el = document.createElement('style');
-  el.id = 'ft-styles';
-  el.textContent = CSS;
-  document.head.append(el);
+/**
+ * The page's CSP (style-src 'self') refuses <style> elements, so the rules go into the app's own
+ * stylesheet through the CSSOM (which CSP does not restrict), or a constructed sheet as a fallback.
+ */
+function install(): void {
+  if (typeof document === 'undefined' || (window as unknown as { __ftStyles?: boolean }).__ftStyles) return;
+  (window as unknown as { __ftStyles?: boolean }).__ftStyles = true;
+  const rules = CSS.split(/\}\s*\n/).map((r) => r.trim()).filter(Boolean).map((r) => `${r} }`);
+  const host = [...document.styleSheets].find((sh) => (sh.href ?? '').endsWith('app.css'));
+  if (host) {
+    for (const r of rules) {
+      try {
+        host.insertRule(r, host.cssRules.length);
+      } catch {
+        /* a rule this browser does not understand */
+      }
+    }
+    return;
+  }
+  const sheet = new CSSStyleSheet();
+  for (const r of rules) {
+    try {
+      sheet.insertRule(r, sheet.cssRules.length);
+    } catch {
+      /* ignore */
+    }
+  }
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
 }
+install();
 
 export const pct = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : `${(100 * v).toFixed(digits)}`);
 
