@@ -229,8 +229,8 @@ export function BatchPage(props: { api: ApiClient; host: HostInfo | null; projec
                             <td>{it.classes.join(', ') || (it.status === 'done' ? 'none' : '')}</td>
                             <td className="num">{it.defectPercent === null ? '' : it.defectPercent.toFixed(2)}</td>
                             <td className="num">{it.meanConfidence === null ? '' : it.meanConfidence.toFixed(3)}</td>
-                            <td className="ft-err" style={{ maxWidth: 360 }}>
-                              {it.error ?? ''}
+                            <td className="ft-err" style={{ maxWidth: 380 }} title={it.error ?? ''}>
+                              {it.error && it.error.length > 160 ? `${it.error.slice(0, 160)}…` : (it.error ?? '')}
                             </td>
                           </tr>
                         ))}

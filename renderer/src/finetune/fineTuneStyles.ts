@@ -3,7 +3,7 @@
 const CSS = `
 .ft-page { display: flex; gap: 16px; padding: 18px; overflow: auto; height: 100%; align-items: flex-start; }
 .ft-col { display: flex; flex-direction: column; gap: 16px; min-width: 0; }
-.ft-col.side { flex: 0 0 380px; }
+.ft-col.side { flex: 0 0 400px; }
 .ft-col.main { flex: 1; }
 .ft-page .panel { align-self: stretch; flex: none; }
 .ft-page .panel h3 { font-size: 11px; text-transform: uppercase; letter-spacing: 0.08em; color: var(--text-3); margin: 14px 0 8px; font-weight: 600; }
@@ -74,7 +74,8 @@ table.ft-table td.name { max-width: 260px; overflow: hidden; text-overflow: elli
 .ft-form { display: grid; grid-template-columns: 110px 1fr auto; gap: 8px 10px; align-items: center; }
 .ft-form > span { color: var(--text-2); font-size: 12px; }
 .ft-form input, .ft-form select { width: 100%; }
-.ft-form .checks { grid-column: 2 / -1; display: flex; gap: 16px; }
+.ft-form .checks { grid-column: 2 / -1; display: flex; gap: 16px; flex-wrap: wrap; }
+.ft-form .checks label { white-space: nowrap; }
 .ft-job { border: 1px solid var(--line); border-radius: var(--radius); background: var(--bg); padding: 10px 12px; margin-bottom: 10px; }
 .ft-job .paths { color: var(--text-2); font-size: 12px; margin-top: 3px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .ft-job .counts { display: flex; gap: 14px; font-size: 12px; color: var(--text-2); }
