@@ -52,7 +52,7 @@ const machine = {
   platform: `${platform()} ${arch()}`,
   node: process.version,
   loadAverageAtStart: loadavg().map((x) => round(x)),
-  note: 'shared machine: the 2 cores were used by several engineers at once while this ran, so absolute times are pessimistic and noisy; both engines ran interleaved in the same process, so the ratios are the meaningful figures',
+  note: 'shared machine: the 2 cores were used by several engineers at once while this ran, so absolute times are pessimistic and noisy; both engines ran one after the other in the same process on the same weights and inputs, so the ratios are the meaningful figures (still noisy: the load changed between the two)',
 };
 console.log(`tfjs backend ${backend.name}; ONNX Runtime ${ortInfo().version} [${ortInfo().executionProviders.join(', ')}]; load ${machine.loadAverageAtStart.join(' ')}`);
 

@@ -70,7 +70,7 @@ for (const s of sizes) {
   }
   const macs = encoderMacs(cfg, s);
   const ms = median(times);
-  const row = { preset: presetName, inputSize: s, runs: times.map((t) => round(t)), medianMs: round(ms), cpuMs: round(median(cpuTimes)), gflop: round((2 * macs) / 1e9), gflops: round((2 * macs) / 1e9 / (ms / 1000), 2), peakTensorMiB: round(peakBytes / 1024 ** 2), rssMiB: round(process.memoryUsage().rss / 1024 ** 2) };
+  const row = { preset: presetName, inputSize: s, runs: times.map((t) => round(t)), medianMs: round(ms), cpuMs: round(median(cpuTimes)), gflop: round((2 * macs) / 1e9), gflops: round((2 * macs) / 1e9 / (ms / 1000), 2), gflopsPerCpuSecond: round((2 * macs) / 1e9 / (median(cpuTimes) / 1000), 2), peakTensorMiB: round(peakBytes / 1024 ** 2), rssMiB: round(process.memoryUsage().rss / 1024 ** 2) };
   encoder.push(row);
   console.log('encoder', JSON.stringify(row));
   x.dispose();
@@ -101,7 +101,7 @@ for (const s of sizes) {
     const c = process.cpuUsage(c0);
     const macs = decoderMacs(cfg, s, sparse, withMask);
     const ms = median(t);
-    const row = { preset: presetName, inputSize: s, imageSize: [img.width, img.height], prompt: name, clicks, medianMs: round(ms), p90Ms: round(quantile(t, 0.9)), cpuMsPerClick: round((c.user + c.system) / 1000 / clicks), gflop: round((2 * macs) / 1e9, 2), gflops: round((2 * macs) / 1e9 / (ms / 1000), 2) };
+    const row = { preset: presetName, inputSize: s, imageSize: [img.width, img.height], prompt: name, clicks, medianMs: round(ms), p90Ms: round(quantile(t, 0.9)), cpuMsPerClick: round((c.user + c.system) / 1000 / clicks), gflop: round((2 * macs) / 1e9, 2), gflops: round((2 * macs) / 1e9 / (ms / 1000), 2), gflopsPerCpuSecond: round((2 * macs) / 1e9 / ((c.user + c.system) / 1000 / clicks / 1000), 2) };
     decoder.push(row);
     console.log('decoder', JSON.stringify(row));
   }

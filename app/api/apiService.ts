@@ -24,6 +24,7 @@ import { RecentProjects, pasamHome } from './recentProjects.js';
 import { checkTileLevel, decodeLevel, encodeTile, renderThumbnail, type RawImage } from './imageRender.js';
 import { SamWorkerClient } from './samWorkerClient.js';
 import { activeRun } from './modelPrediction.js';
+import { FineTuneService } from './fineTuneService.js';
 
 export interface ApiServiceOptions {
   transport: 'http' | 'electron';
@@ -48,6 +49,7 @@ export class ApiService {
   private readonly recent: RecentProjects;
   private readonly levels = new Map<string, Promise<RawImage>>();
   readonly sam: SamWorkerClient;
+  readonly fineTune: FineTuneService;
   private readonly handlers: { [M in ApiMethod]: Handler<M> };
 
   constructor(private readonly opts: ApiServiceOptions) {
@@ -55,6 +57,7 @@ export class ApiService {
     this.recent = RecentProjects.inHome(home);
     // SAM runs in a worker thread: the encoder's seconds must never delay a mask save.
     this.sam = new SamWorkerClient((e) => this.emit(e));
+    this.fineTune = new FineTuneService({ requireStore: () => this.requireStore(), requireImage: (id) => this.requireImage(id), emit: (e) => this.emit(e) });
     if (opts.projectDir) this.openProject(opts.projectDir);
     this.handlers = {
       'host.info': () => ({
@@ -166,12 +169,14 @@ export class ApiService {
         const store = this.requireStore();
         return this.sam.predict(image, store.imagePath(image), store.dir, points, box);
       },
+      // The active model predicts in the SAM worker thread, so the UI's saves never wait on it.
       'model.predict': async (p) => {
         const store = this.requireStore();
         const image = this.requireImage(reqInt(p, 'imageId', 1));
         activeRun(store); // a clear error before starting the worker when there is no model
         return this.sam.modelPredict(store.dir, image.id);
       },
+      ...this.fineTune.handlers,
     };
   }
 
@@ -217,6 +222,7 @@ export class ApiService {
   }
 
   close(): void {
+    this.fineTune.close();
     this.sam.dispose();
     this.store?.close();
     this.store = null;

@@ -2,6 +2,7 @@
 // Types only: the renderer, the Electron main process and the app import it without pulling Node code.
 import type { ClassDef, ImageRecord, ImageStatus, MaskSource, MaskVersion, Split } from '../store/storeTypes.js';
 import type { ImportReport } from '../dataset/importTypes.js';
+import { FINETUNE_API_METHODS, type FineTuneApiMethods, type FineTuneEvent } from './fineTuneTypes.js';
 
 export type { ClassDef, ImageRecord, ImageStatus, MaskSource, MaskVersion, Split, ImportReport };
 
@@ -82,7 +83,7 @@ export interface HostInfo {
 }
 
 /** Method name → params and result. Binary payloads are Uint8Array; the transports carry them as bytes. */
-export interface ApiMethods {
+export interface ApiMethods extends FineTuneApiMethods {
   'host.info': { params: Record<string, never>; result: HostInfo };
   'host.listDir': { params: { path: string }; result: { path: string; parent: string | null; entries: DirEntry[] } };
   'host.pickDirectory': { params: { title?: string }; result: { path: string | null } };
@@ -120,6 +121,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'images.import', 'images.list', 'images.get', 'images.setSplit', 'images.setStatus',
   'masks.get', 'masks.versions', 'masks.save',
   'sam.status', 'sam.setImage', 'sam.predict', 'model.predict',
+  ...FINETUNE_API_METHODS,
 ];
 
 /** Pushed to every client over the WebSocket / IPC. */
@@ -131,7 +133,8 @@ export type ApiEvent =
   | { type: 'training.progress'; runId: number; epoch: number; step: number; totalSteps: number; loss: number | null }
   | { type: 'sam.loading'; done: boolean; message: string }
   /** A native menu item (Electron) asking the page to do what its shortcut does. */
-  | { type: 'menu'; command: string };
+  | { type: 'menu'; command: string }
+  | FineTuneEvent;
 
 /** An error with a stable code that crosses the transport intact. */
 export interface ApiErrorBody {

@@ -1,25 +1,24 @@
 // "Predict": a pre-annotation of one project image from the project's active fine-tuned model —
-// the run named by the project setting 'activeRunId', else the newest completed training run.
+// the project's active model (Fine-tune → Runs), else the newest completed training run.
 // Runs in the SAM worker thread, beside the interactive predictor.
 import { readFileSync } from 'node:fs';
 import type { LabelMask } from './apiTypes.js';
 import { ApiError } from './apiErrors.js';
 import type { ProjectStore } from '../store/projectStore.js';
 import type { SegmentationEngine } from '../onnx/ortSegmenter.js';
+import { activeRunId } from '../finetune/activeModel.js';
+import { checkpointDir, hasCheckpoint } from '../engine/runCheckpoint.js';
 
-export const ACTIVE_RUN_SETTING = 'activeRunId';
-
+/** The run "Predict" uses: the project's active model, else the newest completed run with a checkpoint. */
 export function activeRun(store: ProjectStore): { id: number; name: string } {
-  const runs = store.listRuns();
-  const chosen = store.getSetting(ACTIVE_RUN_SETTING);
-  if (typeof chosen === 'number') {
-    const run = runs.find((r) => r.id === chosen);
-    if (!run) throw new ApiError('unavailable', `the project's active model is run ${chosen}, which no longer exists`);
-    return run;
-  }
-  const done = runs.filter((r) => r.status === 'completed').sort((a, b) => (a.finishedAt ?? '').localeCompare(b.finishedAt ?? '') || a.id - b.id);
+  const chosen = activeRunId(store);
+  if (chosen !== null) return store.getRun(chosen)!;
+  const done = store
+    .listRuns()
+    .filter((r) => r.status === 'completed' && (hasCheckpoint(checkpointDir(store.dir, r.id, 'best')) || hasCheckpoint(checkpointDir(store.dir, r.id, 'last'))))
+    .sort((a, b) => (a.finishedAt ?? '').localeCompare(b.finishedAt ?? '') || a.id - b.id);
   const last = done.at(-1);
-  if (!last) throw new ApiError('unavailable', 'this project has no fine-tuned model yet: train one first, then Predict fills a pre-annotation from it');
+  if (!last) throw new ApiError('unavailable', 'this project has no fine-tuned model yet: train one in Fine-tune, then Predict fills a pre-annotation from it');
   return last;
 }
 

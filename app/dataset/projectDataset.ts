@@ -96,6 +96,8 @@ export interface ProjectSplitOptions {
   groupBy?: RegExp;
   /** CSV file and column: rows keyed by image name/stem give each image's group. */
   groupColumn?: { file: string; column: string };
+  /** Keep images that already have a split (e.g. an official test set) where they are. */
+  keepAssigned?: boolean;
 }
 
 export interface ProjectSplitResult extends SplitOutcome {
@@ -131,8 +133,9 @@ export function splitProject(store: ProjectStore, opts: ProjectSplitOptions): Pr
     }
   }
   const classes = latestMaskClasses(store);
+  const kept = (im: ImageRecord) => im.split !== 'unassigned' && (im.splitLocked || opts.keepAssigned === true);
   const outcome = assignSplits(
-    images.map((im) => ({ id: im.id, classes: classes.get(im.id) ?? null, groupKey: groupOf.get(im.id) ?? null, locked: im.splitLocked && im.split !== 'unassigned' ? (im.split as AssignableSplit) : null })),
+    images.map((im) => ({ id: im.id, classes: classes.get(im.id) ?? null, groupKey: groupOf.get(im.id) ?? null, locked: kept(im) ? (im.split as AssignableSplit) : null })),
     opts,
   );
   store.transaction(() => {
@@ -147,10 +150,10 @@ export function splitProject(store: ProjectStore, opts: ProjectSplitOptions): Pr
     }
     const bySplit = new Map<AssignableSplit, number[]>();
     for (const [id, s] of outcome.assignment) bySplit.set(s, [...(bySplit.get(s) ?? []), id]);
-    const locked = new Set(images.filter((i) => i.splitLocked).map((i) => i.id));
+    const locked = new Set(images.filter(kept).map((i) => i.id));
     for (const [s, ids] of bySplit) store.setSplit(ids.filter((id) => !locked.has(id)), s);
   });
-  return { ...outcome, groupsSet, locked: images.filter((i) => i.splitLocked).length };
+  return { ...outcome, groupsSet, locked: images.filter(kept).length };
 }
 
 /** Manual override: puts images in a split and locks them there (or unlocks with split null). */

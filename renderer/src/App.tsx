@@ -5,8 +5,12 @@ import { ProjectsPage } from './pages/ProjectsPage.js';
 import { DatasetPage } from './pages/DatasetPage.js';
 import { AnnotatorPage } from './pages/AnnotatorPage.js';
 import { Toasts, useToasts } from './components/Toasts.js';
+import './finetune/fineTuneStyles.js';
+import { FineTunePage } from './finetune/FineTunePage.js';
+import { RunsPage } from './finetune/RunsPage.js';
+import { BatchPage } from './finetune/BatchPage.js';
 
-export type Page = 'projects' | 'dataset' | 'annotate';
+export type Page = 'projects' | 'dataset' | 'annotate' | 'finetune' | 'runs' | 'batch';
 
 export function App({ api }: { api: ApiClient }) {
   const [host, setHost] = useState<HostInfo | null>(null);
@@ -77,6 +81,9 @@ export function App({ api }: { api: ApiClient }) {
       { id: 'projects' as const, label: 'Projects', enabled: true },
       { id: 'dataset' as const, label: 'Dataset', enabled: Boolean(project) },
       { id: 'annotate' as const, label: 'Annotate', enabled: Boolean(project) && (imageId !== null || rows.length > 0) },
+      { id: 'finetune' as const, label: 'Fine-tune', enabled: Boolean(project) },
+      { id: 'runs' as const, label: 'Runs', enabled: Boolean(project) },
+      { id: 'batch' as const, label: 'Batch', enabled: Boolean(project) },
     ],
     [project, imageId, rows.length],
   );
@@ -123,6 +130,9 @@ export function App({ api }: { api: ApiClient }) {
         {page === 'annotate' && project && imageId !== null && (
           <AnnotatorPage api={api} project={project} rows={rows} imageId={imageId} setImageId={setImageId} updateRow={updateRow} toasts={toasts} setStatus={setStatus} />
         )}
+        {page === 'finetune' && project && <FineTunePage api={api} project={project} toasts={toasts} onShowRuns={() => setPage('runs')} />}
+        {page === 'runs' && project && <RunsPage api={api} project={project} toasts={toasts} onOpenImage={openImage} onImagesChanged={() => void reloadRows()} />}
+        {page === 'batch' && project && <BatchPage api={api} host={host} project={project} toasts={toasts} />}
       </main>
       <footer className="statusbar">
         <span className={connected ? 'conn ok' : 'conn bad'} data-testid="connection">

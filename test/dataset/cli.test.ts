@@ -201,3 +201,50 @@ test('usage errors exit 2', async () => {
   assert.equal((await runCli(['export', '/nonexistent', '/x', '--format', 'mask-png', '--split', 'trian'])).code, 2);
   for (const c of ['split', 'check', 'export']) assert.match((await runCli([c, '--help'])).stdout, new RegExp(`pasam ${c}`));
 });
+
+test('export --split writes only the chosen splits', async () => {
+  const { proj } = await fixtureProject();
+  const out = join(tempDir(), 'only train');
+  const r = await runCli(['export', proj, out, '--format', 'mask-png', '--split', 'train', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).images, 2);
+  const rows = readFileSync(join(out, 'manifest.csv'), 'utf8').trim().split('\n').slice(1);
+  assert.deepEqual(rows.map((l) => l.split(',')[1]), ['train', 'train']);
+});
+
+test('split --group-column reads groups from a CSV keyed by image name', async () => {
+  const src = tempDir();
+  const rows = ['file,part'];
+  for (let i = 0; i < 24; i++) {
+    write(join(src, 'images', `shot ${i}.png`), await pngImage(6, 6, i + 1));
+    write(join(src, 'masks', `shot ${i}.png`), indexMaskPng(6, 6, (x) => (x < i % 4 ? 1 : 0)).png);
+    rows.push(`shot ${i}.png,P${i % 5}`);
+  }
+  const csv = write(join(src, 'parts table.csv'), rows.join('\n') + '\n');
+  const proj = newProject('a');
+  assert.equal((await runCli(['import', proj, join(src)])).code, 0);
+  const r = await runCli(['split', proj, '--group-column', `${csv}:part`, '--seed', '7', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const images = withStore(proj, (s) => s.listImages());
+  const byGroup = new Map<string, Set<string>>();
+  for (const im of images) byGroup.set(im.groupKey!, (byGroup.get(im.groupKey!) ?? new Set()).add(im.split));
+  assert.deepEqual([...byGroup.keys()].sort(), ['P0', 'P1', 'P2', 'P3', 'P4']);
+  for (const [g, set] of byGroup) assert.equal(set.size, 1, `group ${g} in one split`);
+  assert.equal((await runCli(['split', proj, '--group-column', `${csv}:nope`])).code, 1);
+});
+
+test('split --keep-assigned leaves imported splits alone and splits only the rest', async () => {
+  const { proj } = await fixtureProject();
+  const before = withStore(proj, (s) => s.listImages().map((i) => [i.id, i.split] as const));
+  const src = tempDir();
+  for (let i = 0; i < 6; i++) write(join(src, `extra ${i}.png`), await pngImage(7, 7, 50 + i));
+  assert.equal((await runCli(['import', proj, src])).code, 0);
+  const r = await runCli(['split', proj, '--keep-assigned', '--ratios', '0,0,1', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  withStore(proj, (s) => {
+    for (const [id, split] of before) assert.equal(s.getImage(id)!.split, split, `image ${id} kept its imported split`);
+    const extra = s.listImages().filter((i) => i.originalName.startsWith('extra'));
+    assert.equal(extra.length, 6);
+    assert.ok(extra.every((i) => i.split === 'test'));
+  });
+});

@@ -224,7 +224,7 @@ test('mvtec: train/good empty masks, test/<defect> with ground_truth masks, spli
   assert.ok(good.every((c) => c.mask!.data.every((v) => v === 0)));
 });
 
-test('folder: plain images, split folders, a corrupt file is still handed on for the pipeline to decode', async () => {
+test('folder: plain images, splits from folder names, an empty file reported as corrupt', async () => {
   const dir = tempDir();
   write(join(dir, 'train', 'a.png'), await pngImage(4, 4, 1));
   write(join(dir, 'val', 'b.png'), await pngImage(4, 4, 2));

@@ -2,36 +2,24 @@
 // windowed blocks, whole map in global ones) and gradients reach its parameters on this backend.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../app/engine/backend.js';
-import { importCheckpoint } from '../../app/model/checkpoint/importer.js';
 import { loadSamModel } from '../../app/model/sam/loadSam.js';
 import { SamModel } from '../../app/model/sam/samModel.js';
 import { linear } from '../../app/model/nn.js';
-import { loadFixture, type SamFixture } from './samFixture.js';
+import { importFixtureModel, loadFixture, useTempPasamHome, type SamFixture } from './samFixture.js';
 
 let fx: SamFixture;
-let home: string;
 let model: SamModel;
-const savedHome = process.env.PASAM_HOME;
+useTempPasamHome('pasam-adapter-');
 
 before(async () => {
   await initBackend();
   fx = loadFixture();
-  home = mkdtempSync(join(tmpdir(), 'pasam-adapter-'));
-  process.env.PASAM_HOME = home;
-  await importCheckpoint(join(fx.dir, fx.manifest.checkpoints.pth), { name: 'tiny', config: fx.config });
+  await importFixtureModel(fx);
   model = (await loadSamModel('tiny')).model;
 });
-after(() => {
-  model.dispose();
-  if (savedHome === undefined) delete process.env.PASAM_HOME;
-  else process.env.PASAM_HOME = savedHome;
-  rmSync(home, { recursive: true, force: true });
-});
+after(() => model.dispose());
 
 test('the adapter gets (B·windows, ws, ws, D) in windowed blocks and (B, g, g, D) in global ones; a zero delta changes nothing', () => {
   const s = model.inputSize;

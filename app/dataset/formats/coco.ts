@@ -2,7 +2,7 @@
 // (rasterised with COCO's pixel-centre convention) or RLE, compressed or uncompressed. Category
 // ids are the source class values; annotations are painted in order, crowd regions included.
 // Images listed without annotations are defect-free: they get empty masks.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ImportProblem } from '../importTypes.js';
 import { RleError, rleDecode, rleFromString } from '../cocoRle.js';
@@ -19,6 +19,22 @@ export function isCocoJson(obj: unknown): boolean {
   return typeof obj === 'object' && obj !== null && Array.isArray((obj as { images?: unknown }).images) && Array.isArray((obj as { annotations?: unknown }).annotations);
 }
 
+/** Sniffs the first 64 KiB: COCO's top-level keys, and no labelme 'shapes' (big files are not read whole). */
+function looksLikeCoco(file: string): boolean {
+  let fd: number | null = null;
+  try {
+    fd = openSync(file, 'r');
+    const buf = Buffer.alloc(65536);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const head = buf.toString('utf8', 0, n);
+    return /"(images|annotations|categories)"\s*:/.test(head) && !/"shapes"\s*:/.test(head);
+  } catch {
+    return false; // unreadable files are reported when read
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
+}
+
 /** COCO JSON files in a source: the file itself, or *.json at the top level and in annotations/. */
 export function findCocoFiles(source: string): string[] {
   if (statSync(source).isFile()) return [source];
@@ -27,13 +43,7 @@ export function findCocoFiles(source: string): string[] {
   for (const d of dirs) {
     for (const f of listFiles(d, false)) {
       if (!f.toLowerCase().endsWith('.json')) continue;
-      try {
-        // Cheap sniff: COCO files carry these keys near the start or end; parse small files fully.
-        const text = readFileSync(f, 'utf8');
-        if (text.includes('"annotations"') && text.includes('"images"') && text.includes('"categories"')) out.push(f);
-      } catch {
-        /* unreadable files are reported when read */
-      }
+      if (looksLikeCoco(f)) out.push(f);
     }
   }
   return out;

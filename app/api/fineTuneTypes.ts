@@ -1,0 +1,165 @@
+// API contract of fine-tuning, run results, the active model, pre-annotations and batch
+// segmentation. Types only (the renderer imports them); merged into ApiMethods / ApiEvent.
+import type { TrainConfig } from '../engine/trainConfig.js';
+import type { MetricSummary, TrainEvent, ProgressEvent } from '../engine/trainEvents.js';
+import type { TrainingPreset, HardwareFacts, DatasetFacts } from '../finetune/hardwarePreset.js';
+import type { BatchProgress } from '../batch/batchSegmentation.js';
+import type { BatchReport } from '../batch/batchReport.js';
+import type { RunStatus, BatchItemStatus } from '../store/storeTypes.js';
+
+export type { TrainConfig, MetricSummary, TrainEvent, ProgressEvent, TrainingPreset, HardwareFacts, DatasetFacts, BatchProgress, BatchReport };
+
+export interface PresetInfo {
+  preset: TrainingPreset;
+  hardware: HardwareFacts;
+  dataset: DatasetFacts;
+  /** The complete training config the preset gives (the Advanced panel starts from it). */
+  config: TrainConfig;
+  /** Base models available for the Advanced panel (library names) and the presets from scratch. */
+  baseModels: string[];
+  presets: string[];
+}
+
+export interface RunRow {
+  id: number;
+  name: string;
+  status: RunStatus;
+  /** Training in this server process right now. */
+  live: boolean;
+  /** Left 'running' or 'queued' by a process that is gone (closed or crashed): resumable. */
+  interrupted: boolean;
+  /** Library base model, or 'tiny (scratch)'. */
+  base: string;
+  inputSize: number;
+  epochs: number;
+  epochsDone: number;
+  /** Annotated images the run used (train + validation) and a short digest of those mask versions. */
+  data: { images: number; train: number; val: number; digest: string };
+  best: { mIoU: number | null; mDice: number | null; epoch: number | null } | null;
+  durationSeconds: number | null;
+  createdAt: string;
+  error: string | null;
+  active: boolean;
+}
+
+export interface EpochPoint {
+  epoch: number;
+  trainLoss: number | null;
+  val: MetricSummary | null;
+  seconds: number | null;
+}
+
+export interface RunDetail {
+  run: RunRow;
+  config: TrainConfig;
+  /** 'background' then the project's classes. */
+  classes: string[];
+  epochs: EpochPoint[];
+  /** Best checkpoint's per-class IoU/Dice on validation (null when none yet). */
+  best: MetricSummary | null;
+  /** The latest progress event (live runs), for the progress bar after a reload. */
+  progress: ProgressEvent | null;
+  /** Loss per optimiser step seen by this server (live runs). */
+  lossCurve: { step: number; loss: number }[];
+  valSource: string | null;
+}
+
+export interface ImageScore {
+  imageId: number;
+  name: string;
+  mIoU: number | null;
+  iou: (number | null)[];
+}
+
+export interface RunEvaluation {
+  runId: number;
+  split: string;
+  checkpoint: string;
+  classes: string[];
+  images: number;
+  /** confusion[t][p]: pixels of true class t predicted as p, at original resolution. */
+  confusion: number[][];
+  summary: MetricSummary;
+  perImage: ImageScore[];
+}
+
+export interface ComparedImage {
+  imageId: number;
+  name: string;
+  a: number | null;
+  b: number | null;
+  /** b − a (null when either is). */
+  delta: number | null;
+}
+
+export interface RunComparison {
+  split: string;
+  a: RunEvaluation;
+  b: RunEvaluation;
+  /** Images scored by both, worst first (by the lower of the two mIoUs). */
+  images: ComparedImage[];
+}
+
+export interface BatchJobRow {
+  id: number;
+  status: RunStatus;
+  live: boolean;
+  interrupted: boolean;
+  input: string | null;
+  output: string | null;
+  model: string;
+  overlay: boolean;
+  recursive: boolean;
+  report: string | null;
+  total: number;
+  done: number;
+  failed: number;
+  skipped: number;
+  pending: number;
+  createdAt: string;
+  finishedAt: string | null;
+  error: string | null;
+}
+
+export interface BatchItemRow {
+  file: string;
+  status: BatchItemStatus;
+  defectPercent: number | null;
+  classes: string[];
+  meanConfidence: number | null;
+  error: string | null;
+}
+
+export interface FineTuneApiMethods {
+  'training.preset': { params: Record<string, never>; result: PresetInfo };
+  /** Starts a run from the hardware preset with `config` overrides (Advanced panel). */
+  'training.start': { params: { config?: Record<string, unknown>; name?: string }; result: { runId: number } };
+  'training.cancel': { params: { runId: number }; result: { cancelled: boolean } };
+  'training.resume': { params: { runId: number }; result: { runId: number } };
+  'training.runs': { params: Record<string, never>; result: RunRow[] };
+  'training.run': { params: { runId: number }; result: RunDetail };
+  /** Evaluates a run's best checkpoint on a split (cached per checkpoint and data). */
+  'training.evaluate': { params: { runId: number; split?: 'test' | 'val' | 'train' }; result: RunEvaluation };
+  'training.compare': { params: { a: number; b: number; split?: 'test' | 'val' | 'train' }; result: RunComparison };
+  'model.active': { params: Record<string, never>; result: { runId: number | null; name: string | null } };
+  'model.setActive': { params: { runId: number | null }; result: { runId: number | null; name: string | null } };
+  /** The active model's predictions as mask versions (source 'model') on images without a human mask. */
+  'model.preannotate': { params: { imageIds?: number[] }; result: { created: number; skipped: number; runId: number } };
+  'batch.start': { params: { input: string; output: string; runId?: number; model?: string; overlay?: boolean; recursive?: boolean }; result: { jobId: number; resumed: boolean } };
+  'batch.jobs': { params: Record<string, never>; result: BatchJobRow[] };
+  'batch.items': { params: { jobId: number; limit?: number; offset?: number }; result: { total: number; items: BatchItemRow[] } };
+  'batch.cancel': { params: { jobId: number }; result: { cancelled: boolean } };
+  'batch.resume': { params: { jobId: number }; result: { jobId: number } };
+}
+
+export const FINETUNE_API_METHODS: readonly (keyof FineTuneApiMethods)[] = [
+  'training.preset', 'training.start', 'training.cancel', 'training.resume', 'training.runs', 'training.run', 'training.evaluate', 'training.compare',
+  'model.active', 'model.setActive', 'model.preannotate',
+  'batch.start', 'batch.jobs', 'batch.items', 'batch.cancel', 'batch.resume',
+];
+
+export type FineTuneEvent =
+  | { type: 'training.event'; event: TrainEvent }
+  | { type: 'runs.changed' }
+  | { type: 'batch.progress'; progress: BatchProgress }
+  | { type: 'batch.changed'; jobId: number };

@@ -1,0 +1,24 @@
+// The project's active model: the training run whose best checkpoint "Predict" and pre-annotation
+// use. Kept as a project setting (store v4), checked against the runs when read and set.
+import type { ProjectStore } from '../store/projectStore.js';
+import { checkpointDir, hasCheckpoint } from '../engine/runCheckpoint.js';
+
+export const ACTIVE_MODEL_KEY = 'activeModel';
+
+export function activeRunId(store: ProjectStore): number | null {
+  const v = store.getSetting(ACTIVE_MODEL_KEY) as { runId?: unknown } | null;
+  const id = typeof v?.runId === 'number' ? v.runId : null;
+  // A run deleted since (or a project copied without its runs) has no active model.
+  return id !== null && store.getRun(id) ? id : null;
+}
+
+/** Sets the active model (null clears it). The run must have a checkpoint to predict with. */
+export function setActiveRun(store: ProjectStore, runId: number | null): void {
+  if (runId === null) return store.setSetting(ACTIVE_MODEL_KEY, null);
+  const run = store.getRun(runId);
+  if (!run) throw new Error(`no training run with id ${runId}`);
+  if (!hasCheckpoint(checkpointDir(store.dir, runId, 'best')) && !hasCheckpoint(checkpointDir(store.dir, runId, 'last'))) {
+    throw new Error(`run ${runId} (${run.name}) has no checkpoint yet; it can become the active model once an epoch has finished`);
+  }
+  store.setSetting(ACTIVE_MODEL_KEY, { runId, setAt: new Date().toISOString() });
+}
