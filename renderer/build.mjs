@@ -1,7 +1,7 @@
 // Bundles the React renderer with esbuild into renderer/dist/ (git-ignored). `pasam serve` and the
 // Electron main process call ensureRendererBuilt() so that no separate build step is needed.
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, statSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -36,10 +36,12 @@ const INDEX_HTML = `<!doctype html>
 
 export async function buildRenderer() {
   mkdirSync(RENDERER_DIST, { recursive: true });
+  // Built beside, then renamed into place: a server reading dist/ never sees a half-written file.
+  const tmp = `.tmp-${process.pid}-${Date.now()}`;
   await build({
     entryPoints: [join(here, 'src', 'main.tsx')],
     bundle: true,
-    outfile: join(RENDERER_DIST, 'app.js'),
+    outfile: join(RENDERER_DIST, `app.js${tmp}`),
     format: 'iife',
     platform: 'browser',
     target: ['chrome120'],
@@ -49,8 +51,9 @@ export async function buildRenderer() {
     define: { 'process.env.NODE_ENV': '"production"' },
     logLevel: 'error',
   });
-  copyFileSync(join(here, 'src', 'styles.css'), join(RENDERER_DIST, 'app.css'));
-  writeFileSync(join(RENDERER_DIST, 'index.html'), INDEX_HTML);
+  copyFileSync(join(here, 'src', 'styles.css'), join(RENDERER_DIST, `app.css${tmp}`));
+  writeFileSync(join(RENDERER_DIST, `index.html${tmp}`), INDEX_HTML);
+  for (const f of ['app.js', 'app.css', 'index.html']) renameSync(join(RENDERER_DIST, f + tmp), join(RENDERER_DIST, f));
   writeFileSync(join(RENDERER_DIST, '.stamp'), String(Date.now()));
 }
 

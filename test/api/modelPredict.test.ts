@@ -65,7 +65,7 @@ test('without a fine-tuned run, Predict says what to do', async () => {
     const src = tempDir('predict-src');
     copyFileSync(join(SHARED_DIR, 'datasets', 'neu-seg', 'images', 'test_000001.jpg'), join(src, 'a.jpg'));
     await other.invoke('images.import', { path: src });
-    await assert.rejects(other.invoke('model.predict', { imageId: 1 }), /no fine-tuned model yet: train one first/);
+    await assert.rejects(other.invoke('model.predict', { imageId: 1 }), /no fine-tuned model yet: train one/);
   } finally {
     other.close();
   }

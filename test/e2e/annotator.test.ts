@@ -156,6 +156,12 @@ test('keyboard shortcuts: tools, classes, brush size, hide, help, polygon, revie
   const size2 = Number((await page.textContent('[data-testid=brush-size-value]'))!.replace('px', ''));
   assert.ok(size2 < size1);
 
+  // A class added from the palette becomes the current one.
+  await page.fill('[data-testid=new-class-name]', 'pit');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid=class-3].active');
+  assert.deepEqual((await serve.rpc<{ classes: { name: string }[] }>('projects.current')).classes.map((x) => x.name), ['inclusion', 'scratch', 'pit']);
+
   await page.keyboard.press('2');
   assert.match((await page.getAttribute('[data-testid=class-2]', 'class')) ?? '', /active/);
 

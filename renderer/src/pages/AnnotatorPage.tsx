@@ -323,6 +323,30 @@ export function AnnotatorPage(props: {
     }
   }, [api, commit]);
 
+  // ---- classes -------------------------------------------------------------------------------
+
+  const [newClass, setNewClass] = useState('');
+  const PALETTE = ['#e6194b', '#3cb44b', '#ffe119', '#4363d8', '#f58231', '#911eb4', '#46f0f0', '#f032e6', '#bcf60c'];
+  const addClass = async () => {
+    try {
+      const list = await api.call('classes.add', { name: newClass.trim(), color: PALETTE[classes.length % PALETTE.length]! });
+      setNewClass('');
+      // Back to the canvas: the next key press is a shortcut again, not more typing.
+      (document.activeElement as HTMLElement | null)?.blur();
+      const added = list[list.length - 1];
+      if (added) setClassIdx(added.index);
+    } catch (err) {
+      toasts.error(err);
+    }
+  };
+  const recolor = async (index: number, color: string) => {
+    try {
+      await api.call('classes.update', { index, color });
+    } catch (err) {
+      toasts.error(err);
+    }
+  };
+
   // ---- navigation ----------------------------------------------------------------------------
 
   const index = rows.findIndex((r) => r.id === imageId);
@@ -709,6 +733,7 @@ export function AnnotatorPage(props: {
                   <span className="ckey">{c.index <= 9 ? c.index : ''}</span>
                 </button>
                 <div className="class-controls">
+                  <input type="color" className="mini-color" value={c.color} title="Class colour" onChange={(e) => void recolor(c.index, e.target.value)} aria-label={`Colour of ${c.name}`} />
                   <button className="icon" title={s.visible ? 'Hide this class' : 'Show this class'} onClick={() => setStyles((m) => new Map(m).set(c.index, { opacity: s.opacity, visible: !s.visible }))}>
                     <Icon name={s.visible ? 'eye' : 'eyeOff'} size={15} />
                   </button>
@@ -718,6 +743,18 @@ export function AnnotatorPage(props: {
             );
           })}
         </ul>
+        <form
+          className="row add-class"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void addClass();
+          }}
+        >
+          <input className="grow" value={newClass} onChange={(e) => setNewClass(e.target.value)} placeholder="New class…" aria-label="New class name" data-testid="new-class-name" />
+          <button type="submit" disabled={!newClass.trim()}>
+            Add
+          </button>
+        </form>
         <h3>Image</h3>
         {image && (
           <dl className="facts">
