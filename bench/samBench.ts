@@ -37,7 +37,7 @@ const machine = {
   platform: `${platform()} ${arch()}`,
   node: process.version,
   loadAverageAtStart: loadavg().map((x) => round(x, 2)),
-  note: 'shared machine: 2 cores used by several engineers at once, so times are pessimistic and noisy',
+  note: 'shared machine: 2 cores used by several engineers at once, so wall times are pessimistic and noisy; cpuMs (process CPU time) is closer to an idle machine. wasm in Node runs single-threaded.',
 };
 console.log(`backend ${backend.name}, ${machine.cpu} × ${machine.cores}, load ${machine.loadAverageAtStart.join(' ')}`);
 
@@ -50,10 +50,12 @@ for (const s of sizes) {
   const x = tf.randomNormal([1, s, s, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
   const runs = s >= 1024 ? 1 : 2;
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   let peakBytes = 0;
   if (s < 1024) tf.dispose(model.encodeImage(x)); // warm-up (kernels, wasm heap growth)
   for (let r = 0; r < runs; r++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     let out: tf.Tensor | undefined;
     const profile = await tf.profile(() => {
       out = model.encodeImage(x);
@@ -61,12 +63,14 @@ for (const s of sizes) {
     });
     await out!.data();
     times.push(performance.now() - t0);
+    const c = process.cpuUsage(c0);
+    cpuTimes.push((c.user + c.system) / 1000);
     peakBytes = Math.max(peakBytes, profile.peakBytes);
     out!.dispose();
   }
   const macs = encoderMacs(cfg, s);
   const ms = median(times);
-  const row = { preset: presetName, inputSize: s, runs: times.map((t) => round(t)), medianMs: round(ms), gflop: round((2 * macs) / 1e9), gflops: round((2 * macs) / 1e9 / (ms / 1000), 2), peakTensorMiB: round(peakBytes / 1024 ** 2), rssMiB: round(process.memoryUsage().rss / 1024 ** 2) };
+  const row = { preset: presetName, inputSize: s, runs: times.map((t) => round(t)), medianMs: round(ms), cpuMs: round(median(cpuTimes)), gflop: round((2 * macs) / 1e9), gflops: round((2 * macs) / 1e9 / (ms / 1000), 2), gflopsPerCpuSecond: round((2 * macs) / 1e9 / (median(cpuTimes) / 1000), 2), peakTensorMiB: round(peakBytes / 1024 ** 2), rssMiB: round(process.memoryUsage().rss / 1024 ** 2) };
   encoder.push(row);
   console.log('encoder', JSON.stringify(row));
   x.dispose();
@@ -88,14 +92,16 @@ for (const s of sizes) {
   for (const [name, prompt, sparse, withMask] of cases) {
     for (let i = 0; i < 3; i++) cached.predict(prompt);
     const t: number[] = [];
+    const c0 = process.cpuUsage();
     for (let i = 0; i < clicks; i++) {
       const t0 = performance.now();
       cached.predict(prompt);
       t.push(performance.now() - t0);
     }
+    const c = process.cpuUsage(c0);
     const macs = decoderMacs(cfg, s, sparse, withMask);
     const ms = median(t);
-    const row = { preset: presetName, inputSize: s, imageSize: [img.width, img.height], prompt: name, clicks, medianMs: round(ms), p90Ms: round(quantile(t, 0.9)), gflop: round((2 * macs) / 1e9, 2), gflops: round((2 * macs) / 1e9 / (ms / 1000), 2) };
+    const row = { preset: presetName, inputSize: s, imageSize: [img.width, img.height], prompt: name, clicks, medianMs: round(ms), p90Ms: round(quantile(t, 0.9)), cpuMsPerClick: round((c.user + c.system) / 1000 / clicks), gflop: round((2 * macs) / 1e9, 2), gflops: round((2 * macs) / 1e9 / (ms / 1000), 2), gflopsPerCpuSecond: round((2 * macs) / 1e9 / ((c.user + c.system) / 1000 / clicks / 1000), 2) };
     decoder.push(row);
     console.log('decoder', JSON.stringify(row));
   }
@@ -103,7 +109,7 @@ for (const s of sizes) {
   model.dispose(); // the shared random weights stay for the next size
 }
 
-const result = { benchmark: 'sam', date: new Date().toISOString(), backend, machine, weights: 'random (official vit_b shapes)', encoder, decoder, endTensorMiB: round(tf.memory().numBytes / 1024 ** 2) };
+const result = { benchmark: 'sam', loadAverageAtEnd: loadavg().map((x) => round(x, 2)), date: new Date().toISOString(), backend, machine, weights: 'random (official vit_b shapes)', encoder, decoder, endTensorMiB: round(tf.memory().numBytes / 1024 ** 2) };
 const dir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(dir, { recursive: true });
 const file = `${dir}sam-${backend.name}.json`;

@@ -79,7 +79,14 @@ async function buildProject(dir: string, trainN: number | null, testN: number | 
   const rng = new Rng(seed);
   if (trainN !== null) train = rng.shuffle(train).slice(0, trainN).sort();
   if (testN !== null) test = rng.shuffle(test).slice(0, testN).sort();
-  if (ProjectStore.isProject(dir)) return { train: train.length, test: test.length };
+  if (ProjectStore.isProject(dir)) {
+    // Reuse a project from an earlier run of this bench (an interrupted import leaves it empty).
+    const existing = ProjectStore.open(dir);
+    const n = existing.countImages({});
+    existing.close();
+    if (n !== train.length + test.length) throw new Error(`${dir} holds ${n} images, expected ${train.length + test.length}; remove it and run again`);
+    return { train: train.length, test: test.length };
+  }
   const store = ProjectStore.create(dir, { name: 'neu-seg bench', classes: ['inclusion', 'patches', 'scratches'] });
   try {
     async function* candidates(): AsyncGenerator<ImportCandidate> {
@@ -178,7 +185,17 @@ async function vitbBench(): Promise<void> {
   const sizes = values.sizes!.split(',').map(Number);
   const steps = Number(values.steps);
   const native = presetConfig('vit_b');
-  const results: unknown[] = [];
+  const results: Record<string, unknown>[] = [];
+  const save = (): void =>
+    write('train-vitb-step', {
+      bench: 'train-vitb-step',
+      what: 'one training step (forward, 0.2·CE+0.8·Dice, gradients of MSPCA-LoRA + IPEG + decoder, AdamW update) of PA-SAM on vit_b with random weights, batch 1; the first step includes one-time allocation. Written before each step, so a step that kills the process (wasm heap exhausted) leaves its forward timing and status "step aborted" behind.',
+      backend: backend.name,
+      machine,
+      results,
+      memory: { peakRssMiB: Math.round(peakRss / 2 ** 20), peakTensorMiB: Math.round(peakTensorBytes / 2 ** 20) },
+      loadAverageAtEnd: loadavg().map((x) => +x.toFixed(2)),
+    });
   for (const s of sizes) {
     const sam = randomSamWeights(native, 1);
     const model = PasamModel.fromSam(sam, native, { inputSize: s }, { numClasses: 4, seed: 1 });
@@ -188,33 +205,33 @@ async function vitbBench(): Promise<void> {
     const opt = new AdamW(params, { weightDecay: 0.01 });
     const x = tf.randomUniform([1, s, s, 3], -2, 2) as tf.Tensor4D;
     const y = tf.tidy(() => tf.randomUniform([1, d.logitsSize, d.logitsSize], 0, 4, 'int32')) as tf.Tensor3D;
-    const times: number[] = [];
+    let t0 = performance.now();
+    tf.tidy(() => model.forward(x, { training: false }).dataSync());
+    const forwardSeconds = (performance.now() - t0) / 1000;
+    sampleMemory();
+    const entry: Record<string, unknown> = { inputSize: s, batch: 1, trainableParams: d.trainableParams, totalParams: d.totalParams, forwardSeconds, stepSeconds: [], status: 'step aborted (the process died during the step)' };
+    results.push(entry);
+    console.log(`vit_b S=${s} forward ${forwardSeconds.toFixed(1)} s`);
     for (let i = 0; i < steps; i++) {
-      const t0 = performance.now();
+      save();
+      t0 = performance.now();
       const { value, grads } = valueAndGrads(() => segmentationLoss(model.forward(x, { training: true }), y).loss, params);
       opt.applyGradients(grads, 5e-4);
       value.dataSync();
       value.dispose();
       tf.dispose(Object.values(grads));
       sampleMemory();
-      times.push((performance.now() - t0) / 1000);
-      console.log(`vit_b S=${s} step ${i + 1}: ${times[i]!.toFixed(1)} s`);
+      (entry.stepSeconds as number[]).push((performance.now() - t0) / 1000);
+      entry.status = 'ok';
+      entry.peakTensorMiB = Math.round(peakTensorBytes / 2 ** 20);
+      console.log(`vit_b S=${s} step ${i + 1}: ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     }
     x.dispose();
     y.dispose();
     opt.dispose();
     model.dispose();
-    results.push({ inputSize: s, batch: 1, trainableParams: d.trainableParams, totalParams: d.totalParams, stepSeconds: times, peakTensorMiB: Math.round(peakTensorBytes / 2 ** 20) });
   }
-  write('train-vitb-step', {
-    bench: 'train-vitb-step',
-    what: 'one training step (forward, 0.2·CE+0.8·Dice, gradients of MSPCA-LoRA + IPEG + decoder, AdamW update) of PA-SAM on vit_b with random weights, batch 1; the first step includes one-time allocation',
-    backend: backend.name,
-    machine,
-    results,
-    memory: { peakRssMiB: Math.round(peakRss / 2 ** 20), peakTensorMiB: Math.round(peakTensorBytes / 2 ** 20) },
-    loadAverageAtEnd: loadavg().map((x) => +x.toFixed(2)),
-  });
+  save();
 }
 
 if (mode === 'tiny') await tinyBench();

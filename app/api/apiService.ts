@@ -22,7 +22,8 @@ import { ApiError } from './apiErrors.js';
 import { asObject, hexColor, intList, labelMask, oneOf, optBool, optInt, optOneOfList, optString, reqInt, reqString } from './paramCheck.js';
 import { RecentProjects, pasamHome } from './recentProjects.js';
 import { checkTileLevel, decodeLevel, encodeTile, renderThumbnail, type RawImage } from './imageRender.js';
-import { SamSession } from './samSession.js';
+import { SamWorkerClient } from './samWorkerClient.js';
+import { activeRun } from './modelPrediction.js';
 import { FineTuneService } from './fineTuneService.js';
 
 export interface ApiServiceOptions {
@@ -47,14 +48,15 @@ export class ApiService {
   private readonly listeners = new Set<(e: ApiEvent) => void>();
   private readonly recent: RecentProjects;
   private readonly levels = new Map<string, Promise<RawImage>>();
-  readonly sam: SamSession;
+  readonly sam: SamWorkerClient;
   readonly fineTune: FineTuneService;
   private readonly handlers: { [M in ApiMethod]: Handler<M> };
 
   constructor(private readonly opts: ApiServiceOptions) {
     const home = opts.home ?? pasamHome();
     this.recent = RecentProjects.inHome(home);
-    this.sam = new SamSession((e) => this.emit(e));
+    // SAM runs in a worker thread: the encoder's seconds must never delay a mask save.
+    this.sam = new SamWorkerClient((e) => this.emit(e));
     this.fineTune = new FineTuneService({ requireStore: () => this.requireStore(), requireImage: (id) => this.requireImage(id), emit: (e) => this.emit(e) });
     if (opts.projectDir) this.openProject(opts.projectDir);
     this.handlers = {
@@ -167,7 +169,13 @@ export class ApiService {
         const store = this.requireStore();
         return this.sam.predict(image, store.imagePath(image), store.dir, points, box);
       },
-      'model.predict': (p) => this.fineTune.predict(reqInt(p, 'imageId', 1)),
+      // The active model predicts in the SAM worker thread, so the UI's saves never wait on it.
+      'model.predict': async (p) => {
+        const store = this.requireStore();
+        const image = this.requireImage(reqInt(p, 'imageId', 1));
+        activeRun(store); // a clear error before starting the worker when there is no model
+        return this.sam.modelPredict(store.dir, image.id);
+      },
       ...this.fineTune.handlers,
     };
   }

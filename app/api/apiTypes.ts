@@ -132,6 +132,8 @@ export type ApiEvent =
   | { type: 'import.progress'; done: number; total: number; file: string }
   | { type: 'training.progress'; runId: number; epoch: number; step: number; totalSteps: number; loss: number | null }
   | { type: 'sam.loading'; done: boolean; message: string }
+  /** A native menu item (Electron) asking the page to do what its shortcut does. */
+  | { type: 'menu'; command: string }
   | FineTuneEvent;
 
 /** An error with a stable code that crosses the transport intact. */

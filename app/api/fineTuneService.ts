@@ -180,16 +180,6 @@ export class FineTuneService {
     };
   }
 
-  /** Replaces ApiService's stub: the active model's class map for one image. */
-  async predict(imageId: number): Promise<{ mask: { width: number; height: number; data: Uint8Array }; model: string }> {
-    const s = this.ctx.requireStore();
-    const image = this.ctx.requireImage(imageId);
-    const { engine, name } = await this.activeEngine(s);
-    const { predictImage } = await import('../finetune/preannotate.js');
-    const data = await predictImage(s, engine, image);
-    return { mask: { width: image.width, height: image.height, data }, model: name };
-  }
-
   close(): void {
     for (const b of this.batches.values()) b.stop = true;
     this.predictor?.engine.dispose();

@@ -6,7 +6,6 @@ export interface CliIO {
 
 export interface CliCommand {
   name: string;
-  summary: string;
   /** Full help text printed by `pasam <name> --help`. */
   usage: string;
   /** Returns the process exit code: 0 ok, 1 failed. Throw UsageError for bad usage (exit 2). */

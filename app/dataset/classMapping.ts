@@ -30,8 +30,6 @@ export interface ProjectClassRef {
 }
 
 export interface ClassResolution {
-  /** Source value → project class index (0 = background). Values absent here are unknown. */
-  lut: Map<number, number>;
   /** Project classes the import has to create, in index order. */
   newClasses: { index: number; name: string; color?: string }[];
   /** Mapping keys that matched no source class (likely typos). */
@@ -41,89 +39,98 @@ export interface ClassResolution {
 const BACKGROUND_NAMES = new Set(['background', '_background_', '0']);
 
 /**
- * Resolution order per source class: an explicit mapping (by name, then by value), then a project
- * class of the same name (case-insensitive), then — for unnamed values — the project class with
- * that index. Named classes the project lacks are created; unnamed ones stay unknown.
+ * Resolves source classes to project classes as a reader declares them. Per source class: an
+ * explicit mapping (by name, then by value), then a project class of the same name
+ * (case-insensitive), then — for unnamed values — the project class with that index. Mapping
+ * targets the project lacks are created up front in mapping order; other named classes the project
+ * lacks are created when first declared; unnamed values without a class stay unknown.
  */
-export function resolveClasses(source: SourceClass[], map: ClassMap, project: ProjectClassRef[]): ClassResolution {
-  const lut = new Map<number, number>([[0, 0]]);
-  const newClasses: ClassResolution['newClasses'] = [];
-  const used = new Set<string>();
-  const byName = new Map(project.map((c) => [c.name.toLowerCase(), c.index]));
-  const byIndex = new Set(project.map((c) => c.index));
-  let next = Math.max(0, ...project.map((c) => c.index)) + 1;
+export class ClassResolver {
+  /** Source value → project index, -1 = unknown. */
+  private readonly lut = new Int32Array(65536).fill(-1);
+  private readonly sources = new Map<number, SourceClass>();
+  private readonly used = new Set<string>();
+  private readonly byName: Map<string, number>;
+  private readonly byIndex: Set<number>;
+  private next: number;
+  readonly newClasses: ClassResolution['newClasses'] = [];
 
-  const targetIndex = (target: string, color?: string): number => {
+  constructor(
+    private readonly map: ClassMap,
+    project: ProjectClassRef[],
+  ) {
+    this.lut[0] = 0;
+    this.byName = new Map(project.map((c) => [c.name.toLowerCase(), c.index]));
+    this.byIndex = new Set(project.map((c) => c.index));
+    this.next = Math.max(0, ...project.map((c) => c.index)) + 1;
+    // Mapping targets are classes the user asked for: create them in the order given.
+    for (const target of map.values()) this.targetIndex(target);
+  }
+
+  private targetIndex(target: string, color?: string): number {
     if (BACKGROUND_NAMES.has(target.toLowerCase())) return 0;
     if (/^\d+$/.test(target)) {
       const idx = Number(target);
-      if (!byIndex.has(idx)) throw new ClassMapError(`mapping target ${target} is not a project class index`);
+      if (!this.byIndex.has(idx)) throw new ClassMapError(`mapping target ${target} is not a project class index`);
       return idx;
     }
-    const known = byName.get(target.toLowerCase());
+    const known = this.byName.get(target.toLowerCase());
     if (known !== undefined) return known;
-    const index = next++;
-    newClasses.push({ index, name: target, ...(color ? { color } : {}) });
-    byName.set(target.toLowerCase(), index);
+    const index = this.next++;
+    this.newClasses.push({ index, name: target, ...(color ? { color } : {}) });
+    this.byName.set(target.toLowerCase(), index);
     return index;
-  };
+  }
 
-  for (const sc of source) {
-    if (sc.value === 0) continue;
-    const key = sc.name !== null && map.has(sc.name) ? sc.name : map.has(String(sc.value)) ? String(sc.value) : null;
+  /** Tells the resolver about a source class; the first declaration of a value wins. */
+  declare(sc: SourceClass): void {
+    if (sc.value === 0 || this.sources.has(sc.value)) return;
+    this.sources.set(sc.value, sc);
+    const key = sc.name !== null && this.map.has(sc.name) ? sc.name : this.map.has(String(sc.value)) ? String(sc.value) : null;
     if (key !== null) {
-      used.add(key);
-      lut.set(sc.value, targetIndex(map.get(key)!, sc.color));
+      this.used.add(key);
+      this.lut[sc.value] = this.targetIndex(this.map.get(key)!, sc.color);
     } else if (sc.name !== null) {
-      lut.set(sc.value, targetIndex(sc.name, sc.color));
-    } else if (byIndex.has(sc.value)) {
-      lut.set(sc.value, sc.value);
+      this.lut[sc.value] = this.targetIndex(sc.name, sc.color);
+    } else if (this.byIndex.has(sc.value)) {
+      this.lut[sc.value] = sc.value;
     }
   }
-  return { lut, newClasses, unusedMappings: [...map.keys()].filter((k) => !used.has(k)) };
-}
 
-function describeValue(v: number, source: SourceClass[]): string {
-  const sc = source.find((s) => s.value === v);
-  return sc?.name ? `'${sc.name}'` : String(v);
-}
+  unusedMappings(): string[] {
+    return [...this.map.keys()].filter((k) => !this.used.has(k));
+  }
 
-/** Applies a resolution: masks become project class indices; masks with unknown values are skipped. */
-export function applyClasses(
-  candidates: ReaderCandidate[],
-  resolution: ClassResolution,
-  source: SourceClass[],
-): { candidates: ImportCandidate[]; problems: ImportProblem[] } {
-  const out: ImportCandidate[] = [];
-  const problems: ImportProblem[] = [];
-  let maxValue = 0;
-  for (const v of resolution.lut.keys()) maxValue = Math.max(maxValue, v);
-  const lut = new Int32Array(65536).fill(-1);
-  for (const [v, idx] of resolution.lut) lut[v] = idx;
-  for (const c of candidates) {
+  private describe(v: number): string {
+    const sc = this.sources.get(v);
+    return sc?.name ? `'${sc.name}'` : String(v);
+  }
+
+  /** The candidate with a project class-index mask, or the problem that keeps it out. */
+  apply(c: ReaderCandidate): { candidate: ImportCandidate } | { problem: ImportProblem } {
     if (!c.mask) {
       const { mask: _none, ...rest } = c;
-      out.push(rest);
-      continue;
+      return { candidate: rest };
     }
     const { values, width, height, sourcePath } = c.mask;
     const data = new Uint8Array(values.length);
     const unknown = new Set<number>();
+    const lut = this.lut;
     for (let i = 0; i < values.length; i++) {
       const idx = lut[values[i]!]!;
       if (idx < 0) unknown.add(values[i]!);
       else data[i] = idx;
     }
     if (unknown.size > 0) {
-      const list = [...unknown].sort((a, b) => a - b).map((v) => describeValue(v, source));
-      problems.push({
-        file: sourcePath,
-        reason: 'unknown class value',
-        detail: `mask holds class value${list.length > 1 ? 's' : ''} ${list.join(', ')} that no project class matches (map ${list.length > 1 ? 'them' : 'it'} with --map ${list[0]!.replace(/'/g, '')}=<class>)`,
-      });
-      continue;
+      const list = [...unknown].sort((a, b) => a - b).map((v) => this.describe(v));
+      return {
+        problem: {
+          file: sourcePath,
+          reason: 'unknown class value',
+          detail: `mask holds class value${list.length > 1 ? 's' : ''} ${list.join(', ')} that no project class matches (map ${list.length > 1 ? 'them' : 'it'} with --map ${list[0]!.replace(/'/g, '')}=<class>)`,
+        },
+      };
     }
-    out.push({ ...c, mask: { width, height, data, sourcePath } });
+    return { candidate: { ...c, mask: { width, height, data, sourcePath } } };
   }
-  return { candidates: out, problems };
 }

@@ -54,6 +54,8 @@ export interface HealthOptions {
   speckPixels?: number;
   /** A class whose share of images differs between two splits by more than this factor is flagged (default 3). */
   imbalanceFactor?: number;
+  /** A class in fewer images than this is flagged as too rare (default 10). */
+  rareClassImages?: number;
 }
 
 export const DEFAULT_SPECK_PIXELS = 10;
@@ -187,9 +189,14 @@ export function healthReport(
   for (const c of [...classNames.keys()].sort((x, y) => x - y)) {
     const shares = used.map((s) => ({ s, share: (perSplit[s].imagesWithClass[c] ?? 0) / perSplit[s].images, n: perSplit[s].imagesWithClass[c] ?? 0 }));
     const present = shares.filter((x) => x.n > 0);
-    if (present.length === 0) {
+    const total = (['train', 'val', 'test', 'unassigned'] as Split[]).reduce((n, s) => n + (perSplit[s].imagesWithClass[c] ?? 0), 0);
+    if (total === 0) {
       if (analyses.some((a) => a.hasMask)) findings.push({ check: 'class imbalance', severity: 'warning', message: `class '${cname(c)}' appears in no mask`, imageIds: [] });
       continue;
+    }
+    const rare = opts.rareClassImages ?? 10;
+    if (total < rare) {
+      findings.push({ check: 'class imbalance', severity: 'warning', message: `class '${cname(c)}' is in only ${total} image${total === 1 ? '' : 's'} (fewer than ${rare}): too few to learn or to measure`, imageIds: [] });
     }
     const missing = shares.filter((x) => x.n === 0);
     if (missing.length && used.length > 1) {

@@ -49,6 +49,7 @@ export interface ImportOptions {
   /**
    * Classes the import brings (indices K+1, K+2, ... in order): masks may use them, and they are
    * added in the same transaction as the images, so a failed or killed import adds no class.
+   * A lazy reader may append to it while it yields (before yielding a mask that uses the class).
    */
   newClasses?: { name: string; color?: string }[];
 }
@@ -128,7 +129,7 @@ async function checkCandidate(store: ProjectStore, c: ImportCandidate, order: nu
 export async function runImport(store: ProjectStore, candidates: Iterable<ImportCandidate> | AsyncIterable<ImportCandidate>, opts: ImportOptions): Promise<ImportReport> {
   const defaultSplit = opts.split ?? 'unassigned';
   if (!SPLITS.includes(defaultSplit)) throw new Error(`unknown split '${defaultSplit}' (use ${SPLITS.join(', ')})`);
-  const classCount = store.classCount() + (opts.newClasses?.length ?? 0);
+  const baseClassCount = store.classCount();
   const concurrency = Math.max(1, opts.concurrency ?? 8);
   const results: Checked[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -141,7 +142,7 @@ export async function runImport(store: ProjectStore, candidates: Iterable<Import
   };
   try {
     for await (const c of candidates as AsyncIterable<ImportCandidate>) {
-      const p: Promise<void> = checkCandidate(store, c, order++, classCount, defaultSplit).then((r) => {
+      const p: Promise<void> = checkCandidate(store, c, order++, baseClassCount + (opts.newClasses?.length ?? 0), defaultSplit).then((r) => {
         results.push(r);
         allCreated.push(...r.created);
         opts.onProgress?.('validate', ++done, null);

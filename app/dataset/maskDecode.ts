@@ -16,6 +16,10 @@ export interface ColorMask extends ValueMask {
   colors: string[];
 }
 
+function isInterlacedPng(bytes: Buffer): boolean {
+  return bytes.length > 28 && bytes.toString('latin1', 12, 16) === 'IHDR' && bytes[28] === 1;
+}
+
 export function hexColor(r: number, g: number, b: number): string {
   return '#' + [r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('');
 }
@@ -40,7 +44,8 @@ function decodePngOrThrow(bytes: Buffer) {
 
 /** Class-index mask: grey value or palette index per pixel; an RGB mask must be grey (r=g=b). */
 export async function decodeIndexMask(bytes: Buffer): Promise<ValueMask> {
-  if (isPng(bytes)) {
+  // Interlaced PNGs go through sharp, which keeps grey values (palette ones come out as colours).
+  if (isPng(bytes) && !isInterlacedPng(bytes)) {
     const png = decodePngOrThrow(bytes);
     const n = png.width * png.height;
     const values = new Uint16Array(n);
@@ -98,7 +103,7 @@ export async function decodeBinaryMask(bytes: Buffer, threshold = 128): Promise<
 export async function decodeColorMask(bytes: Buffer): Promise<ColorMask> {
   let width: number, height: number, channels: number;
   let sample: (i: number, ch: number) => number;
-  if (isPng(bytes)) {
+  if (isPng(bytes) && !isInterlacedPng(bytes)) {
     const png = decodePngOrThrow(bytes);
     ({ width, height } = png);
     if (png.colorType === 3) {

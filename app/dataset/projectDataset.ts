@@ -4,7 +4,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ProjectStore } from '../store/projectStore.js';
-import { CLASS_PALETTE, validateClassName } from '../store/projectStore.js';
 import { writeFileAtomic } from '../store/contentStore.js';
 import type { ImageRecord, Split } from '../store/storeTypes.js';
 import type { ClassMap } from './classMapping.js';
@@ -14,7 +13,7 @@ import { importFolder } from './folderImport.js';
 import { runImport, type ImportOptions } from './importPipeline.js';
 import type { ImportReport } from './importTypes.js';
 import { detectFormat } from './formats/detect.js';
-import { prepareImport, type FormatOption } from './readSource.js';
+import { streamImport, type FormatOption } from './readSource.js';
 import { assignSplits, groupKeyFromName, type AssignableSplit, type SplitOutcome } from './split.js';
 import { analyseImage, healthReport, type HealthOptions, type HealthReport } from './health.js';
 import { findNearDuplicates, greyThumbnail, hashFromHex, hashToHex, phashOfThumbnail } from './perceptualHash.js';
@@ -54,21 +53,19 @@ export async function importSource(store: ProjectStore, source: string, opts: So
     const report = await importFolder(store, source, { masks: opts.masks, split: opts.split, onProgress: opts.onProgress });
     return { ...report, ...(detected ? { detected } : {}), notes: [], newClasses: [] };
   }
-  const projectClasses = store.listClasses();
-  const prepared = await prepareImport(source, { format, classMap: opts.classMap, colorMap: opts.colorMap, projectClasses });
-  for (const c of prepared.resolution.newClasses) validateClassName(c.name);
-  const newClasses = prepared.resolution.newClasses.map((c) => ({ name: c.name, color: c.color ?? CLASS_PALETTE[(c.index - 1) % CLASS_PALETTE.length]! }));
-  const report = await runImport(store, prepared.candidates, {
-    format: prepared.format,
+  const stream = streamImport(source, { format, classMap: opts.classMap, colorMap: opts.colorMap, projectClasses: store.listClasses() });
+  const report = await runImport(store, stream.candidates, {
+    format: stream.format,
     source: resolve(source),
     ...(detected ? { detected } : {}),
     split: opts.split,
-    problems: prepared.problems,
+    problems: stream.problems,
     onProgress: opts.onProgress,
-    newClasses,
+    // Grows while the stream is read; the pipeline adds these classes in the import's transaction.
+    newClasses: stream.newClasses,
   });
   const added = !report.failed && report.added > 0;
-  return { ...report, notes: prepared.notes, newClasses: added ? prepared.resolution.newClasses.map((c) => ({ index: c.index, name: c.name })) : [] };
+  return { ...report, notes: stream.notes, newClasses: added ? stream.newClasses.map((c) => ({ index: c.index, name: c.name })) : [] };
 }
 
 // ---- classes present per image -------------------------------------------------------------------
@@ -99,6 +96,8 @@ export interface ProjectSplitOptions {
   groupBy?: RegExp;
   /** CSV file and column: rows keyed by image name/stem give each image's group. */
   groupColumn?: { file: string; column: string };
+  /** Keep images that already have a split (e.g. an official test set) where they are. */
+  keepAssigned?: boolean;
 }
 
 export interface ProjectSplitResult extends SplitOutcome {
@@ -134,8 +133,9 @@ export function splitProject(store: ProjectStore, opts: ProjectSplitOptions): Pr
     }
   }
   const classes = latestMaskClasses(store);
+  const kept = (im: ImageRecord) => im.split !== 'unassigned' && (im.splitLocked || opts.keepAssigned === true);
   const outcome = assignSplits(
-    images.map((im) => ({ id: im.id, classes: classes.get(im.id) ?? null, groupKey: groupOf.get(im.id) ?? null, locked: im.splitLocked && im.split !== 'unassigned' ? (im.split as AssignableSplit) : null })),
+    images.map((im) => ({ id: im.id, classes: classes.get(im.id) ?? null, groupKey: groupOf.get(im.id) ?? null, locked: kept(im) ? (im.split as AssignableSplit) : null })),
     opts,
   );
   store.transaction(() => {
@@ -150,10 +150,10 @@ export function splitProject(store: ProjectStore, opts: ProjectSplitOptions): Pr
     }
     const bySplit = new Map<AssignableSplit, number[]>();
     for (const [id, s] of outcome.assignment) bySplit.set(s, [...(bySplit.get(s) ?? []), id]);
-    const locked = new Set(images.filter((i) => i.splitLocked).map((i) => i.id));
+    const locked = new Set(images.filter(kept).map((i) => i.id));
     for (const [s, ids] of bySplit) store.setSplit(ids.filter((id) => !locked.has(id)), s);
   });
-  return { ...outcome, groupsSet, locked: images.filter((i) => i.splitLocked).length };
+  return { ...outcome, groupsSet, locked: images.filter(kept).length };
 }
 
 /** Manual override: puts images in a split and locks them there (or unlocks with split null). */

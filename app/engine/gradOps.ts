@@ -20,6 +20,40 @@ function custom<T extends tf.Tensor[]>(f: (...args: [...T, SaveFn]) => { value: 
   return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...args: T) => tf.Tensor;
 }
 
+/** One thunk per input; tfjs's backprop calls only those of inputs on the path to the sources. */
+type LazyGrads = (dy: tf.Tensor, saved: tf.Tensor[]) => (() => tf.Tensor)[];
+
+interface EngineWithKernelFunc {
+  runKernelFunc?: (params: {
+    forwardFunc: (backend: unknown, save: SaveFn) => tf.Tensor;
+    backwardsFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => Record<string, () => tf.Tensor>;
+    inputs: Record<string, tf.Tensor>;
+  }) => tf.Tensor;
+}
+
+/**
+ * Like tf.customGrad, but each input's gradient is a thunk evaluated only when that input needs
+ * a gradient — as tfjs's built-in kernels do. So a frozen weight (a plain tensor or a variable
+ * outside the differentiated list) costs no weight-gradient matMul, and the first layer's input
+ * no dx. Uses the engine's runKernelFunc (what tf.customGrad itself calls; tfjs is pinned at
+ * 4.22); falls back to tf.customGrad, evaluating every gradient, if that is ever missing.
+ */
+function lazyGradOp(inputs: tf.Tensor[], forward: (save: SaveFn) => tf.Tensor, grads: LazyGrads): tf.Tensor {
+  const engine = tf.engine() as unknown as EngineWithKernelFunc;
+  if (typeof engine.runKernelFunc === 'function') {
+    return engine.runKernelFunc({
+      forwardFunc: (_backend, save) => forward(save),
+      backwardsFunc: (dy, saved) => Object.fromEntries(grads(dy, saved).map((g, i) => [String(i), g])),
+      inputs: Object.fromEntries(inputs.map((t, i) => [String(i), t])),
+    });
+  }
+  const op = tf.customGrad(((...args: unknown[]) => {
+    const save = args[args.length - 1] as SaveFn;
+    return { value: forward(save), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => grads(dy, saved).map((g) => g()) };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return (op as unknown as (...xs: tf.Tensor[]) => tf.Tensor)(...inputs);
+}
+
 let fixesChecked = false;
 function onWasm(): boolean {
   const wasm = tf.getBackend() === 'wasm';
@@ -37,52 +71,44 @@ function t2(x: tf.Tensor): tf.Tensor2D {
 // ---------------------------------------------------------------- matrix products
 
 /** a (M,K) · b (K,N) → (M,N); gradients via explicit transposes. */
-export const matMul = custom<[tf.Tensor2D, tf.Tensor2D]>((a, b, save) => {
-  save([a, b]);
-  return {
-    value: tf.matMul(a, b),
-    gradFunc: (dy, [sa, sb]) => [tf.matMul(dy as tf.Tensor2D, t2(sb)), tf.matMul(t2(sa), dy as tf.Tensor2D)],
-  };
-}) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
-
-const linearNoBias = custom<[tf.Tensor, tf.Tensor2D]>((x, w, save) => {
-  save([x, w]);
-  const [inF, outF] = w.shape;
-  const x2 = tf.reshape(x, [-1, inF]) as tf.Tensor2D;
-  return {
-    value: tf.reshape(tf.matMul(x2, w), [...x.shape.slice(0, -1), outF]),
-    gradFunc: (dy, [sx, sw]) => {
-      const dy2 = tf.reshape(dy, [-1, outF]) as tf.Tensor2D;
-      const sx2 = tf.reshape(sx, [-1, inF]) as tf.Tensor2D;
-      return [tf.reshape(tf.matMul(dy2, t2(sw)), sx.shape), tf.matMul(t2(sx2), dy2)];
+export function matMul(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  onWasm();
+  return lazyGradOp(
+    [a, b],
+    (save) => {
+      save([a, b]);
+      return tf.matMul(a, b);
     },
-  };
-});
-
-const linearBias = custom<[tf.Tensor, tf.Tensor2D, tf.Tensor1D]>((x, w, b, save) => {
-  save([x, w]);
-  const [inF, outF] = w.shape;
-  const x2 = tf.reshape(x, [-1, inF]) as tf.Tensor2D;
-  return {
-    value: tf.reshape(tf.add(tf.matMul(x2, w), b), [...x.shape.slice(0, -1), outF]),
-    gradFunc: (dy, [sx, sw]) => {
-      const dy2 = tf.reshape(dy, [-1, outF]) as tf.Tensor2D;
-      const sx2 = tf.reshape(sx, [-1, inF]) as tf.Tensor2D;
-      return [tf.reshape(tf.matMul(dy2, t2(sw)), sx.shape), tf.matMul(t2(sx2), dy2), tf.sum(dy2, 0)];
-    },
-  };
-});
+    (dy, [sa, sb]) => [() => tf.matMul(dy as tf.Tensor2D, t2(sb)), () => tf.matMul(t2(sa), dy as tf.Tensor2D)],
+  ) as tf.Tensor2D;
+}
 
 /**
  * y = x·w + b over the last axis. x: (..., in), w: (in, out) (= PyTorch `weight.T`), b: (out).
- * One 2-D matMul forward, two backward.
+ * One 2-D matMul forward; backward one matMul per input that needs a gradient (a frozen w
+ * costs only dx).
  */
 export function linear<R extends tf.Rank>(x: tf.Tensor<R>, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor<R> {
   if (x.shape[x.rank - 1] !== w.shape[0]) {
     throw new Error(`linear: input features ${x.shape[x.rank - 1]} do not match weight (in, out) = (${w.shape})`);
   }
+  if (b && (b.rank !== 1 || b.shape[0] !== w.shape[1])) throw new Error(`linear: bias (${b.shape}) does not match weight (in, out) = (${w.shape})`);
   onWasm();
-  return (b ? linearBias(x, w, b) : linearNoBias(x, w)) as tf.Tensor<R>;
+  const [inF, outF] = w.shape;
+  const outShape = [...x.shape.slice(0, -1), outF];
+  return lazyGradOp(
+    b ? [x, w, b] : [x, w],
+    (save) => {
+      save([x, w]);
+      const y2 = tf.matMul(tf.reshape(x, [-1, inF]) as tf.Tensor2D, w);
+      return tf.reshape(b ? tf.add(y2, b) : y2, outShape);
+    },
+    (dy, [sx, sw]) => {
+      const dy2 = () => tf.reshape(dy, [-1, outF]) as tf.Tensor2D;
+      const g = [() => tf.reshape(tf.matMul(dy2(), t2(sw)), sx.shape), () => tf.matMul(t2(tf.reshape(sx, [-1, inF])), dy2())];
+      return b ? [...g, () => tf.sum(dy2(), 0)] : g;
+    },
+  ) as tf.Tensor<R>;
 }
 
 /** Batched a (B,M,K) · b (B,K,N) without gradients; a loop of 2-D matMuls on wasm. */
@@ -109,32 +135,30 @@ function checkBatch(name: string, a: tf.Tensor, b: tf.Tensor, inner: [number, nu
   }
 }
 
-const bmmOp = custom<[tf.Tensor3D, tf.Tensor3D]>((a, b, save) => {
-  save([a, b]);
-  return {
-    value: bmmRaw(a, b),
-    gradFunc: (dy, [sa, sb]) => [bmmRaw(dy as tf.Tensor3D, t3(sb)), bmmRaw(t3(sa), dy as tf.Tensor3D)],
-  };
-});
-
 /** Batched product a (B,M,K) · b (B,K,N) → (B,M,N), e.g. attn (B·heads,N,N) · v (B·heads,N,d). */
 export function bmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   checkBatch('bmm', a, b, [a.shape[2], b.shape[1]]);
-  return bmmOp(a, b) as tf.Tensor3D;
+  return lazyGradOp(
+    [a, b],
+    (save) => {
+      save([a, b]);
+      return bmmRaw(a, b);
+    },
+    (dy, [sa, sb]) => [() => bmmRaw(dy as tf.Tensor3D, t3(sb)), () => bmmRaw(t3(sa), dy as tf.Tensor3D)],
+  ) as tf.Tensor3D;
 }
-
-const bmmNTOp = custom<[tf.Tensor3D, tf.Tensor3D]>((a, b, save) => {
-  save([a, b]);
-  return {
-    value: bmmRaw(a, t3(b)),
-    gradFunc: (dy, [sa, sb]) => [bmmRaw(dy as tf.Tensor3D, sb as tf.Tensor3D), bmmRaw(t3(dy), sa as tf.Tensor3D)],
-  };
-});
 
 /** Batched a (B,M,K) · bᵀ with b (B,N,K) → (B,M,N), e.g. q·kᵀ with q, k (B·heads, N, d). */
 export function bmmNT(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
   checkBatch('bmmNT', a, b, [a.shape[2], b.shape[2]]);
-  return bmmNTOp(a, b) as tf.Tensor3D;
+  return lazyGradOp(
+    [a, b],
+    (save) => {
+      save([a, b]);
+      return bmmRaw(a, t3(b));
+    },
+    (dy, [sa, sb]) => [() => bmmRaw(dy as tf.Tensor3D, sb as tf.Tensor3D), () => bmmRaw(t3(dy), sa as tf.Tensor3D)],
+  ) as tf.Tensor3D;
 }
 
 // ---------------------------------------------------------------- convolutions
@@ -186,25 +210,6 @@ function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, kh: number, kw: numbe
   return out;
 }
 
-function makeConv2d(dilation: number) {
-  return custom<[tf.Tensor4D, tf.Tensor4D]>((x, w, save) => {
-    save([x, w]);
-    const [kh, kw] = w.shape;
-    const [pt, pb] = samePads(kh, dilation);
-    const [pl, pr] = samePads(kw, dilation);
-    return {
-      value: tf.conv2d(x, w, 1, [[0, 0], [pt, pb], [pl, pr], [0, 0]], 'NHWC', dilation),
-      gradFunc: (dy, [sx, sw]) => {
-        // Correlating dy with the flipped, in/out-swapped kernel; the padding swaps ends.
-        const wFlip = tf.transpose(tf.reverse(sw as tf.Tensor4D, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-        const dx = tf.conv2d(dy as tf.Tensor4D, wFlip, 1, [[0, 0], [pb, pt], [pr, pl], [0, 0]], 'NHWC', dilation);
-        return [dx, conv2dFilterGrad(sx as tf.Tensor4D, dy as tf.Tensor4D, kh, kw, dilation)];
-      },
-    };
-  });
-}
-const conv2dOps = new Map<number, ReturnType<typeof makeConv2d>>();
-
 export interface Conv2dOptions {
   /** Dilation of the kernel taps (default 1). */
   dilation?: number;
@@ -213,7 +218,8 @@ export interface Conv2dOptions {
 /**
  * Stride-1 convolution with TF 'same' zero padding (output H×W = input H×W), NHWC.
  * x: (N, H, W, cin); w: (kh, kw, cin, cout) — PyTorch (cout, cin, kh, kw) transposed [2, 3, 1, 0].
- * Any kernel size and dilation; for odd k this is PyTorch `padding = d·(k−1)/2`.
+ * Any kernel size and dilation; for odd k this is PyTorch `padding = d·(k−1)/2`. The weight
+ * gradient is computed only when w is being differentiated (not for frozen weights).
  */
 export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, opts: Conv2dOptions = {}): tf.Tensor4D {
   const dilation = opts.dilation ?? 1;
@@ -222,9 +228,21 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, opts: Conv2dOptions = {})
   }
   if (!Number.isInteger(dilation) || dilation < 1) throw new Error(`conv2d: dilation must be a positive integer, got ${dilation}`);
   onWasm();
-  let op = conv2dOps.get(dilation);
-  if (!op) conv2dOps.set(dilation, (op = makeConv2d(dilation)));
-  return op(x, w) as tf.Tensor4D;
+  const [kh, kw] = w.shape;
+  const [pt, pb] = samePads(kh, dilation);
+  const [pl, pr] = samePads(kw, dilation);
+  return lazyGradOp(
+    [x, w],
+    (save) => {
+      save([x, w]);
+      return tf.conv2d(x, w, 1, [[0, 0], [pt, pb], [pl, pr], [0, 0]], 'NHWC', dilation);
+    },
+    (dy, [sx, sw]) => [
+      // Correlating dy with the flipped, in/out-swapped kernel; the padding swaps ends.
+      () => tf.conv2d(dy as tf.Tensor4D, tf.transpose(tf.reverse(sw as tf.Tensor4D, [0, 1]), [0, 1, 3, 2]), 1, [[0, 0], [pb, pt], [pr, pl], [0, 0]], 'NHWC', dilation),
+      () => conv2dFilterGrad(sx as tf.Tensor4D, dy as tf.Tensor4D, kh, kw, dilation),
+    ],
+  ) as tf.Tensor4D;
 }
 
 /**

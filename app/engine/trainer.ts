@@ -16,6 +16,7 @@ import { evaluateSamples, summarise } from './evaluate.js';
 import { segmentationLoss } from './loss.js';
 import { AdamW, GradientAccumulator, type AdamWState, type NamedGrads } from './optimizer.js';
 import { lrAt, type LrSchedule } from './schedule.js';
+import { resizeBilinear } from './gradOps.js';
 
 export interface TrainerHooks {
   emit(e: TrainEvent): void;
@@ -173,7 +174,8 @@ export async function train(opts: TrainerOptions): Promise<TrainOutcome> {
       const y = labelBatch(augmented, S, grid);
       const { value, grads } = tf.variableGrads(() => {
         let logits = model.forward(x, { training: true });
-        if (config.lossOnUpsampledLogits) logits = tf.image.resizeBilinear(logits, [S, S], false, true);
+        // Exact half-pixel gradient (tfjs's own resizeBilinear gradient is not, with halfPixelCenters).
+        if (config.lossOnUpsampledLogits) logits = resizeBilinear(logits, [S, S]);
         return segmentationLoss(logits as tf.Tensor4D, y, { ceWeight: config.ceWeight, diceWeight: config.diceWeight }).loss;
       }, varList);
       x.dispose();

@@ -28,16 +28,20 @@ export function classMapsFromLogits(logits: tf.Tensor4D, inputSize: number, orig
   const [B, h, w, C] = logits.shape;
   if (originals.length !== B) throw new Error(`classMapsFromLogits: ${originals.length} image sizes for a batch of ${B}`);
   if (C > 256) throw new Error(`classMapsFromLogits: ${C} classes do not fit a byte map`);
-  return originals.map((orig, b) =>
-    tf.tidy(() => {
+  return originals.map((orig, b) => {
+    const classes = tf.tidy(() => {
       const c = contentSize(orig, inputSize);
       const one = B === 1 ? logits : tf.slice(logits, [b, 0, 0, 0], [1, h, w, C]);
       const up = tf.image.resizeBilinear(one, [inputSize, inputSize], false, true);
       const crop = tf.slice(up, [0, 0, 0, 0], [1, c.height, c.width, C]);
       const full = tf.image.resizeBilinear(crop, [orig.height, orig.width], false, true);
-      return Uint8Array.from(tf.argMax(full, -1).dataSync());
-    }),
-  );
+      return tf.argMax(full, -1);
+    });
+    // Read outside tf.tidy: returning a typed array from it walks every element.
+    const map = Uint8Array.from(classes.dataSync());
+    classes.dispose();
+    return map;
+  });
 }
 
 export interface GroundTruth extends ImageSize {

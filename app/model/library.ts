@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { open, readdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { assertFits } from '../engine/memoryGuard.js';
 import type { SamConfig } from './sam/config.js';
 import { buildSamWeights, type SamWeights } from './sam/weights.js';
 
@@ -82,6 +83,8 @@ export async function listModels(): Promise<ModelManifest[]> {
 export async function loadModelWeights(name: string): Promise<{ manifest: ModelManifest; weights: SamWeights }> {
   const manifest = await readModelManifest(name);
   const file = join(modelDir(name), manifest.weightsFile);
+  const totalBytes = manifest.tensors.reduce((a, t) => a + 4 * t.shape.reduce((x, y) => x * y, 1), 0);
+  assertFits(`the weights of model '${name}'`, totalBytes);
   const fh = await open(file, 'r');
   const tensors = new Map<string, tf.Tensor>();
   try {

@@ -103,7 +103,7 @@ function mspcaDelta(layers: OnnxLayers, x: string, p: LoraBranchParams, cfg: Msp
   const z = layers.matMul(x, layers.tensor(`${c.prefix}_A`, p.a));
   const onMap = (m: string) => mspcaBranch(layers, m, p, cfg, cp, r, c.prefix);
   let m: string;
-  if (cfg.spatial === 'global' && c.windowed) {
+  if (cfg.spatial === 'unwindowed' && c.windowed) {
     // Un-window (B·n², ws, ws, r) → (B, g, g, r) (window padding cropped), convolve, pad back with
     // zeros and re-window, as the tfjs model does.
     const ws = c.windowSize;

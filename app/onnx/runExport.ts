@@ -154,8 +154,17 @@ export async function openRunSegmentation(
   const kind = resolveCheckpointKind(store, runId, opts.checkpoint ?? 'auto');
   if (engine !== 'tfjs') {
     try {
-      const { dir } = await ensureRunOnnx(store, runId, kind);
-      return await OrtSegmenter.open(dir, { batchSize: opts.batchSize });
+      const { dir, exported } = await ensureRunOnnx(store, runId, kind);
+      try {
+        return await OrtSegmenter.open(dir, { batchSize: opts.batchSize });
+      } catch (err) {
+        if (exported) throw err;
+        // A damaged cached export: export again, once.
+        opts.onFallback?.(`re-exporting: ${(err as Error).message}`);
+        await rm(dir, { recursive: true, force: true });
+        const again = await ensureRunOnnx(store, runId, kind);
+        return await OrtSegmenter.open(again.dir, { batchSize: opts.batchSize });
+      }
     } catch (err) {
       if (engine === 'onnx') throw err;
       opts.onFallback?.((err as Error).message);

@@ -119,8 +119,16 @@ export async function openInteractivePredictor(
   const manifest = await readModelManifest(modelName);
   if (engine !== 'tfjs') {
     try {
-      const { dir } = await ensureSamOnnx(modelName, { inputSize: opts.inputSize });
-      return await OrtSamPredictor.open(dir, { modelId: manifest.modelId, cache: opts.cache });
+      const { dir, exported } = await ensureSamOnnx(modelName, { inputSize: opts.inputSize });
+      try {
+        return await OrtSamPredictor.open(dir, { modelId: manifest.modelId, cache: opts.cache });
+      } catch (err) {
+        if (exported) throw err;
+        // A damaged cached export (e.g. truncated by a full disk): export again, once.
+        opts.onFallback?.(`re-exporting: ${(err as Error).message}`);
+        const again = await ensureSamOnnx(modelName, { inputSize: opts.inputSize, force: true });
+        return await OrtSamPredictor.open(again.dir, { modelId: manifest.modelId, cache: opts.cache });
+      }
     } catch (err) {
       if (engine === 'onnx') throw err;
       opts.onFallback?.((err as Error).message);

@@ -42,6 +42,7 @@ export function App({ api }: { api: ApiClient }) {
     () =>
       api.onEvent((e) => {
         if (e.type === 'project.opened') setProject(e.project);
+        if (e.type === 'menu') runMenuCommand(e.command, setPage);
       }),
     [api],
   );
@@ -145,4 +146,35 @@ export function App({ api }: { api: ApiClient }) {
       <Toasts state={toasts} />
     </div>
   );
+}
+
+// Native menu items (Electron) do what their shortcut does: pages switch here, the rest is replayed
+// as the key press the annotator already handles.
+const MENU_KEYS: Record<string, KeyboardEventInit> = {
+  undo: { key: 'z', ctrlKey: true },
+  redo: { key: 'z', ctrlKey: true, shiftKey: true },
+  save: { key: 's', ctrlKey: true },
+  'tool-brush': { key: 'b' },
+  'tool-eraser': { key: 'e' },
+  'tool-polygon': { key: 'p' },
+  'tool-sam': { key: 's' },
+  'brush-smaller': { key: '[' },
+  'brush-larger': { key: ']' },
+  prev: { key: 'a' },
+  next: { key: 'd' },
+  'next-unreviewed': { key: 'n' },
+  'hide-masks': { key: 'h' },
+  fit: { key: 'f' },
+  help: { key: '?' },
+};
+
+function runMenuCommand(command: string, setPage: (p: Page) => void): void {
+  if (command === 'projects' || command === 'dataset' || command === 'annotate') return setPage(command);
+  if (command === 'import') {
+    setPage('dataset');
+    setTimeout(() => document.querySelector<HTMLButtonElement>('[data-testid=import-button]')?.click(), 50);
+    return;
+  }
+  const init = MENU_KEYS[command];
+  if (init) window.dispatchEvent(new KeyboardEvent('keydown', { ...init, bubbles: true }));
 }

@@ -83,7 +83,7 @@ test('class-folders: binary masks with soft edges thresholded at 128, class from
   assert.equal(det.format, 'class-folders', det.reason);
   const r = await prepareImport(dir, { classMap: parseClassMap('MT_Crack=crack') });
   assert.deepEqual(r.problems, []);
-  assert.deepEqual(r.resolution.newClasses.map((c) => c.name), ['MT_Blowhole', 'crack']);
+  assert.deepEqual(r.resolution.newClasses.map((c) => c.name), ['crack', 'MT_Blowhole'], 'mapping targets first, then classes as met');
   const crackIdx = r.resolution.newClasses.find((c) => c.name === 'crack')!.index;
   // The rim alternates 127/128: only 128 counts as foreground.
   const rimIn = (x: number, y: number) => !inside(x, y) && [[1, 0], [-1, 0], [0, 1], [0, -1]].some(([dx, dy]) => inside(x + dx!, y + dy!)) && (x + y) % 2 === 0;
@@ -224,7 +224,7 @@ test('mvtec: train/good empty masks, test/<defect> with ground_truth masks, spli
   assert.ok(good.every((c) => c.mask!.data.every((v) => v === 0)));
 });
 
-test('folder: plain images, split folders, a corrupt file is still handed on for the pipeline to decode', async () => {
+test('folder: plain images, splits from folder names, an empty file reported as corrupt', async () => {
   const dir = tempDir();
   write(join(dir, 'train', 'a.png'), await pngImage(4, 4, 1));
   write(join(dir, 'val', 'b.png'), await pngImage(4, 4, 2));

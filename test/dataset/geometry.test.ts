@@ -94,3 +94,13 @@ test('PNG codec keeps palette indices and grey values exactly', () => {
   assert.deepEqual(pal.palette![1], [128, 0, 0]);
   assert.deepEqual(Array.from(pal.samples), [0, 1, 2, 1, 0, 2]);
 });
+
+test('an interlaced grey PNG mask decodes through sharp with its values', async () => {
+  const sharp = (await import('sharp')).default;
+  const { decodeIndexMask } = await import('../../app/dataset/maskDecode.js');
+  const data = Buffer.from(Array.from({ length: 40 }, (_, i) => i % 3));
+  const png = await sharp(data, { raw: { width: 8, height: 5, channels: 1 } }).png({ progressive: true }).toBuffer();
+  assert.equal(png[28], 1, 'the fixture is interlaced');
+  const m = await decodeIndexMask(png);
+  assert.deepEqual(Array.from(m.values), Array.from(data));
+});

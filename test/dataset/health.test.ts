@@ -40,3 +40,12 @@ test('health report flags every kind of problem with the images concerned', () =
   assert.equal(r.perSplit.train.imagesWithClass[1], 2);
   assert.equal(r.counts.errors, 2);
 });
+
+test('rare classes are flagged; unassigned images still count as presence', () => {
+  const known = new Set([1, 2]);
+  const names = new Map([[1, 'crack'], [2, 'dent']]);
+  const analyses = Array.from({ length: 12 }, (_, i) => analyseImage(img(i + 1, 'unassigned'), mask(6, 4, (x) => (x < 2 ? 1 : i === 0 && x === 5 ? 2 : 0)), known, { speckPixels: 0 }));
+  const r = healthReport(analyses, [], names);
+  const msgs = r.findings.filter((f) => f.check === 'class imbalance').map((f) => f.message);
+  assert.deepEqual(msgs, ["class 'dent' is in only 1 image (fewer than 10): too few to learn or to measure"]);
+});

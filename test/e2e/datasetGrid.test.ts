@@ -12,6 +12,7 @@ import { browserSkipReason, launchBrowser, newPage, screenshot } from './helpers
 const skip = browserSkipReason();
 const NEU = join(SHARED_DIR, 'datasets', 'neu-seg');
 const COUNT = 2000;
+const WITH_MASKS = 200;
 let serve: ServeHandle;
 let browser: Browser;
 let page: Page;
@@ -24,10 +25,11 @@ before(async () => {
   const masks = join(images, '..', `${images.split('/').pop()}-masks`);
   mkdirSync(masks);
   // Links, not copies: the shared data set stays where it is.
-  for (const name of readdirSync(join(NEU, 'images')).sort().slice(0, COUNT)) {
+  // Masks for the first 200 only: enough for the class filter, and the import stays quick.
+  readdirSync(join(NEU, 'images')).sort().slice(0, COUNT).forEach((name, i) => {
     symlinkSync(join(NEU, 'images', name), join(images, name));
-    symlinkSync(join(NEU, 'masks', name.replace(/\.jpg$/, '.png')), join(masks, name.replace(/\.jpg$/, '.png')));
-  }
+    if (i < WITH_MASKS) symlinkSync(join(NEU, 'masks', name.replace(/\.jpg$/, '.png')), join(masks, name.replace(/\.jpg$/, '.png')));
+  });
   serve = await startServe(['--workspace', workspace], { PASAM_HOME: tempDir('grid-home') });
   await serve.rpc('projects.create', { dir: join(workspace, 'neu'), name: 'NEU 2000', classes: [{ name: 'inclusion', color: '#e6194b' }, { name: 'patches', color: '#3cb44b' }, { name: 'scratches', color: '#ffe119' }] });
   const report = await serve.rpc<{ added: number; withMasks: number; problems: { reason: string }[] }>('images.import', { path: images, masks });
@@ -35,7 +37,7 @@ before(async () => {
   const duplicates = report.problems.filter((p) => p.reason === 'duplicate').length;
   assert.equal(report.added + duplicates, COUNT);
   assert.ok(report.added >= COUNT - 10);
-  assert.equal(report.withMasks, report.added);
+  assert.ok(report.withMasks >= WITH_MASKS - 10 && report.withMasks <= WITH_MASKS);
   added = report.added;
   browser = await launchBrowser();
   ({ page } = await newPage(browser));
@@ -83,8 +85,15 @@ test('search, filter by class and multi-select to set the split', { skip }, asyn
   assert.deepEqual(val.items.map((i) => i.name), ['test_000100.jpg', 'test_000101.jpg', 'test_000102.jpg', 'test_000103.jpg']);
   await screenshot(page, 'dataset-grid-selection');
   await page.fill('[data-testid=search]', '');
-  await page.selectOption('select[aria-label="Class filter"]', '3');
-  const scratches = await serve.rpc<{ total: number }>('images.list', { filter: { classIndex: 3 } });
-  await page.waitForFunction((n) => document.querySelector('[data-testid=status-text]')?.textContent?.startsWith(`${n.toLocaleString('en-US')} image`), scratches.total);
-  assert.ok(scratches.total > 0 && scratches.total < COUNT);
+  let classIndex = 0;
+  let total = 0;
+  for (let k = 1; k <= 3 && total === 0; k++) {
+    classIndex = k;
+    total = (await serve.rpc<{ total: number }>('images.list', { filter: { classIndex: k } })).total;
+  }
+  assert.ok(total > 0 && total <= WITH_MASKS, `class ${classIndex}: ${total} images`);
+  await page.selectOption('select[aria-label="Class filter"]', String(classIndex));
+  await page.waitForFunction((n) => document.querySelector('[data-testid=status-text]')?.textContent?.startsWith(`${n.toLocaleString('en-US')} image`), total);
+  const dots = await page.locator('[data-testid=grid-cell]').first().locator('.dots i').count();
+  assert.ok(dots >= 1, 'cells show the classes of their masks');
 });

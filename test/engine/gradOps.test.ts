@@ -197,3 +197,30 @@ test('slices, splits and unstacks (replaced wasm kernels) equal the cpu results 
     }
   }
 });
+
+test('weight gradients are computed only for weights being differentiated (frozen weights cost dx only)', async () => {
+  const rng = new Rng(10);
+  // Heavy kernels per pass: linear and bmm use BatchMatMul; conv2d uses Conv2D (forward, dx) and
+  // BatchMatMul (dw).
+  const cases: [string, number[], number[], (x: tf.Tensor, w: tf.Tensor) => tf.Tensor][] = [
+    ['linear', [3, 4, 6], [6, 5], (x, w) => linear(x, w as tf.Tensor2D)],
+    ['conv2d', [2, 5, 5, 3], [3, 3, 3, 2], (x, w) => conv2d(x as tf.Tensor4D, w as tf.Tensor4D)],
+    ['bmm', [2, 3, 4], [2, 4, 5], (x, w) => bmm(x as tf.Tensor3D, w as tf.Tensor3D)],
+  ];
+  for (const [name, xs, ws, op] of cases) {
+    const x = tf.tensor(randArray(rng, xs.reduce((a, b) => a * b, 1)), xs);
+    const w = tf.tensor(randArray(rng, ws.reduce((a, b) => a * b, 1)), ws);
+    const frozen = tf.variable(w.clone(), false, `frozen.${name}`);
+    const loss = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(op(a, b)));
+    const count = async (f: () => void) => (await tf.profile(() => f())).kernels.filter((k) => k.name === 'BatchMatMul' || k.name === 'Conv2D').length;
+    const both = await count(() => tf.tidy(() => void tf.grads(loss)([x, w])));
+    const xOnly = await count(() => tf.tidy(() => void tf.grad((a: tf.Tensor) => loss(a, w))(x)));
+    const forwardOnly = await count(() => tf.tidy(() => void loss(x, w)));
+    // bmm runs one 2-D matMul per batch element (2 here).
+    const perPass = name === 'bmm' ? 2 : 1;
+    assert.deepEqual([forwardOnly, xOnly, both], [perPass, 2 * perPass, 3 * perPass], `${name}: heavy kernels for forward / +dx / +dx+dw`);
+    const [dxLive, dxFrozen] = tf.tidy(() => [tf.grads(loss)([x, w])[0].dataSync(), tf.grad((a: tf.Tensor) => loss(a, frozen))(x).dataSync()]);
+    assertClose(dxFrozen, dxLive, `${name} dx with a frozen weight`, 1e-5, 1e-5);
+    tf.dispose([x, w, frozen]);
+  }
+});

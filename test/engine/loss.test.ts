@@ -44,8 +44,8 @@ test('a confident correct prediction has near-zero loss; a confident wrong one a
   const labels = Int32Array.from([0, 1, 2, 1]);
   const oneHot = (shift: number) => Float32Array.from({ length: 12 }, (_, i) => (Math.floor(i / 3) < 4 && i % 3 === (labels[Math.floor(i / 3)] + shift) % 3 ? 20 : -20));
   const lossOf = (l: Float32Array) => tf.tidy(() => segmentationLoss(tf.tensor4d(l, [1, 2, 2, 3]), tf.tensor3d(labels, [1, 2, 2], 'int32')).loss.dataSync()[0]);
-  assert.ok(lossOf(oneHot(0)) < 1e-4);
-  assert.ok(lossOf(oneHot(1)) > 5);
+  assert.ok(lossOf(oneHot(0)) < 1e-4, `correct: ${lossOf(oneHot(0))}`);
+  assert.ok(lossOf(oneHot(1)) > 5, `wrong: ${lossOf(oneHot(1))}`);
 });
 
 test('segmentationLoss rejects labels out of range, mismatched shapes and float labels with clear errors', () => {

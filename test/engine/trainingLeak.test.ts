@@ -60,7 +60,7 @@ test('forward+backward+AdamW steps keep tf.memory().numTensors constant, and the
   const rng = new Rng(11);
   const params = makeParams(rng);
   const x = normal(rng, [B, G, G, D]) as tf.Tensor4D;
-  const qkvW = normal(rng, [D, 3 * D], 0.2) as tf.Tensor2D; // frozen
+  const qkvW = tf.variable(normal(rng, [D, 3 * D], 0.2), false, 'leak.frozen.qkv') as tf.Variable<tf.Rank.R2>; // frozen
   const S = 2 * G + 4;
   const labels = tf.tensor3d(Int32Array.from({ length: B * S * S }, (_, i) => ((i % S) > S / 2 ? 1 : 0) + ((Math.floor(i / S) % S) > S / 2 ? 1 : 0)), [B, S, S], 'int32');
   const opt = new AdamW(params, { weightDecay: 0.01 });

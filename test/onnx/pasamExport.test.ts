@@ -11,7 +11,9 @@ import { initBackend } from '../../app/engine/backend.js';
 import { PasamModel } from '../../app/model/pasam/pasamModel.js';
 import { releaseOrtSessions } from '../../app/onnx/ortSession.js';
 import { compareTensors } from '../sam/samFixture.js';
-import { pseudoRandom } from '../pasam/pasamTestUtils.js';
+import { fixtureSamWeights, pseudoRandom } from '../pasam/pasamTestUtils.js';
+import { loadFixture } from '../sam/samFixture.js';
+import { disposeSamWeights } from '../../app/model/sam/weights.js';
 import { onnxLogits, perturbTrainables, tfjsLogitsNchw } from './onnxTestUtils.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pasam-onnx-pasam-'));
@@ -26,8 +28,8 @@ after(async () => {
 const TINY_VARIANTS: { name: string; config: unknown }[] = [
   { name: 'defaults', config: {} },
   { name: 'qv-proj-concat-mix', config: { lora: { targets: ['q', 'v', 'proj'], aggregation: 'concat', mixChannels: true } } },
-  { name: 'qkv-proj-global-dilations-gap-nodense', config: { lora: { targets: ['qkv', 'proj'], spatial: 'global', scales: 'dilations' }, ipeg: { sparse: 'gap-mlp', dense: 'none' } } },
-  { name: 'plain-lora-no-sparse-s256', config: { inputSize: 256, lora: { bottleneck: 'none', spatial: 'global' }, ipeg: { sparse: 'none' } } },
+  { name: 'qkv-proj-unwindowed-dilations-gap-nodense', config: { lora: { targets: ['qkv', 'proj'], spatial: 'unwindowed', scales: 'dilations' }, ipeg: { sparse: 'gap-mlp', dense: 'none' } } },
+  { name: 'plain-lora-no-sparse-s256', config: { inputSize: 256, lora: { bottleneck: 'none', spatial: 'unwindowed' }, ipeg: { sparse: 'none' } } },
 ];
 
 for (const variant of TINY_VARIANTS) {
@@ -55,6 +57,33 @@ for (const variant of TINY_VARIANTS) {
       let differ = 0;
       for (let i = 0; i < ref.length; i++) if (Number(got[i]) !== ref[i]) differ++;
       assert.ok(differ <= ref.length * 1e-3, `${differ} of ${ref.length} labels differ (only near-ties may)`);
+    } finally {
+      images.dispose();
+      model.dispose();
+    }
+  });
+}
+
+// PA-SAM on the sam-tiny fixture checkpoint (fromSam): 10×10 grid with 4×4 windows, so windowed
+// blocks pad to 12×12 — window-local and un-windowed MSPCA both see the padding.
+for (const spatial of ['window', 'unwindowed'] as const) {
+  test(`PA-SAM on the sam-tiny checkpoint (MSPCA ${spatial}, padded windows): ONNX Runtime equals tfjs within 1e-4`, async () => {
+    const fx = loadFixture();
+    const sam = await fixtureSamWeights(fx);
+    let model: PasamModel;
+    try {
+      model = PasamModel.fromSam(sam, fx.config, { lora: { spatial, targets: ['qkv', 'proj'] } }, { numClasses: 3, seed: 2 });
+    } finally {
+      disposeSamWeights(sam);
+    }
+    const s = model.samConfig.imgSize;
+    const images = pseudoRandom([2, s, s, 3], 5, 2) as tf.Tensor4D;
+    try {
+      perturbTrainables(model, 3000);
+      const expected = tfjsLogitsNchw(model, images);
+      const { logits } = await onnxLogits(dir, model, `samtiny-${spatial}`, images);
+      assert.deepEqual(logits.dims, [2, 3, s / 4, s / 4]);
+      assert.equal(compareTensors(logits.data as Float32Array, expected), undefined);
     } finally {
       images.dispose();
       model.dispose();

@@ -1,5 +1,5 @@
 // MSPCA-LoRA on small tensors: the fused kernel equals the per-scale convolutions it replaces,
-// gradients of A, B and the conv weights match finite differences, and window-local / global
+// gradients of A, B and the conv weights match finite differences, and window-local / un-windowed
 // layouts differ exactly where they should.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -86,7 +86,7 @@ function fromMap(m: Map<string, tf.Tensor>, like: LoraBranchParams): LoraBranchP
   };
 }
 
-for (const over of [{}, { spatial: 'global' as const, scales: 'dilations' as const, aggregation: 'concat' as const, mixChannels: true }, { bottleneck: 'none' as const }]) {
+for (const over of [{}, { spatial: 'unwindowed' as const, scales: 'dilations' as const, aggregation: 'concat' as const, mixChannels: true }, { bottleneck: 'none' as const }]) {
   test(`MSPCA-LoRA gradients (A, B, conv weights) match finite differences (${JSON.stringify(over)})`, () => {
     const cfg = loraCfg(over);
     // Windowed block: grid 5, window 3 → padded 6, 4 windows per image, 1 image.
@@ -116,9 +116,9 @@ test('with B = 0 a branch adds exactly zero; the α/r scale multiplies the branc
   tf.dispose([x, y0, y1, y2, zeroB.b, ...toMap(p).values()]);
 });
 
-test('window-local MSPCA stays inside each window; the global layout convolves across window borders', () => {
+test('window-local MSPCA stays inside each window; the un-windowed layout convolves across window borders', () => {
   const layout = { windowSize: 3, grid: 6 }; // 2×2 windows, no padding
-  const run = (spatial: 'window' | 'global', x: tf.Tensor4D) => {
+  const run = (spatial: 'window' | 'unwindowed', x: tf.Tensor4D) => {
     const cfg = loraCfg({ spatial });
     const p = branch(cfg, 6, 9, 50);
     const y = loraBranchForward(x, p, cfg, layout);
@@ -128,12 +128,12 @@ test('window-local MSPCA stays inside each window; the global layout convolves a
   const x = pseudoRandom([4, 3, 3, 6], 51) as tf.Tensor4D;
   // Change one token at the right edge of window 0 (row 1, column 2).
   const bumped = tf.tidy(() => tf.add(x, tf.mul(tf.oneHot(tf.tensor1d([0 * 9 + 1 * 3 + 2], 'int32'), 36).reshape([4, 3, 3, 1]), 1)) as tf.Tensor4D);
-  for (const spatial of ['window', 'global'] as const) {
+  for (const spatial of ['window', 'unwindowed'] as const) {
     const [a, b] = [run(spatial, x), run(spatial, bumped)];
     // Window 1 is the right neighbour of window 0 in the first window row.
     const changedInWindow1 = tf.tidy(() => tf.max(tf.abs(tf.sub(a.slice([1], [1]), b.slice([1], [1])))).dataSync()[0]);
     if (spatial === 'window') assert.equal(changedInWindow1, 0, 'window-local conv leaked into the next window');
-    else assert.ok(changedInWindow1 > 1e-4, 'global layout should see across the window border');
+    else assert.ok(changedInWindow1 > 1e-4, 'the un-windowed layout should see across the window border');
     tf.dispose([a, b]);
   }
   tf.dispose([x, bumped]);

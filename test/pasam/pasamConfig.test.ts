@@ -52,7 +52,7 @@ test('out-of-range and malformed values are rejected with the option named', () 
   rejects({ lora: { targets: ['qkv', 'q'] } }, /'qkv' already covers 'q' and 'v'/);
   rejects({ lora: { targets: ['k'] } }, /lora\.targets must be a non-empty list of 'qkv', 'q', 'v', 'proj'/);
   rejects({ lora: { targets: [] } }, /lora\.targets must be a non-empty list/);
-  rejects({ lora: { spatial: 'tiles' } }, /lora\.spatial must be 'window' or 'global'/);
+  rejects({ lora: { spatial: 'tiles' } }, /lora\.spatial must be 'window' or 'unwindowed'/);
   rejects({ inputSize: 500 }, /inputSize must be a positive multiple of 16, got 500/);
   rejects({ ipeg: { sparse: 'points' } }, /ipeg\.sparse must be/);
   rejects({ trainable: { neck: 'yes' } }, /trainable\.neck must be true or false/);

@@ -48,7 +48,7 @@ test('with B = 0 the PA-SAM encoder output equals the fixture image_embeddings (
 });
 
 test('with B = 0 the encoder equals SAM for un-windowed MSPCA, q+v(+proj) targets, dilations, concat aggregation, plain LoRA on proj', () => {
-  embeddingsMatch({ lora: { spatial: 'global', targets: ['q', 'v', 'proj'], scales: 'dilations', aggregation: 'concat', mixChannels: true } });
+  embeddingsMatch({ lora: { spatial: 'unwindowed', targets: ['q', 'v', 'proj'], scales: 'dilations', aggregation: 'concat', mixChannels: true } });
   embeddingsMatch({ lora: { targets: ['proj'], bottleneck: 'none' } });
 });
 

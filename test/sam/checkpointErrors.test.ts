@@ -1,26 +1,19 @@
 // Bad checkpoints give clear errors naming the file and the problem, and leave the library as it was.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointValidationError, importCheckpoint } from '../../app/model/checkpoint/importer.js';
 import { listModels, modelsRoot } from '../../app/model/library.js';
-import { loadFixture, type SamFixture } from './samFixture.js';
+import { loadFixture, useTempPasamHome, type SamFixture } from './samFixture.js';
 
 let fx: SamFixture;
+const tmp = useTempPasamHome('pasam-ckpt-');
 let dir: string;
-const savedHome = process.env.PASAM_HOME;
 
 before(() => {
   fx = loadFixture();
-  dir = mkdtempSync(join(tmpdir(), 'pasam-ckpt-'));
-  process.env.PASAM_HOME = join(dir, 'home');
-});
-after(() => {
-  if (savedHome === undefined) delete process.env.PASAM_HOME;
-  else process.env.PASAM_HOME = savedHome;
-  rmSync(dir, { recursive: true, force: true });
+  dir = tmp.dir;
 });
 
 function truncatedCopy(src: string, name: string, fraction: number): string {

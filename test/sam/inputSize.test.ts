@@ -2,39 +2,27 @@
 // with half-pixel centres (PyTorch align_corners=False); identity at the native S.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../app/engine/backend.js';
-import { importCheckpoint } from '../../app/model/checkpoint/importer.js';
 import { loadModelWeights } from '../../app/model/library.js';
 import { adaptSamWeights } from '../../app/model/sam/resize.js';
 import { SamModel } from '../../app/model/sam/samModel.js';
 import { SamPredictor } from '../../app/model/sam/predictor.js';
 import { imageEncoderForward } from '../../app/model/sam/imageEncoder.js';
 import { disposeSamWeights, type SamWeights } from '../../app/model/sam/weights.js';
-import { compareTensors, fixtureImage, loadFixture, type SamFixture } from './samFixture.js';
+import { compareTensors, fixtureImage, importFixtureModel, loadFixture, useTempPasamHome, type SamFixture } from './samFixture.js';
 
 let fx: SamFixture;
-let home: string;
 let native: SamWeights;
-const savedHome = process.env.PASAM_HOME;
+useTempPasamHome('pasam-size-');
 
 before(async () => {
   await initBackend();
   fx = loadFixture();
-  home = mkdtempSync(join(tmpdir(), 'pasam-size-'));
-  process.env.PASAM_HOME = home;
-  await importCheckpoint(join(fx.dir, fx.manifest.checkpoints.pth), { name: 'tiny', config: fx.config });
+  await importFixtureModel(fx);
   native = (await loadModelWeights('tiny')).weights;
 });
-after(() => {
-  disposeSamWeights(native);
-  if (savedHome === undefined) delete process.env.PASAM_HOME;
-  else process.env.PASAM_HOME = savedHome;
-  rmSync(home, { recursive: true, force: true });
-});
+after(() => disposeSamWeights(native));
 
 /** PyTorch bilinear (align_corners=False) source index and weight along one axis. */
 function torchAxis(out: number, inSize: number): { i0: number; i1: number; l: number }[] {

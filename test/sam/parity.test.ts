@@ -1,33 +1,21 @@
 // Acceptance test: a SAM built from the fixture manifest, with weights read through the importer
 // (.pth and both .safetensors name sets), reproduces every tensor the reference produced.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../app/engine/backend.js';
-import { importCheckpoint } from '../../app/model/checkpoint/importer.js';
 import { loadModelWeights } from '../../app/model/library.js';
 import { SamModel } from '../../app/model/sam/samModel.js';
 import { SamPredictor, type SamPrompt } from '../../app/model/sam/predictor.js';
 import { preprocessImage } from '../../app/model/sam/transforms.js';
-import { compareTensors, fixtureFile, fixtureImage, fixtureTensor, loadFixture, nhwcToNchw, type SamFixture } from './samFixture.js';
+import { compareTensors, fixtureFile, fixtureImage, fixtureTensor, importFixtureModel, loadFixture, nhwcToNchw, useTempPasamHome, type SamFixture } from './samFixture.js';
 
 let fx: SamFixture;
-let home: string;
-const savedHome = process.env.PASAM_HOME;
+useTempPasamHome('pasam-parity-');
 
 before(async () => {
   await initBackend();
   fx = loadFixture();
-  home = mkdtempSync(join(tmpdir(), 'pasam-parity-'));
-  process.env.PASAM_HOME = home;
-});
-after(() => {
-  if (savedHome === undefined) delete process.env.PASAM_HOME;
-  else process.env.PASAM_HOME = savedHome;
-  rmSync(home, { recursive: true, force: true });
 });
 
 function check(name: string, actual: ArrayLike<number>, failures: string[]): void {
@@ -47,8 +35,7 @@ function promptOf(name: string): SamPrompt {
 }
 
 async function runParity(checkpointKey: string): Promise<void> {
-  const file = join(fx.dir, fx.manifest.checkpoints[checkpointKey]);
-  const { manifest } = await importCheckpoint(file, { name: `fixture-${checkpointKey}`, config: fx.config });
+  const { manifest } = await importFixtureModel(fx, `fixture-${checkpointKey}`, checkpointKey);
   const { weights } = await loadModelWeights(manifest.name);
   const model = new SamModel(manifest.config, weights);
   const failures: string[] = [];

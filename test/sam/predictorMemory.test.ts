@@ -1,33 +1,23 @@
 // The interactive predictor holds no tensors beyond the model and one embedding: repeated clicks,
 // image switches and the embedding cache leave tf.memory() where it was.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../app/engine/backend.js';
-import { importCheckpoint } from '../../app/model/checkpoint/importer.js';
 import { FileEmbeddingCache } from '../../app/model/sam/embeddingCache.js';
 import { loadSamModel } from '../../app/model/sam/loadSam.js';
 import { SamPredictor } from '../../app/model/sam/predictor.js';
-import { compareTensors, fixtureImage, fixtureTensor, loadFixture, type SamFixture } from './samFixture.js';
+import { compareTensors, fixtureImage, fixtureTensor, importFixtureModel, loadFixture, useTempPasamHome, type SamFixture } from './samFixture.js';
 
 let fx: SamFixture;
-let dir: string;
-const savedHome = process.env.PASAM_HOME;
+const tmp = useTempPasamHome('pasam-pred-');
 
 before(async () => {
   await initBackend();
   fx = loadFixture();
-  dir = mkdtempSync(join(tmpdir(), 'pasam-pred-'));
-  process.env.PASAM_HOME = join(dir, 'home');
-  await importCheckpoint(join(fx.dir, fx.manifest.checkpoints.pth), { name: 'tiny', config: fx.config });
-});
-after(() => {
-  if (savedHome === undefined) delete process.env.PASAM_HOME;
-  else process.env.PASAM_HOME = savedHome;
-  rmSync(dir, { recursive: true, force: true });
+  await importFixtureModel(fx);
 });
 
 test('repeated predict calls and image switches leak no tensors; dispose frees the model', async () => {
@@ -56,7 +46,7 @@ test('repeated predict calls and image switches leak no tensors; dispose frees t
 });
 
 test('the embedding cache persists per image, model and S, and a cached embedding predicts the same', async () => {
-  const cacheDir = join(dir, 'project', 'cache', 'embeddings');
+  const cacheDir = join(tmp.dir, 'project', 'cache', 'embeddings');
   const { model, manifest } = await loadSamModel('tiny');
   try {
     const img = await fixtureImage(fx);

@@ -1,7 +1,10 @@
 // Reads a SAM parity fixture made with the reference implementation (manifest.json + raw float32).
-import { readFileSync } from 'node:fs';
+import { after, before } from 'node:test';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { importCheckpoint } from '../../app/model/checkpoint/importer.js';
 import { configFromReference, type SamConfig } from '../../app/model/sam/config.js';
 import type { RgbImage } from '../../app/model/sam/transforms.js';
 import { SHARED_DIR } from '../helpers/cli.js';
@@ -75,4 +78,28 @@ export function compareTensors(actual: ArrayLike<number>, expected: ArrayLike<nu
   }
   if (bad === 0) return undefined;
   return `${bad} of ${expected.length} values off; worst at ${worst}: ${actual[worst]} vs ${expected[worst]} (|Δ| ${worstErr})`;
+}
+
+/**
+ * A temporary folder for the test file, with PASAM_HOME = <dir>/home while it runs (restored and
+ * removed after). Call at module level, before the file's own `before` hooks.
+ */
+export function useTempPasamHome(prefix: string): { readonly dir: string } {
+  const state = { dir: '' };
+  const saved = process.env.PASAM_HOME;
+  before(() => {
+    state.dir = mkdtempSync(join(tmpdir(), prefix));
+    process.env.PASAM_HOME = join(state.dir, 'home');
+  });
+  after(() => {
+    if (saved === undefined) delete process.env.PASAM_HOME;
+    else process.env.PASAM_HOME = saved;
+    rmSync(state.dir, { recursive: true, force: true });
+  });
+  return state;
+}
+
+/** Imports the fixture's checkpoint (`pth` by default) into the library under `name`. */
+export function importFixtureModel(f: SamFixture, name = 'tiny', checkpoint = 'pth') {
+  return importCheckpoint(join(f.dir, f.manifest.checkpoints[checkpoint]), { name, config: f.config });
 }

@@ -5,7 +5,6 @@ import { checkProject } from '../../dataset/projectDataset.js';
 
 export const checkCommand: CliCommand = {
   name: 'check',
-  summary: 'dataset health: mask problems, specks, cross-split near-duplicates, class imbalance',
   usage: [
     'pasam check <dir> [--speck-pixels N] [--json]',
     '',

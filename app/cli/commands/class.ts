@@ -25,7 +25,6 @@ function printClasses(classes: ClassDef[], out: (l: string) => void): void {
 
 export const classCommand: CliCommand = {
   name: 'class',
-  summary: 'list, add, rename, recolor, merge or remove defect classes',
   usage: USAGE,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(argv, { color: { type: 'string' }, remap: { type: 'string' } }, { min: 2, max: 4 });

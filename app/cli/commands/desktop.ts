@@ -24,7 +24,6 @@ export function findElectronBinary(): { path: string } | { reason: string } {
 
 export const desktopCommand: CliCommand = {
   name: 'desktop',
-  summary: 'start the desktop app (Electron), or the browser UI on loopback where Electron is unavailable',
   usage: `pasam desktop [project-dir] [--workspace <dir>]
 
 Starts PA-SAM Workstation in Electron. Where no Electron binary is installed it says so and runs

@@ -3,7 +3,6 @@ import { parseCommandArgs } from '../args.js';
 
 export const doctorCommand: CliCommand = {
   name: 'doctor',
-  summary: 'show the compute backend, why faster ones were skipped, and machine facts',
   usage: 'pasam doctor [--json]\n\nPrints the TensorFlow.js backend in use (PASAM_BACKEND=gpu|node|wasm|cpu forces one),\nwhy each faster backend was skipped, versions, CPU cores and memory.',
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {}, { min: 0, max: 0 });

@@ -34,7 +34,6 @@ export function takeJsonOption(argv: string[]): { argv: string[]; json: boolean;
 
 export const evalCommand: CliCommand = {
   name: 'eval',
-  summary: "evaluate a run's model on a split at the original image resolution",
   usage: [
     'pasam eval <dir> --run <id> [--split test] [--checkpoint best|last] [--json [<file>.json]]',
     '',

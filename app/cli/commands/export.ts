@@ -8,7 +8,6 @@ import { EXPORT_FORMATS, type ExportFormat } from '../../dataset/export/exportTy
 
 export const exportCommand: CliCommand = {
   name: 'export',
-  summary: 'export images and latest masks as mask-png, color-png (VOC), coco, labelme or overlay',
   usage: [
     'pasam export <dir> <out> --format mask-png|color-png|coco|labelme|overlay [--split train,val,...] [--json]',
     '',

@@ -52,7 +52,6 @@ export function formatImportReport(report: ImportReport, isFatal: (p: ImportRepo
 
 export const importCommand: CliCommand = {
   name: 'import',
-  summary: 'import images with masks or annotations (folder, mask-png, class-folders, labelme, coco, voc, mvtec)',
   usage: [
     'pasam import <dir> <source> [--format auto|folder|mask-png|class-folders|labelme|coco|voc|mvtec]',
     '             [--map <src=class,...>] [--colors <class=#rrggbb,...>] [--masks <folder>] [--split train|val|test] [--json]',

@@ -5,7 +5,6 @@ import { SPLITS, IMAGE_STATUSES } from '../../store/storeTypes.js';
 
 export const infoCommand: CliCommand = {
   name: 'info',
-  summary: 'show image counts per split, status and class',
   usage: [
     'pasam info <dir> [--json]',
     '',

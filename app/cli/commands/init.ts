@@ -5,7 +5,6 @@ import { ProjectStore } from '../../store/projectStore.js';
 
 export const initCommand: CliCommand = {
   name: 'init',
-  summary: 'create a project folder (one product line)',
   usage: [
     'pasam init <dir> --name <name> [--classes <a,b,...>] [--json]',
     '',

@@ -2,9 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { UsageError, type CliCommand } from '../cliTypes.js';
 import { parseCommandArgs, stringOption } from '../args.js';
-import { importCheckpoint } from '../../model/checkpoint/importer.js';
 import { configFromReference, isPresetName, type SamConfig } from '../../model/sam/config.js';
-import { listModels, modelsRoot } from '../../model/library.js';
 import { MODEL_EXPORT_USAGE, runModelExport } from './modelExport.js';
 
 const USAGE = `pasam model import <file> [--name <name>] [--preset vit_b|vit_l|vit_h|auto] [--config <json>] [--force] [--json]
@@ -39,10 +37,12 @@ function formatBytes(n: number): string {
 
 export const modelCommand: CliCommand = {
   name: 'model',
-  summary: 'import official SAM checkpoints into the model library, list it, export models to ONNX/Triton',
   usage: USAGE,
   async run(argv, io) {
     const [sub, ...rest] = argv;
+    // Loaded here: the library and importer pull in tfjs, which other commands do not need.
+    const { importCheckpoint } = await import('../../model/checkpoint/importer.js');
+    const { listModels, modelsRoot } = await import('../../model/library.js');
     if (sub === 'import') {
       const { values, positionals } = parseCommandArgs(rest, { name: { type: 'string' }, preset: { type: 'string' }, config: { type: 'string' }, force: { type: 'boolean' } }, { min: 1, max: 1 });
       const preset = stringOption(values, 'preset');

@@ -1,11 +1,8 @@
 // `pasam predict`: one interactive-style SAM prediction from the command line.
-import sharp, { type OutputInfo } from 'sharp';
+// Heavy modules (tfjs, sharp) load inside run(), so that other commands start fast.
+import type { OutputInfo } from 'sharp';
 import { UsageError, type CliCommand } from '../cliTypes.js';
 import { parseCommandArgs, parseIntOption, stringOption } from '../args.js';
-import { initBackend } from '../../engine/backend.js';
-import { FileEmbeddingCache } from '../../model/sam/embeddingCache.js';
-import { loadSamModel } from '../../model/sam/loadSam.js';
-import { SamPredictor } from '../../model/sam/predictor.js';
 
 const USAGE = `pasam predict --model <name> --image <file> [--point x,y,label]... [--box x0,y0,x1,y1] --out <mask.png>
               [--single] [--size S] [--cache <dir>] [--json]
@@ -24,7 +21,6 @@ function numbers(text: string, count: number, what: string): number[] {
 
 export const predictCommand: CliCommand = {
   name: 'predict',
-  summary: 'segment one image with a library SAM model from points and/or a box',
   usage: USAGE,
   async run(argv, io) {
     const { values } = parseCommandArgs(
@@ -46,6 +42,11 @@ export const predictCommand: CliCommand = {
     const size = sizeText === undefined ? undefined : parseIntOption('size', sizeText, 1024);
     if (size !== undefined && size % 16 !== 0) throw new UsageError(`--size must be a multiple of 16, got ${size}`);
 
+    const { default: sharp } = await import('sharp');
+    const { initBackend } = await import('../../engine/backend.js');
+    const { FileEmbeddingCache } = await import('../../model/sam/embeddingCache.js');
+    const { loadSamModel } = await import('../../model/sam/loadSam.js');
+    const { SamPredictor } = await import('../../model/sam/predictor.js');
     let decoded: { data: Buffer; info: OutputInfo };
     try {
       decoded = await sharp(imagePath).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });

@@ -8,7 +8,6 @@ import type { BatchModelSource, BatchProgress } from '../../batch/batchSegmentat
 
 export const segmentCommand: CliCommand = {
   name: 'segment',
-  summary: 'segment a folder of images with a run or an exported model into class-index PNG masks and a report',
   usage: [
     'pasam segment <dir> --run <id>|--model <exported> <inputFolder> <outputFolder>',
     '              [--overlay] [--report report.csv] [--recursive] [--checkpoint best|last] [--engine auto|onnx|tfjs] [--json]',

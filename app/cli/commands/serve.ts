@@ -68,7 +68,6 @@ export async function runServe(args: ServeArgs, io: CliIO, banner?: string): Pro
 
 export const serveCommand: CliCommand = {
   name: 'serve',
-  summary: 'serve the annotator to a browser on this machine (token-protected, loopback by default)',
   usage: SERVE_USAGE,
   async run(argv, io) {
     return runServe(parseServeArgs(argv), io);

@@ -6,7 +6,7 @@ import { lockSplit, splitProject } from '../../dataset/projectDataset.js';
 import { ASSIGNABLE, SplitError, parseRatios, type AssignableSplit } from '../../dataset/split.js';
 
 const USAGE = [
-  'pasam split <dir> [--ratios 0.7,0.15,0.15] [--seed 1] [--group-by <regex> | --group-column <csv>:<column>] [--json]',
+  'pasam split <dir> [--ratios 0.7,0.15,0.15] [--seed 1] [--group-by <regex> | --group-column <csv>:<column>] [--keep-assigned] [--json]',
   'pasam split <dir> --lock train|val|test --images <name|id>,...   (manual override, kept by later splits)',
   'pasam split <dir> --unlock --images <name|id>,...',
   '',
@@ -14,17 +14,17 @@ const USAGE = [
   'mask, seeded (same seed, same split), group-aware: images with the same group key always share a',
   'split. --group-by takes the group from the image name (first capture group, else the match), e.g.',
   "--group-by '^(part\\d+)_'; --group-column reads it from a CSV keyed by image name or stem.",
-  'Images locked with --lock keep their split (and pull their group along).',
+  'Images locked with --lock keep their split (and pull their group along); --keep-assigned keeps',
+  'every image that already has a split (e.g. an official test set) and splits only the others.',
 ].join('\n');
 
 export const splitCommand: CliCommand = {
   name: 'split',
-  summary: 'assign train/val/test splits (stratified, group-aware, seeded) or lock an image’s split',
   usage: USAGE,
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { ratios: { type: 'string' }, seed: { type: 'string' }, 'group-by': { type: 'string' }, 'group-column': { type: 'string' }, lock: { type: 'string' }, unlock: { type: 'boolean' }, images: { type: 'string' } },
+      { ratios: { type: 'string' }, seed: { type: 'string' }, 'group-by': { type: 'string' }, 'group-column': { type: 'string' }, lock: { type: 'string' }, unlock: { type: 'boolean' }, images: { type: 'string' }, 'keep-assigned': { type: 'boolean' } },
       { min: 1, max: 1 },
     );
     const lock = stringOption(values, 'lock');
@@ -67,10 +67,10 @@ export const splitCommand: CliCommand = {
         if (at <= 0 || at === groupColumnText.length - 1) throw new UsageError('--group-column takes <csv file>:<column>');
         groupColumn = { file: groupColumnText.slice(0, at), column: groupColumnText.slice(at + 1) };
       }
-      const r = splitProject(store, { ratios, seed: Number(seedText), ...(groupBy ? { groupBy } : {}), ...(groupColumn ? { groupColumn } : {}) });
+      const r = splitProject(store, { ratios, seed: Number(seedText), keepAssigned: values['keep-assigned'] === true, ...(groupBy ? { groupBy } : {}), ...(groupColumn ? { groupColumn } : {}) });
       if (values.json) io.out(JSON.stringify({ counts: r.counts, locked: r.locked, groupsSet: r.groupsSet, warnings: r.warnings }, null, 2));
       else {
-        io.out(`train ${r.counts.train}, val ${r.counts.val}, test ${r.counts.test}${r.locked ? ` (${r.locked} locked images kept)` : ''}`);
+        io.out(`train ${r.counts.train}, val ${r.counts.val}, test ${r.counts.test}${r.locked ? ` (${r.locked} locked or kept images unchanged)` : ''}`);
         if (r.groupsSet) io.out(`group keys set on ${r.groupsSet} images`);
         for (const w of r.warnings) io.err(`warning: ${w}`);
       }

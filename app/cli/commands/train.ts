@@ -51,7 +51,6 @@ export function formatMetrics(m: MetricSummary, classNames: string[]): string[] 
 
 export const trainCommand: CliCommand = {
   name: 'train',
-  summary: 'fine-tune PA-SAM (or train a preset from scratch) on the project',
   usage: [
     'pasam train <dir> [--base <model> | --preset tiny] [--size <S>] [--epochs N] [--batch N]',
     '                  [--config <json>] [--name <name>] [--json]',

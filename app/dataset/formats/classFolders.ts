@@ -2,12 +2,11 @@
 // magnetic-tile set: MT_Crack/Imgs/x.jpg + x.png). The class is the top folder's name; a folder
 // named like defect-free ("MT_Free", "good", "ok", "normal") gives its images empty masks.
 import { basename, dirname, extname, join, relative } from 'node:path';
-import type { ImportProblem } from '../importTypes.js';
 import { decodeBinaryMask } from '../maskDecode.js';
 import { imageSize, isImageFile, listDirs, listFiles, stemOf } from '../sourceFiles.js';
 import { maskProblem, readBytes, splitFromPath } from './common.js';
 import { MASK_DIR_NAMES, isMaskStem } from './folder.js';
-import type { ReadOptions, ReadResult, ReaderCandidate, SourceClass } from './readerTypes.js';
+import type { ReadContext, ReadOptions, Reader, ReaderCandidate } from './readerTypes.js';
 
 const DEFECT_FREE = /(^|[_\-\s])(free|good|ok|normal|clean|no[_\-\s]?defects?|defect[_\-\s]?free|negative)$/i;
 
@@ -43,18 +42,19 @@ export function pairImagesAndMasks(dir: string): { image: string; mask: string |
   return images.map((image) => ({ image, mask: maskCandidates.get(stemOf(image)) ?? null }));
 }
 
-export async function readClassFolders(source: string, opts: ReadOptions): Promise<ReadResult> {
-  const problems: ImportProblem[] = [];
-  const notes: string[] = [];
-  const classes: SourceClass[] = [];
-  const candidates: ReaderCandidate[] = [];
+export async function* readClassFolders(source: string, opts: ReadOptions, ctx: ReadContext): Reader {
+  const { problems, notes } = ctx;
+  let classCount = 0;
   const folders = listDirs(source);
   if (folders.length === 0) throw new Error(`${source}: no class folders`);
   for (const folder of folders) {
     const name = basename(folder);
     const free = isDefectFreeName(name);
     let value = 0;
-    if (!free) value = classes.push({ value: classes.length + 1, name });
+    if (!free) {
+      value = ++classCount;
+      ctx.declare({ value, name });
+    }
     const pairs = pairImagesAndMasks(folder);
     let unannotated = 0;
     for (const { image, mask } of pairs) {
@@ -88,9 +88,8 @@ export async function readClassFolders(source: string, opts: ReadOptions): Promi
           continue;
         }
       } else unannotated++;
-      candidates.push(c);
+      yield c;
     }
     notes.push(`${name}: ${pairs.length} images${free ? ' (defect-free: empty masks)' : ''}${unannotated ? `, ${unannotated} without mask (unannotated)` : ''}`);
   }
-  return { format: 'class-folders', candidates, problems, classes, notes };
 }

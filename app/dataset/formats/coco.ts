@@ -2,14 +2,14 @@
 // (rasterised with COCO's pixel-centre convention) or RLE, compressed or uncompressed. Category
 // ids are the source class values; annotations are painted in order, crowd regions included.
 // Images listed without annotations are defect-free: they get empty masks.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ImportProblem } from '../importTypes.js';
 import { RleError, rleDecode, rleFromString } from '../cocoRle.js';
 import { COCO_CONVENTION, ShapeError, checkInBounds, fillPolygon } from '../raster.js';
 import { listFiles, stemOf } from '../sourceFiles.js';
 import { readBytes, splitFromWord } from './common.js';
-import type { ReadResult, ReaderCandidate, SourceClass } from './readerTypes.js';
+import type { ReadContext, Reader, ReaderCandidate, SourceClass } from './readerTypes.js';
 
 interface CocoImage { id: number; file_name: string; width: number; height: number }
 interface CocoAnnotation { id?: number; image_id: number; category_id: number; segmentation: unknown; iscrowd?: number }
@@ -17,6 +17,22 @@ interface CocoCategory { id: number; name: string }
 
 export function isCocoJson(obj: unknown): boolean {
   return typeof obj === 'object' && obj !== null && Array.isArray((obj as { images?: unknown }).images) && Array.isArray((obj as { annotations?: unknown }).annotations);
+}
+
+/** Sniffs the first 64 KiB: COCO's top-level keys, and no labelme 'shapes' (big files are not read whole). */
+function looksLikeCoco(file: string): boolean {
+  let fd: number | null = null;
+  try {
+    fd = openSync(file, 'r');
+    const buf = Buffer.alloc(65536);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    const head = buf.toString('utf8', 0, n);
+    return /"(images|annotations|categories)"\s*:/.test(head) && !/"shapes"\s*:/.test(head);
+  } catch {
+    return false; // unreadable files are reported when read
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }
 
 /** COCO JSON files in a source: the file itself, or *.json at the top level and in annotations/. */
@@ -27,13 +43,7 @@ export function findCocoFiles(source: string): string[] {
   for (const d of dirs) {
     for (const f of listFiles(d, false)) {
       if (!f.toLowerCase().endsWith('.json')) continue;
-      try {
-        // Cheap sniff: COCO files carry these keys near the start or end; parse small files fully.
-        const text = readFileSync(f, 'utf8');
-        if (text.includes('"annotations"') && text.includes('"images"') && text.includes('"categories"')) out.push(f);
-      } catch {
-        /* unreadable files are reported when read */
-      }
+      if (looksLikeCoco(f)) out.push(f);
     }
   }
   return out;
@@ -80,13 +90,11 @@ function paintSegmentation(values: Uint16Array, img: CocoImage, seg: unknown, va
   for (let i = 0; i < bits.length; i++) if (bits[i]) values[i] = value;
 }
 
-export async function readCoco(source: string): Promise<ReadResult> {
-  const problems: ImportProblem[] = [];
-  const notes: string[] = [];
+export async function* readCoco(source: string, ctx: ReadContext): Reader {
+  const { problems, notes } = ctx;
   const files = findCocoFiles(source);
   if (files.length === 0) throw new Error(`${source}: no COCO JSON (with images, annotations and categories) found`);
   const classes = new Map<number, SourceClass>();
-  const candidates: ReaderCandidate[] = [];
   let crowd = 0;
   for (const jf of files) {
     let doc: { images?: CocoImage[]; annotations?: CocoAnnotation[]; categories?: CocoCategory[] };
@@ -108,7 +116,12 @@ export async function readCoco(source: string): Promise<ReadResult> {
       }
       cats.set(c.id, c.name);
       const known = [...classes.values()].find((s) => s.name === c.name);
-      if (!known) classes.set(c.id, { value: c.id, name: c.name });
+      if (!known && !classes.has(c.id)) {
+        classes.set(c.id, { value: c.id, name: c.name });
+        ctx.declare({ value: c.id, name: c.name });
+      } else if (!known) {
+        problems.push({ file: jf, reason: 'invalid annotation', detail: `category id ${c.id} is '${c.name}' here but '${classes.get(c.id)!.name}' in an earlier file` });
+      }
     }
     // The same name under a different id in another file keeps the first file's value.
     const valueOf = (catId: number) => [...classes.values()].find((s) => s.name === cats.get(catId))?.value;
@@ -155,10 +168,9 @@ export async function readCoco(source: string): Promise<ReadResult> {
       }
       const c: ReaderCandidate = { sourcePath: imageFile, originalName: basename(img.file_name), imageBytes: bytes, mask: { width: img.width, height: img.height, values, sourcePath: jf } };
       if (split) c.split = split;
-      candidates.push(c);
+      yield c;
     }
     notes.push(`${basename(jf)}: ${doc.images!.length} images, ${doc.annotations!.length} annotations, ${cats.size} categories${split ? `, split ${split}` : ''}`);
   }
   if (crowd) notes.push(`${crowd} iscrowd annotations painted as their category`);
-  return { format: 'coco', candidates, problems, classes: [...classes.values()].sort((a, b) => a.value - b.value), notes };
 }

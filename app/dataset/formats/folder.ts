@@ -4,11 +4,10 @@
 // classes.json ([{index, name, color}], what `pasam export --format mask-png` writes) names values.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import type { ImportProblem } from '../importTypes.js';
 import { decodeIndexMask } from '../maskDecode.js';
 import { findChildDir, isImageFile, listFiles, stemOf } from '../sourceFiles.js';
 import { maskProblem, manifestGroup, manifestSplit, readBytes, readManifest, splitFromPath } from './common.js';
-import type { ReadResult, ReaderCandidate, SourceClass } from './readerTypes.js';
+import type { ReadContext, Reader, ReaderCandidate, SourceClass } from './readerTypes.js';
 
 export const IMAGE_DIR_NAMES = ['images', 'image', 'imgs', 'img'];
 export const MASK_DIR_NAMES = ['masks', 'mask', 'labels', 'label', 'annotations', 'gt', 'ground_truth', 'groundtruth'];
@@ -31,9 +30,8 @@ export function readClassesJson(dir: string): SourceClass[] | null {
   });
 }
 
-export async function readFolder(source: string, opts: { requireMasks: boolean }): Promise<ReadResult> {
-  const problems: ImportProblem[] = [];
-  const notes: string[] = [];
+export async function* readFolder(source: string, opts: { requireMasks: boolean }, ctx: ReadContext): Reader {
+  const { problems, notes } = ctx;
   const imagesDir = findChildDir(source, IMAGE_DIR_NAMES);
   const masksDir = findChildDir(source, MASK_DIR_NAMES);
   if (opts.requireMasks && !masksDir && !listFiles(source).some((f) => isMaskStem(stemOf(f)))) {
@@ -55,9 +53,10 @@ export async function readFolder(source: string, opts: { requireMasks: boolean }
   const manifest = readManifest(join(source, 'manifest.csv'));
   if (manifest) notes.push(`manifest.csv: ${manifest.rows.size} rows${manifest.columns.some((c) => c.toLowerCase() === 'split') ? ', split column used' : ''}`);
   const named = readClassesJson(masksDir ?? source) ?? readClassesJson(source);
-  if (named) notes.push(`classes.json names ${named.length} classes`);
-
-  const candidates: ReaderCandidate[] = [];
+  if (named) {
+    notes.push(`classes.json names ${named.length} classes`);
+    for (const c of named) ctx.declare(c);
+  }
   const seenValues = new Set<number>();
   let unmatched = 0;
   for (const file of images) {
@@ -77,7 +76,11 @@ export async function readFolder(source: string, opts: { requireMasks: boolean }
       if (!mb) continue;
       try {
         const m = await decodeIndexMask(mb);
-        for (const v of m.values) seenValues.add(v);
+        for (const v of m.values) {
+          if (v === 0 || seenValues.has(v)) continue;
+          seenValues.add(v);
+          if (!named?.some((n) => n.value === v)) ctx.declare({ value: v, name: null });
+        }
         c.mask = { ...m, sourcePath: maskFile };
       } catch (err) {
         problems.push(maskProblem(maskFile, err));
@@ -87,12 +90,7 @@ export async function readFolder(source: string, opts: { requireMasks: boolean }
       problems.push({ file, reason: 'invalid annotation', detail: `${byStem.length} masks share the stem '${stem}' (${byStem.map((f) => relative(source, f)).join(', ')}); put them beside their images` });
       continue;
     } else unmatched++;
-    candidates.push(c);
+    yield c;
   }
   if (unmatched && (masksDir || opts.requireMasks)) notes.push(`${unmatched} images have no mask and are imported unannotated`);
-  const classes: SourceClass[] = [...seenValues]
-    .filter((v) => v !== 0)
-    .sort((a, b) => a - b)
-    .map((value) => named?.find((n) => n.value === value) ?? { value, name: null });
-  return { format: opts.requireMasks ? 'mask-png' : 'folder', candidates, problems, classes, notes };
 }

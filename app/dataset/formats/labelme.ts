@@ -4,12 +4,11 @@
 // without a JSON are imported unannotated.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import type { ImportProblem } from '../importTypes.js';
 import { LABELME_CONVENTION, ShapeError, checkInBounds, checkPoints, fillCircle, fillPolygon, fillRectangle } from '../raster.js';
 import { imageSize, isImageFile, listFiles, stemOf } from '../sourceFiles.js';
 import { readBytes, splitFromPath } from './common.js';
 import { readClassesJson } from './folder.js';
-import type { ReadResult, ReaderCandidate, SourceClass } from './readerTypes.js';
+import type { ReadContext, Reader, ReaderCandidate, SourceClass } from './readerTypes.js';
 
 interface LabelmeShape {
   label?: unknown;
@@ -29,13 +28,14 @@ export function isLabelmeJson(obj: unknown): boolean {
   return typeof obj === 'object' && obj !== null && Array.isArray((obj as LabelmeFile).shapes) && ('imagePath' in obj || 'imageData' in obj);
 }
 
-export async function readLabelme(source: string): Promise<ReadResult> {
-  const problems: ImportProblem[] = [];
-  const notes: string[] = [];
+export async function* readLabelme(source: string, ctx: ReadContext): Reader {
+  const { problems, notes } = ctx;
   const classes = new Map<string, SourceClass>();
   // classes.json (what our exporter writes) fixes the values so that a round trip keeps indices.
-  for (const c of readClassesJson(source) ?? []) classes.set(c.name!, c);
-  const candidates: ReaderCandidate[] = [];
+  for (const c of readClassesJson(source) ?? []) {
+    classes.set(c.name!, c);
+    ctx.declare(c);
+  }
   const files = listFiles(source);
   const jsons = files.filter((f) => f.toLowerCase().endsWith('.json'));
   const referenced = new Set<string>();
@@ -102,7 +102,10 @@ export async function readLabelme(source: string): Promise<ReadResult> {
       let value = 0;
       if (label !== '_background_') {
         let sc = classes.get(label);
-        if (!sc) classes.set(label, (sc = { value: Math.max(0, ...[...classes.values()].map((c) => c.value)) + 1, name: label }));
+        if (!sc) {
+          classes.set(label, (sc = { value: Math.max(0, ...[...classes.values()].map((c) => c.value)) + 1, name: label }));
+          ctx.declare(sc);
+        }
         value = sc.value;
       }
       try {
@@ -125,7 +128,7 @@ export async function readLabelme(source: string): Promise<ReadResult> {
     const c: ReaderCandidate = { sourcePath: imageFile, originalName: name, imageBytes: bytes, mask: { width: size.width, height: size.height, values, sourcePath: jf } };
     const split = splitFromPath(source, jf);
     if (split) c.split = split;
-    candidates.push(c);
+    yield c;
   }
   let unannotated = 0;
   for (const f of files) {
@@ -135,11 +138,10 @@ export async function readLabelme(source: string): Promise<ReadResult> {
     const c: ReaderCandidate = { sourcePath: f, originalName: basename(f), imageBytes: bytes };
     const split = splitFromPath(source, f);
     if (split) c.split = split;
-    candidates.push(c);
     unannotated++;
+    yield c;
   }
   if (unannotated) notes.push(`${unannotated} images without a labelme JSON imported unannotated`);
-  if (skippedShapes) notes.push(`${skippedShapes} line/point shapes skipped (they cover no area)`);
-  return { format: 'labelme', candidates, problems, classes: [...classes.values()], notes };
+  if (skippedShapes) notes.push(`${skippedShapes} shapes of other types (line, point, mask) skipped`);
 }
 

@@ -4,23 +4,20 @@
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Split } from '../../store/storeTypes.js';
-import type { ImportProblem } from '../importTypes.js';
 import { decodeBinaryMask } from '../maskDecode.js';
 import { imageSize, isImageFile, listDirs, listFiles, stemOf } from '../sourceFiles.js';
 import { maskProblem, readBytes } from './common.js';
-import type { ReadOptions, ReadResult, ReaderCandidate, SourceClass } from './readerTypes.js';
+import type { ReadContext, ReadOptions, Reader, ReaderCandidate, SourceClass } from './readerTypes.js';
 
 export function isMvtecCategory(dir: string): boolean {
   return existsSync(join(dir, 'train')) && existsSync(join(dir, 'test')) && (existsSync(join(dir, 'ground_truth')) || existsSync(join(dir, 'train', 'good')));
 }
 
-export async function readMvtec(source: string, opts: ReadOptions): Promise<ReadResult> {
+export async function* readMvtec(source: string, opts: ReadOptions, ctx: ReadContext): Reader {
   const categories = isMvtecCategory(source) ? [source] : listDirs(source).filter(isMvtecCategory);
   if (categories.length === 0) throw new Error(`${source}: no MVTec AD category (train/, test/, ground_truth/)`);
-  const problems: ImportProblem[] = [];
-  const notes: string[] = [];
+  const { problems, notes } = ctx;
   const classes = new Map<string, SourceClass>();
-  const candidates: ReaderCandidate[] = [];
   const multi = categories.length > 1;
   for (const cat of categories) {
     const catName = basename(cat);
@@ -51,7 +48,10 @@ export async function readMvtec(source: string, opts: ReadOptions): Promise<Read
               if (!mb) continue;
               const name = multi ? `${catName}_${defect}` : defect;
               let sc = classes.get(name);
-              if (!sc) classes.set(name, (sc = { value: classes.size + 1, name }));
+              if (!sc) {
+                classes.set(name, (sc = { value: classes.size + 1, name }));
+                ctx.declare(sc);
+              }
               try {
                 const m = await decodeBinaryMask(mb, opts.binaryThreshold);
                 for (let i = 0; i < m.values.length; i++) if (m.values[i]) m.values[i] = sc.value;
@@ -62,12 +62,11 @@ export async function readMvtec(source: string, opts: ReadOptions): Promise<Read
               }
             }
           }
-          candidates.push(c);
           count++;
+          yield c;
         }
       }
     }
     notes.push(`${catName}: ${count} images`);
   }
-  return { format: 'mvtec', candidates, problems, classes: [...classes.values()], notes };
 }

@@ -24,14 +24,18 @@ export interface SourceClass {
   color?: string;
 }
 
-export interface ReadResult {
-  format: string;
-  candidates: ReaderCandidate[];
+/**
+ * What a reader reports besides its candidates. Readers are async generators: they yield one
+ * candidate at a time (so a large source never sits in memory) and fill problems and notes as
+ * they go; a class must be declared before a candidate whose mask uses it is yielded.
+ */
+export interface ReadContext {
   problems: ImportProblem[];
-  classes: SourceClass[];
-  /** Facts worth telling the user (e.g. 'split from manifest.csv'). */
   notes: string[];
+  declare(sc: SourceClass): void;
 }
+
+export type Reader = AsyncGenerator<ReaderCandidate, void, undefined>;
 
 export interface ReadOptions {
   /** Colour → source class name, for colour masks ('#rrggbb' keys, lower case). */

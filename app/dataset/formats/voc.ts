@@ -4,11 +4,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Split } from '../../store/storeTypes.js';
-import type { ImportProblem } from '../importTypes.js';
 import { decodeColorMask, decodeIndexMask } from '../maskDecode.js';
 import { findChildDir, isImageFile, listFiles, stemOf } from '../sourceFiles.js';
 import { maskProblem, readBytes, splitFromWord } from './common.js';
-import type { ReadOptions, ReadResult, ReaderCandidate, SourceClass } from './readerTypes.js';
+import type { ReadContext, ReadOptions, Reader, ReaderCandidate } from './readerTypes.js';
 
 const VOID_INDEX = 255;
 
@@ -33,17 +32,16 @@ function readSplitLists(root: string): Map<string, Split> {
     const split = splitFromWord(stemOf(f));
     if (!split) continue; // trainval.txt repeats train + val
     for (const line of readFileSync(f, 'utf8').split(/\r?\n/)) {
-      // 'name' or VOC's classification form 'name  1'; names may contain spaces.
+      // One image name per line (names may contain spaces).
       const t = line.trim();
-      if (t) out.set(t.replace(/\s+-?\d+$/, ''), split);
+      if (t) out.set(t, split);
     }
   }
   return out;
 }
 
-export async function readVoc(source: string, opts: ReadOptions): Promise<ReadResult> {
-  const problems: ImportProblem[] = [];
-  const notes: string[] = [];
+export async function* readVoc(source: string, opts: ReadOptions, ctx: ReadContext): Reader {
+  const { problems, notes } = ctx;
   const imagesDir = findChildDir(source, ['JPEGImages', 'images']);
   const masksDir = findChildDir(source, ['SegmentationClass', 'SegmentationClassPNG', 'masks']);
   if (!imagesDir || !masksDir) throw new Error(`${source}: a VOC layout needs JPEGImages/ and SegmentationClass/`);
@@ -56,19 +54,19 @@ export async function readVoc(source: string, opts: ReadOptions): Promise<ReadRe
   const splits = readSplitLists(source);
   if (splits.size) notes.push(`ImageSets/Segmentation: ${splits.size} images with a split`);
   const masks = new Map(listFiles(masksDir).filter(isImageFile).map((f) => [stemOf(f), f]));
-  const classes = new Map<string, SourceClass>();
+  const declared = new Set<number>();
+  let named = 0;
   const classByColour = new Map<string, number>();
   if (colorMap) {
     for (const [colour, name] of colorMap) {
       if (name.toLowerCase() === 'background' || colour === '#000000') classByColour.set(colour, 0);
       else {
-        const value = classes.size + 1;
-        classes.set(name, { value, name, color: colour });
+        const value = ++named;
+        ctx.declare({ value, name, color: colour });
         classByColour.set(colour, value);
       }
     }
   }
-  const candidates: ReaderCandidate[] = [];
   let voidPixels = 0;
   for (const image of listFiles(imagesDir).filter(isImageFile)) {
     const stem = stemOf(image);
@@ -100,7 +98,10 @@ export async function readVoc(source: string, opts: ReadOptions): Promise<ReadRe
             if (v === VOID_INDEX) {
               m.values[i] = 0;
               voidPixels++;
-            } else if (v && !classes.has(String(v))) classes.set(String(v), { value: v, name: null });
+            } else if (v && !declared.has(v)) {
+              declared.add(v);
+              ctx.declare({ value: v, name: null });
+            }
           }
           c.mask = { ...m, sourcePath: maskFile };
         }
@@ -109,8 +110,7 @@ export async function readVoc(source: string, opts: ReadOptions): Promise<ReadRe
         continue;
       }
     }
-    candidates.push(c);
+    yield c;
   }
   if (voidPixels) notes.push(`${voidPixels} void (255) pixels became background`);
-  return { format: 'voc', candidates, problems, classes: [...classes.values()].sort((a, b) => a.value - b.value), notes };
 }

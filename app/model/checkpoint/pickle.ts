@@ -64,7 +64,11 @@ function reduce(fn: unknown, args: unknown[]): unknown {
     case 'collections.OrderedDict':
     case 'builtins.dict':
       return new PyDict();
+    case 'torch._tensor._rebuild_from_type_v2':
+      // (func, subclass, args, state): rebuild the plain tensor.
+      return reduce(args[0], toTuple(args[2], '_rebuild_from_type_v2 arguments'));
     case 'torch._utils._rebuild_tensor_v2':
+    case 'torch._utils._rebuild_tensor_v3':
     case 'torch._utils._rebuild_tensor': {
       const [storage, offset, shape, stride] = args as [StorageRef, number, number[], number[]];
       if (!storage || (storage as StorageRef).kind !== 'storage') throw new PickleError('_rebuild_tensor_v2 without a storage');

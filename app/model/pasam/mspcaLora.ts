@@ -2,6 +2,8 @@
 // convolution in its bottleneck:
 //   y = W0·x + b0 + (α/r)·B(Z + MSPCA(Z)),   Z = A·x laid out as a 2-D map,
 //   MSPCA(Z) = [GELU(agg_s conv_s(Z[:cp])), Z[cp:]]  (optionally mixed by a 1×1 conv r → r).
+// As in FasterNet's PConv the untouched channels pass through MSPCA, so after the residual they
+// enter B as 2·Z[cp:] (a fixed scale B absorbs); the convolved ones as Z[:cp] + GELU(…).
 // The per-scale convolutions are all linear and 'same'-padded, so their sum (or their concat
 // followed by a 1×1 conv) equals ONE conv whose kernel is the per-scale kernels placed, centred
 // (and dilated), in the largest footprint. We build that kernel (differentiably) and convolve
@@ -118,7 +120,7 @@ export function mspcaResidual(z: tf.Tensor4D, p: MspcaParams, cfg: MspcaLoraConf
 
 /**
  * Applies `f` to the map the configured spatial mode asks for: the tensor as given (window-local
- * in windowed blocks), or, for 'global' in a windowed block, the un-windowed grid (window padding
+ * in windowed blocks), or, for 'unwindowed' in a windowed block, the un-windowed grid (window padding
  * cropped, re-added as zeros after; padded tokens are zero before the qkv anyway).
  */
 function onSpatialMap(z: tf.Tensor4D, layout: BlockLayout, cfg: MspcaLoraConfig, f: (m: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {

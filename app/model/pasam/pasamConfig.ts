@@ -28,8 +28,8 @@ export interface MspcaLoraConfig {
   aggregation: 'sum' | 'concat';
   /** A 1×1 conv r → r after re-joining the convolved and untouched channels. */
   mixChannels: boolean;
-  /** 'window' = convolve inside each attention window (Conv-LoRA parity); 'global' = un-window first. */
-  spatial: 'window' | 'global';
+  /** 'window' = convolve inside each attention window (Conv-LoRA parity); 'unwindowed' = convolve the whole un-windowed token grid. */
+  spatial: 'window' | 'unwindowed';
 }
 
 export interface IpegConfig {
@@ -190,7 +190,7 @@ export function validatePasamConfig(cfg: PasamConfig, where = 'PA-SAM config'): 
   check(isInt(l.dilationKernel) && l.dilationKernel >= 1 && l.dilationKernel % 2 === 1, p, `lora.dilationKernel must be an odd positive integer, got ${JSON.stringify(l.dilationKernel)}`);
   check(oneOf(l.aggregation, ['sum', 'concat']), p, `lora.aggregation must be 'sum' or 'concat', got ${JSON.stringify(l.aggregation)}`);
   check(typeof l.mixChannels === 'boolean', p, `lora.mixChannels must be true or false, got ${JSON.stringify(l.mixChannels)}`);
-  check(oneOf(l.spatial, ['window', 'global']), p, `lora.spatial must be 'window' or 'global', got ${JSON.stringify(l.spatial)}`);
+  check(oneOf(l.spatial, ['window', 'unwindowed']), p, `lora.spatial must be 'window' or 'unwindowed', got ${JSON.stringify(l.spatial)}`);
 
   const i = cfg.ipeg;
   check(oneOf(i.sparse, ['queries', 'gap-mlp', 'none']), p, `ipeg.sparse must be 'queries', 'gap-mlp' or 'none', got ${JSON.stringify(i.sparse)}`);

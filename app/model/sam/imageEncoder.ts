@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { attention, conv2dSame, geluErf, layerNorm, layerNorm2d, linear, patchConv, pointwiseConv } from '../nn.js';
 import { assertFits } from '../../engine/memoryGuard.js';
-import { gridSize, type SamConfig } from './config.js';
+import type { SamConfig } from './config.js';
 import { getRelPos, relPosBias } from './relPos.js';
 import type { EncoderBlockWeights, ImageEncoderWeights } from './weights.js';
 
@@ -128,9 +128,4 @@ export function imageEncoderForward(x: tf.Tensor4D, w: ImageEncoderWeights, cfg:
     });
     return encoderNeck(h, w.neck);
   });
-}
-
-/** Token grid for an input side. */
-export function encoderGrid(cfg: SamConfig, s: number): number {
-  return gridSize(cfg, s);
 }

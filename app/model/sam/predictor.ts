@@ -40,6 +40,13 @@ export interface PromptEmbeddingArrays {
   dense: Float32Array;
 }
 
+/** 0/1 mask from logits (> 0), as the reference mask_threshold 0.0. */
+export function thresholdLogits(logits: Float32Array): Uint8Array {
+  const out = new Uint8Array(logits.length);
+  for (let i = 0; i < logits.length; i++) out[i] = logits[i] > 0 ? 1 : 0;
+  return out;
+}
+
 export function hashRgbImage(img: RgbImage): string {
   return createHash('sha256').update(`${img.width}x${img.height}:`).update(img.data).digest('hex');
 }
@@ -60,8 +67,8 @@ export class SamPredictor {
     return this.embedding !== undefined;
   }
 
-  /** Computes or loads the image embedding. Returns whether it came from the cache. */
-  async setImage(img: RgbImage, imageHash = hashRgbImage(img)): Promise<{ fromCache: boolean }> {
+  /** Computes or loads the image embedding. Returns whether it came from the cache (and why it could not be stored). */
+  async setImage(img: RgbImage, imageHash = hashRgbImage(img)): Promise<{ fromCache: boolean; cacheError?: string }> {
     const s = this.model.inputSize;
     const key = { imageHash, modelId: this.modelId, inputSize: s };
     const cached = await this.cache?.get(key);
@@ -81,7 +88,12 @@ export class SamPredictor {
     this.inputSize = inputSize;
     if (this.cache) {
       const [, g, g2, c] = this.embedding.shape;
-      await this.cache.put(key, { data: (await this.embedding.data()) as Float32Array, shape: [g, g2, c], originalSize: this.originalSize, inputSize });
+      try {
+        await this.cache.put(key, { data: (await this.embedding.data()) as Float32Array, shape: [g, g2, c], originalSize: this.originalSize, inputSize });
+      } catch (err) {
+        // The embedding is ready; an unwritable cache must not stop the annotator.
+        return { fromCache: false, cacheError: err instanceof Error ? err.message : String(err) };
+      }
     }
     return { fromCache: false };
   }
@@ -144,7 +156,7 @@ export class SamPredictor {
       const maskLogits = Array.from({ length: m }, (_, i) => fullData.slice(i * h * w, (i + 1) * h * w));
       return {
         maskLogits,
-        masks: maskLogits.map((l) => Uint8Array.from(l, (v) => (v > 0 ? 1 : 0))),
+        masks: maskLogits.map(thresholdLogits),
         iouScores: Array.from(iou.dataSync()),
         lowResLogits: Array.from({ length: m }, (_, i) => lowData.slice(i * lr * lr, (i + 1) * lr * lr)),
         width: w,

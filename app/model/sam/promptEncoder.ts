@@ -121,7 +121,8 @@ export function promptEncoderForward(input: PromptInput, w: PromptEncoderWeights
       if (input.masks.shape[1] !== 4 * g || input.masks.shape[2] !== 4 * g) throw new Error(`prompt encoder: mask input must be ${4 * g}×${4 * g}, got ${input.masks.shape[1]}×${input.masks.shape[2]}`);
       dense = embedMask(input.masks, w);
     } else {
-      dense = tf.tile(w.noMaskEmbed.reshape([1, 1, 1, c]), [b, g, g, 1]) as tf.Tensor4D;
+      // Broadcasting add instead of tf.tile, which is slow on wasm.
+      dense = tf.add(tf.zeros([b, g, g, c]), w.noMaskEmbed.reshape([1, 1, 1, c])) as tf.Tensor4D;
     }
     return { sparse, dense };
   });

@@ -16,7 +16,7 @@ export interface ClassStyle {
   visible: boolean;
 }
 
-function rgba(hex: string, alpha: number): number {
+export function rgba(hex: string, alpha: number): number {
   const n = parseInt(hex.slice(1), 16);
   const a = Math.round(Math.max(0, Math.min(1, alpha)) * 255);
   // Little-endian ABGR as Uint32 for ImageData.
@@ -53,34 +53,48 @@ export class OverlayRenderer {
       this.image = this.ctx.createImageData(W, H);
     }
     const out = new Uint32Array(this.image.data.buffer);
-    out.fill(0);
-    const { labels, preview, imageWidth: iw, imageHeight: ih, view } = opts;
-    if ((labels && !opts.hideAll) || preview) {
-      const lut = new Uint32Array(256);
-      if (!opts.hideAll) for (const [idx, s] of opts.styles) if (s.visible && idx > 0 && idx < 256) lut[idx] = rgba(s.color, s.opacity);
-      // The preview is hatched so that it never looks like an accepted mask.
-      const previewColor = rgba(opts.previewColor, 0.75);
-      const previewHatch = rgba(opts.previewColor, 0.35);
-      // Image column for every screen column of the visible span.
-      const sx0 = Math.max(0, Math.floor(view.tx));
-      const sx1 = Math.min(W, Math.ceil(view.tx + iw * view.scale));
-      const sy0 = Math.max(0, Math.floor(view.ty));
-      const sy1 = Math.min(H, Math.ceil(view.ty + ih * view.scale));
-      const cols = new Int32Array(Math.max(0, sx1 - sx0));
-      for (let sx = sx0; sx < sx1; sx++) cols[sx - sx0] = Math.min(iw - 1, Math.max(0, Math.floor((sx + 0.5 - view.tx) / view.scale)));
-      const showLabels = labels && !opts.hideAll;
-      for (let sy = sy0; sy < sy1; sy++) {
-        const iy = Math.min(ih - 1, Math.max(0, Math.floor((sy + 0.5 - view.ty) / view.scale)));
-        const rowIn = iy * iw;
-        const rowOut = sy * W;
-        for (let k = 0; k < cols.length; k++) {
-          const i = rowIn + cols[k]!;
-          let c = showLabels ? lut[labels![i]!]! : 0;
-          if (preview && preview[i]) c = ((sx0 + k + sy) & 7) < 4 ? previewColor : previewHatch;
-          if (c) out[rowOut + sx0 + k] = c;
-        }
-      }
-    }
+    const lut = new Uint32Array(256);
+    if (!opts.hideAll) for (const [idx, st] of opts.styles) if (st.visible && idx > 0 && idx < 256) lut[idx] = rgba(st.color, st.opacity);
+    paintOverlay(out, W, H, opts.view, opts.hideAll ? null : opts.labels, opts.imageWidth, opts.imageHeight, lut, opts.preview, rgba(opts.previewColor, 0.75), rgba(opts.previewColor, 0.35));
     this.ctx.putImageData(this.image, 0, 0);
+  }
+}
+
+/**
+ * Fills `out` (W×H ABGR pixels) with the visible part of the class-index mask: nearest-neighbour
+ * samples through the colour table `lut`, the preview hatched on top. Pure, for the bench too.
+ */
+export function paintOverlay(
+  out: Uint32Array,
+  W: number,
+  H: number,
+  view: View,
+  labels: Uint8Array | null,
+  iw: number,
+  ih: number,
+  lut: Uint32Array,
+  preview: Uint8Array | null,
+  previewColor: number,
+  previewHatch: number,
+): void {
+  out.fill(0);
+  if (!labels && !preview) return;
+  const sx0 = Math.max(0, Math.floor(view.tx));
+  const sx1 = Math.min(W, Math.ceil(view.tx + iw * view.scale));
+  const sy0 = Math.max(0, Math.floor(view.ty));
+  const sy1 = Math.min(H, Math.ceil(view.ty + ih * view.scale));
+  const cols = new Int32Array(Math.max(0, sx1 - sx0));
+  for (let sx = sx0; sx < sx1; sx++) cols[sx - sx0] = Math.min(iw - 1, Math.max(0, Math.floor((sx + 0.5 - view.tx) / view.scale)));
+  for (let sy = sy0; sy < sy1; sy++) {
+    const iy = Math.min(ih - 1, Math.max(0, Math.floor((sy + 0.5 - view.ty) / view.scale)));
+    const rowIn = iy * iw;
+    const rowOut = sy * W + sx0;
+    for (let k = 0; k < cols.length; k++) {
+      const i = rowIn + cols[k]!;
+      let c = labels ? lut[labels[i]!]! : 0;
+      // The preview is hatched so that it never looks like an accepted mask.
+      if (preview && preview[i]) c = ((sx0 + k + sy) & 7) < 4 ? previewColor : previewHatch;
+      if (c) out[rowOut + k] = c;
+    }
   }
 }

@@ -558,7 +558,8 @@ export function AnnotatorPage(props: {
   // ---- render -------------------------------------------------------------------------------
 
   void tileTick;
-  const tileNodes = image
+  // Nothing is fetched until the image is fitted to the window (the first view is a placeholder).
+  const tileNodes = image && !needsFit.current
     ? visibleTiles(image.id, image.width, image.height, view, size.width, size.height).map((t) => {
         const img = tiles.get(t);
         return img ? <KImage key={t.key} image={img} x={t.left} y={t.top} width={t.width} height={t.height} listening={false} /> : null;

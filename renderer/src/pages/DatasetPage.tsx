@@ -22,7 +22,7 @@ export function DatasetPage(props: {
   project: ProjectSummary;
   rows: ImageRow[];
   filter: ImageFilterParams;
-  setFilter: (f: ImageFilterParams) => void;
+  setFilter: React.Dispatch<React.SetStateAction<ImageFilterParams>>;
   reload: () => Promise<void>;
   onOpen: (id: number) => void;
   toasts: ToastState;
@@ -60,7 +60,8 @@ export function DatasetPage(props: {
 
   useEffect(() => {
     const t = setTimeout(() => {
-      if ((filter.nameContains ?? '') !== search) setFilter({ ...filter, nameContains: search || undefined });
+      // Functional update: a filter chosen while the search was debouncing must survive.
+      setFilter((f) => ((f.nameContains ?? '') === search ? f : { ...f, nameContains: search || undefined }));
     }, 200);
     return () => clearTimeout(t);
   }, [search]);
@@ -76,6 +77,24 @@ export function DatasetPage(props: {
       }),
     [api],
   );
+
+  // Ctrl+A selects the filtered list, Enter opens the selection's first image, Esc clears it.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA')) return;
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === 'a') {
+        e.preventDefault();
+        setSelected(new Set(rows.map((r) => r.id)));
+      } else if (e.key === 'Escape') setSelected(new Set());
+      else if (e.key === 'Enter') {
+        const first = rows.find((r) => selected.has(r.id));
+        if (first) props.onOpen(first.id);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [rows, selected]);
 
   const cols = Math.max(1, Math.floor((box.width - GAP) / (CELL_W + GAP)));
   const totalRows = Math.ceil(rows.length / cols);
@@ -179,19 +198,22 @@ export function DatasetPage(props: {
         <input className="search" type="search" placeholder="Search by name…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="search" />
         <div className="chips" aria-label="Split filter">
           {SPLITS.map((s) => (
-            <button key={s} className={filter.split?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter({ ...filter, split: toggle(filter.split, s) })}>
+            <button key={s} className={filter.split?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter((f) => ({ ...f, split: toggle(f.split, s) }))}>
               {s}
             </button>
           ))}
         </div>
         <div className="chips" aria-label="Status filter">
           {STATUSES.map((s) => (
-            <button key={s} className={filter.status?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter({ ...filter, status: toggle(filter.status, s) })} data-testid={`filter-status-${s}`}>
+            <button key={s} className={filter.status?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter((f) => ({ ...f, status: toggle(f.status, s) }))} data-testid={`filter-status-${s}`}>
               {s}
             </button>
           ))}
         </div>
-        <select value={filter.classIndex ?? ''} onChange={(e) => setFilter({ ...filter, classIndex: e.target.value ? Number(e.target.value) : undefined })} aria-label="Class filter">
+        <select value={filter.classIndex ?? ''} onChange={(e) => {
+            const v = e.target.value;
+            setFilter((f) => ({ ...f, classIndex: v ? Number(v) : undefined }));
+          }} aria-label="Class filter">
           <option value="">Any class</option>
           {project.classes.map((c) => (
             <option key={c.index} value={c.index}>
@@ -200,35 +222,38 @@ export function DatasetPage(props: {
           ))}
         </select>
         <label className="check">
-          <input type="checkbox" checked={filter.hasPrediction === true} onChange={(e) => setFilter({ ...filter, hasPrediction: e.target.checked ? true : undefined })} /> Has prediction
+          <input type="checkbox" checked={filter.hasPrediction === true} onChange={(e) => {
+              const on = e.target.checked;
+              setFilter((f) => ({ ...f, hasPrediction: on ? true : undefined }));
+            }} /> Has prediction
         </label>
         <span className="grow" />
-        {selected.size > 0 && (
-          <div className="bulk" data-testid="bulk-actions">
-            <span className="muted">{selected.size} selected</span>
-            <select value="" onChange={(e) => void bulk('split', e.target.value)} aria-label="Set split" data-testid="bulk-split">
-              <option value="">Set split…</option>
-              {SPLITS.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-            <select value="" onChange={(e) => void bulk('status', e.target.value)} aria-label="Set status" data-testid="bulk-status">
-              <option value="">Set status…</option>
-              {STATUSES.map((s) => (
-                <option key={s} value={s}>
-                  {s}
-                </option>
-              ))}
-            </select>
-            <button onClick={() => setSelected(new Set())}>Clear</button>
-          </div>
-        )}
         <button className="primary" onClick={() => void startImport()} disabled={importing !== null} data-testid="import-button">
           {importing ?? 'Import folder…'}
         </button>
       </div>
+      {selected.size > 0 && (
+        <div className="selectionbar" data-testid="bulk-actions">
+          <strong>{selected.size.toLocaleString()} selected</strong>
+          <select value="" onChange={(e) => void bulk('split', e.target.value)} aria-label="Set split" data-testid="bulk-split">
+            <option value="">Set split…</option>
+            {SPLITS.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+          <select value="" onChange={(e) => void bulk('status', e.target.value)} aria-label="Set status" data-testid="bulk-status">
+            <option value="">Set status…</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+          <button onClick={() => setSelected(new Set())}>Clear</button>
+        </div>
+      )}
       <div className="grid-scroller" ref={scroller} onScroll={(e) => setBox((b) => ({ ...b, top: (e.target as HTMLDivElement).scrollTop }))} data-testid="grid">
         <div className="grid-inner" style={{ height: totalRows * rowH + GAP }}>
           {cells}
