@@ -125,6 +125,12 @@ test('runs list, confusion heat map, active model and pre-annotations', { skip }
   assert.deepEqual(predicted.map((r) => r.name).sort(), UNLABELLED.map((n) => `${n}.jpg`));
   const versions = await serve.rpc<{ source: string; runId: number | null }[]>('masks.versions', { imageId: predicted[0]!.id });
   assert.deepEqual(versions.map((v) => [v.source, v.runId]), [['model', 1]]);
+  // "Predict" in the annotator uses the active model too: a class map at the image's size.
+  const pred = await serve.rpc<{ mask: { width: number; height: number; data: Uint8Array }; model: string }>('model.predict', { imageId: predicted[0]!.id });
+  assert.deepEqual([pred.mask.width, pred.mask.height, pred.mask.data.length, pred.model], [200, 200, 40000, 'first']);
+  // A bad Advanced setting is refused with the key named; nothing starts.
+  await assert.rejects(serve.rpc('training.start', { config: { epochs: 0 } }), /'epochs' must be ≥ 1/);
+  assert.equal((await serve.rpc<RunRow[]>('training.runs')).length, 2);
   await screenshot(page, 'runs-list');
 });
 

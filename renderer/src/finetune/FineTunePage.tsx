@@ -326,7 +326,7 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
                 <Stat k="Best mDice" v={row.best ? `${pct(row.best.mDice)} %` : '–'} />
               </div>
               <div className="ft-charts">
-                <LineChart title="Training loss (x = epoch)" series={lossSeries} testId="loss-chart" />
+                <LineChart title="Training loss (x = epoch)" series={lossSeries} xMin={0} testId="loss-chart" />
                 <LineChart title="Validation mIoU / mDice (%)" series={metricSeries} yMin={0} yMax={100} format={(v) => v.toFixed(0)} testId="metric-chart" />
               </div>
               {cfg && (

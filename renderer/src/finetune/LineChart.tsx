@@ -15,7 +15,7 @@ function niceTicks(min: number, max: number, n = 4): number[] {
   return out;
 }
 
-export function LineChart(props: { title: string; series: Series[]; yMin?: number; yMax?: number; xLabel?: string; format?: (v: number) => string; testId?: string }) {
+export function LineChart(props: { title: string; series: Series[]; xMin?: number; yMin?: number; yMax?: number; xLabel?: string; format?: (v: number) => string; testId?: string }) {
   const W = 460;
   const H = 170;
   const L = 40;
@@ -25,7 +25,7 @@ export function LineChart(props: { title: string; series: Series[]; yMin?: numbe
   const all = props.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p[1]));
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => p[1]);
-  const x0 = xs.length ? Math.min(...xs) : 0;
+  const x0 = props.xMin ?? (xs.length ? Math.min(...xs) : 0);
   const x1 = xs.length ? Math.max(...xs, x0 + 1) : 1;
   let y0 = props.yMin ?? (ys.length ? Math.min(...ys) : 0);
   let y1 = props.yMax ?? (ys.length ? Math.max(...ys) : 1);
