@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ProjectStore } from '../store/projectStore.js';
 import type { Split } from '../store/storeTypes.js';
+import { groundTruthIds } from '../dataset/groundTruth.js';
 import { decodeImageRgb } from '../images/imageIO.js';
 import { preprocessImage, preprocessShape, resizeRgbPil, type RgbImage } from '../model/sam/transforms.js';
 import { augmentSample, type AugmentOptions } from './augment.js';
@@ -116,13 +117,9 @@ export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
  * else (valFraction 0) the training images themselves.
  */
 export function chooseRunMasks(store: ProjectStore, opts: { seed: number; valFraction: number }): { used: UsedMask[]; valSource: RunData['valSource'] } {
-  const latest = (split: Split): number[] =>
-    store
-      .listImages({ split, hasMask: true })
-      .map((im) => store.latestMask(im.id)!.id);
-  const train = latest('train');
+  const train = groundTruthIds(store, 'train');
   if (train.length === 0) throw new Error("the project has no annotated images in the 'train' split");
-  const val = latest('val');
+  const val = groundTruthIds(store, 'val');
   if (val.length > 0) return { used: [...train.map((id) => ({ maskVersionId: id, split: 'train' as Split })), ...val.map((id) => ({ maskVersionId: id, split: 'val' as Split }))], valSource: 'val' };
   if (opts.valFraction === 0 || train.length < 2) return { used: train.map((id) => ({ maskVersionId: id, split: 'train' as Split })), valSource: 'train' };
   const nVal = Math.min(train.length - 1, Math.max(1, Math.round(train.length * opts.valFraction)));
@@ -141,10 +138,10 @@ export async function loadRunData(store: ProjectStore, used: UsedMask[], valSour
   return { train, val: valSource === 'train' ? train : val, valSource, used };
 }
 
-/** Loads the latest-mask samples of one split (for evaluation). */
+/** Loads the ground-truth samples of one split (for evaluation). */
 export async function loadSplit(store: ProjectStore, split: Split, s: number): Promise<Sample[]> {
   const out: Sample[] = [];
-  for (const im of store.listImages({ split, hasMask: true })) out.push(await loadSample(store, store.latestMask(im.id)!.id, s));
+  for (const id of groundTruthIds(store, split)) out.push(await loadSample(store, id, s));
   return out;
 }
 

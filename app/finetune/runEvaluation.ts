@@ -7,14 +7,15 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import type { ProjectStore } from '../store/projectStore.js';
 import type { Split } from '../store/storeTypes.js';
+import { groundTruthIds } from '../dataset/groundTruth.js';
 import { checkpointDir, hasCheckpoint, readCheckpointMeta, runDir } from '../engine/runCheckpoint.js';
 import type { ComparedImage, RunComparison, RunEvaluation } from '../api/fineTuneTypes.js';
 
 export type EvalSplit = Extract<Split, 'test' | 'val' | 'train'>;
 
-/** Which images the split scores (latest masks), as a digest: the cache key's data half. */
+/** Which mask versions the split scores (its ground truth), as a digest: the cache key's data half. */
 function splitDigest(store: ProjectStore, split: EvalSplit): { digest: string; count: number } {
-  const ids = store.listImages({ split, hasMask: true }).map((im) => `${im.id}:${store.latestMask(im.id)!.id}`);
+  const ids = groundTruthIds(store, split).map(String);
   return { digest: createHash('sha256').update(ids.join('\n')).digest('hex').slice(0, 16), count: ids.length };
 }
 

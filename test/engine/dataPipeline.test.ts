@@ -39,6 +39,27 @@ test('a run takes the latest mask version of each image and records exactly thos
   }
 });
 
+test("an unreviewed model prediction is no ground truth: the human version before it trains, until the image is reviewed", async () => {
+  const dir = await makeNeuProject([
+    ['train_000501', 'train'],
+    ['train_000502', 'train'],
+  ]);
+  const store = ProjectStore.open(dir);
+  try {
+    const [a, b] = store.listImages({ split: 'train' });
+    const imported = store.latestMask(a!.id)!;
+    const prediction = store.addMaskVersion(a!.id, new Uint8Array(200 * 200).fill(1), { source: 'model' });
+    let used = chooseRunMasks(store, { seed: 1, valFraction: 0 }).used.map((u) => u.maskVersionId);
+    assert.ok(used.includes(imported.id) && !used.includes(prediction.id), 'the imported mask trains, not the unreviewed prediction');
+    store.setStatus([a!.id], 'reviewed');
+    used = chooseRunMasks(store, { seed: 1, valFraction: 0 }).used.map((u) => u.maskVersionId);
+    assert.ok(used.includes(prediction.id), 'once reviewed, the accepted prediction is ground truth');
+    assert.ok(used.includes(store.latestMask(b!.id)!.id), 'images without predictions keep their latest mask');
+  } finally {
+    store.close();
+  }
+});
+
 test('without val images a seeded share of train is held out (the same for the same seed)', async () => {
   const ids = ['train_000501', 'train_000502', 'train_000503', 'train_000504', 'train_000505', 'train_000506'];
   const dir = await makeNeuProject(ids.map((id) => [id, 'train']));
