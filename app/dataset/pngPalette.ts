@@ -2,8 +2,8 @@
 // loses the class index a mask stores; this reads the samples exactly as stored (palette indices,
 // 1..16-bit grey) and writes grey or palette PNGs exactly.
 import { deflateSync, inflateSync } from 'node:zlib';
+import { PNG_SIGNATURE, pngChunk } from '../images/greyPng.js';
 
-const SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 export interface DecodedPng {
   width: number;
@@ -21,7 +21,7 @@ export interface DecodedPng {
 export class PngError extends Error {}
 
 export function isPng(bytes: Buffer): boolean {
-  return bytes.length >= 8 && bytes.subarray(0, 8).equals(SIGNATURE);
+  return bytes.length >= 8 && bytes.subarray(0, 8).equals(PNG_SIGNATURE);
 }
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
@@ -115,31 +115,6 @@ export function decodePng(bytes: Buffer): DecodedPng {
   return { width, height, colorType, bitDepth, channels, samples, palette };
 }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-function crc32(buf: Buffer): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < buf.length; i++) c = CRC_TABLE[(c ^ buf[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const head = Buffer.alloc(8);
-  head.writeUInt32BE(data.length, 0);
-  head.write(type, 4, 'latin1');
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
-  return Buffer.concat([head, data, crc]);
-}
-
 /** Encodes 8-bit single-channel data as a grey PNG, or as a palette PNG when a palette is given. */
 export function encodeIndexPng(width: number, height: number, data: Uint8Array, palette?: [number, number, number][]): Buffer {
   if (data.length !== width * height) throw new Error(`mask data has ${data.length} values, expected ${width}×${height}`);
@@ -150,12 +125,12 @@ export function encodeIndexPng(width: number, height: number, data: Uint8Array, 
   ihdr[9] = palette ? 3 : 0;
   const raw = Buffer.alloc(height * (width + 1));
   for (let y = 0; y < height; y++) raw.set(data.subarray(y * width, (y + 1) * width), y * (width + 1) + 1);
-  const parts = [SIGNATURE, chunk('IHDR', ihdr)];
+  const parts = [PNG_SIGNATURE, pngChunk('IHDR', ihdr)];
   if (palette) {
     const plte = Buffer.alloc(palette.length * 3);
     palette.forEach(([r, g, b], i) => plte.set([r, g, b], i * 3));
-    parts.push(chunk('PLTE', plte));
+    parts.push(pngChunk('PLTE', plte));
   }
-  parts.push(chunk('IDAT', deflateSync(raw, { level: 6 })), chunk('IEND', Buffer.alloc(0)));
+  parts.push(pngChunk('IDAT', deflateSync(raw, { level: 6 })), pngChunk('IEND', Buffer.alloc(0)));
   return Buffer.concat(parts);
 }

@@ -1,6 +1,7 @@
 // Writes small PyTorch-format checkpoints (zip of data.pkl + storages) for reader tests: shared
 // storages, offsets, strided views, half/bfloat16 storages, any archive folder name.
 import { writeFileSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 
 export interface FakeTensor {
   name: string;
@@ -17,20 +18,6 @@ export interface FakeStorage {
   bytes: Uint8Array;
 }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-function crc32(b: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const x of b) c = CRC_TABLE[(c ^ x) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 class PickleWriter {
   private parts: number[] = [];
