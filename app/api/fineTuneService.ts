@@ -34,8 +34,8 @@ export interface FineTuneContext {
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 const LOSS_POINTS_KEPT = 5000;
 
-function lockAlive(projectDir: string, runId: number): boolean {
-  const file = join(runDir(projectDir, runId), 'lock');
+/** Whether the process whose pid a lock file holds (another serve or CLI process) is alive. */
+function pidFileAlive(file: string): boolean {
   if (!existsSync(file)) return false;
   const pid = Number(readFileSync(file, 'utf8').trim());
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
@@ -45,6 +45,10 @@ function lockAlive(projectDir: string, runId: number): boolean {
   } catch {
     return false;
   }
+}
+
+function lockAlive(projectDir: string, runId: number): boolean {
+  return pidFileAlive(join(runDir(projectDir, runId), 'lock'));
 }
 
 export class FineTuneService {
@@ -360,16 +364,7 @@ export class FineTuneService {
 }
 
 function jobLockAlive(projectDir: string, jobId: number): boolean {
-  const file = join(projectDir, 'batch', `job-${jobId}.lock`);
-  if (!existsSync(file)) return false;
-  const pid = Number(readFileSync(file, 'utf8').trim());
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  return pidFileAlive(join(projectDir, 'batch', `job-${jobId}.lock`));
 }
 
 function evalSplit(p: Record<string, unknown>): 'test' | 'val' | 'train' {
