@@ -32,6 +32,14 @@ export interface TrainingHandle {
   readonly done: Promise<JobResult>;
 }
 
+/** A wasm abort says nothing useful by itself; on this path it means the 4 GiB heap ran out. */
+export function explainWorkerError(message: string): string {
+  if (/^Aborted\(/.test(message) || /out of memory/i.test(message)) {
+    return `the tensor backend ran out of memory (${message.split('.')[0]}); on wasm the heap is limited to 4 GiB: use a smaller --size or --batch, or a native backend (tfjs-node / tfjs-node-gpu)`;
+  }
+  return message;
+}
+
 export class TrainingService extends EventEmitter {
   private readonly active = new Map<string, TrainingHandle>();
 
@@ -93,7 +101,7 @@ export class TrainingService extends EventEmitter {
       else if (m.type === 'done') result = m.result;
     });
     worker.on('error', (err) => {
-      lastError = err instanceof Error ? err.message : String(err);
+      lastError = explainWorkerError(err instanceof Error ? err.message : String(err));
     });
     const key = this.key(input.projectDir, input.runId);
     const done = new Promise<JobResult>((resolveDone) => {
