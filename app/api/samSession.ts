@@ -4,13 +4,11 @@
 import { join } from 'node:path';
 import type { ApiEvent, ImageRecord, LabelMask, SamPoint, SamStatus } from './apiTypes.js';
 import { ApiError } from './apiErrors.js';
-import type { SamPredictor } from '../model/sam/predictor.js';
-import type { SamModel } from '../model/sam/samModel.js';
+import type { InteractiveSamPredictor } from '../onnx/ortSamPredictor.js';
 
 interface Loaded {
   name: string;
-  model: SamModel;
-  predictor: SamPredictor;
+  predictor: InteractiveSamPredictor;
 }
 
 export class SamSession {
@@ -48,13 +46,15 @@ export class SamSession {
         this.emit({ type: 'sam.loading', done: false, message: `loading ${name}` });
         const { initBackend } = await import('../engine/backend.js');
         await initBackend();
-        const { loadSamModel } = await import('../model/sam/loadSam.js');
-        const { SamPredictor } = await import('../model/sam/predictor.js');
         const { FileEmbeddingCache } = await import('../model/sam/embeddingCache.js');
-        const { model, manifest } = await loadSamModel(name);
-        const predictor = new SamPredictor(model, manifest.modelId, new FileEmbeddingCache(join(projectDir, 'cache', 'embeddings')));
-        this.emit({ type: 'sam.loading', done: true, message: `${name} ready` });
-        return { name, model, predictor };
+        const { openInteractivePredictor } = await import('../onnx/samOnnxLibrary.js');
+        // ONNX Runtime (exported once, cached in the library) with tfjs as the fallback.
+        const predictor = await openInteractivePredictor(name, {
+          cache: new FileEmbeddingCache(join(projectDir, 'cache', 'embeddings')),
+          onFallback: (reason) => this.emit({ type: 'sam.loading', done: false, message: `using tfjs: ${reason}` }),
+        });
+        this.emit({ type: 'sam.loading', done: true, message: `${name} ready (${predictor.engine})` });
+        return { name, predictor };
       })();
       this.loaded.catch(() => {
         this.loaded = null;
@@ -95,7 +95,7 @@ export class SamSession {
       const { predictor } = await this.load(projectDir);
       // One click is ambiguous: ask for three masks and keep the best; more prompts: one mask (as in SAM's reference usage).
       const multimask = points.length + (box ? 1 : 0) === 1 && points.length === 1;
-      const out = predictor.predict({
+      const out = await predictor.predict({
         points: points.length ? points.map((p) => [p.x, p.y]) : undefined,
         labels: points.length ? points.map((p) => p.label) : undefined,
         box: box ?? undefined,
@@ -114,9 +114,6 @@ export class SamSession {
     const loaded = this.loaded;
     this.loaded = null;
     this.imageKey = null;
-    void loaded?.then((l) => {
-      l.predictor.reset();
-      l.model.dispose();
-    }, () => undefined);
+    void loaded?.then((l) => l.predictor.dispose(), () => undefined);
   }
 }

@@ -18,6 +18,8 @@ export interface InteractiveSamPredictor {
   setImage(img: RgbImage, imageHash?: string): Promise<{ fromCache: boolean }>;
   predict(p: SamPrompt): Promise<SamPrediction>;
   reset(): void;
+  /** Frees what the predictor owns (the tfjs model; ONNX Runtime sessions stay cached for reuse). */
+  dispose(): void;
 }
 
 /** Normalised, zero-padded (1, 3, S, S) input and the resized (h, w) inside it. */
@@ -156,5 +158,9 @@ export class OrtSamPredictor implements InteractiveSamPredictor {
 
   reset(): void {
     this.embedding = undefined;
+  }
+
+  dispose(): void {
+    this.reset();
   }
 }

@@ -96,6 +96,10 @@ export class TfjsInteractivePredictor implements InteractiveSamPredictor {
   reset(): void {
     this.predictor.reset();
   }
+  dispose(): void {
+    this.predictor.reset();
+    this.predictor.model.dispose();
+  }
 }
 
 export type InferenceEngine = 'auto' | 'onnx' | 'tfjs';
