@@ -7,14 +7,13 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { SHARED_DIR } from '../helpers/cli.js';
 import { startServe, tempDir, type ServeHandle } from './helpers/serveProcess.js';
+import { NEU, startNeuTrainProject } from './helpers/neuServeProject.js';
 import { browserSkipReason, launchBrowser, newPage, screenshot } from './helpers/browser.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
 import { decodeMaskPng } from '../../app/images/imageIO.js';
 
 const skip = browserSkipReason();
-const NEU = join(SHARED_DIR, 'datasets', 'neu-seg');
 const TRAIN = ['train_000201', 'train_000501', 'train_000601', 'train_003591'];
 const ENV = { PASAM_BACKEND: 'wasm' };
 let home: string;
@@ -29,20 +28,7 @@ interface JobRow { id: number; status: string; live: boolean; interrupted: boole
 
 before(async () => {
   if (skip) return;
-  home = tempDir('batch-home');
-  const workspace = tempDir('batch-ws');
-  const images = tempDir('batch-img');
-  const masks = tempDir('batch-masks');
-  for (const id of TRAIN) {
-    symlinkSync(join(NEU, 'images', `${id}.jpg`), join(images, `${id}.jpg`));
-    symlinkSync(join(NEU, 'masks', `${id}.png`), join(masks, `${id}.png`));
-  }
-  projectDir = join(workspace, 'neu');
-  serve = await startServe(['--workspace', workspace], { PASAM_HOME: home, ...ENV });
-  await serve.rpc('projects.create', { dir: projectDir, name: 'NEU batch', classes: [{ name: 'inclusion', color: '#e6194b' }, { name: 'patches', color: '#3cb44b' }, { name: 'scratches', color: '#ffe119' }] });
-  await serve.rpc('images.import', { path: images, masks });
-  const ids = (await serve.rpc<{ items: { id: number }[] }>('images.list', {})).items.map((r) => r.id);
-  await serve.rpc('images.setSplit', { ids, split: 'train' });
+  ({ serve, home, projectDir } = await startNeuTrainProject('batch', 'NEU batch', TRAIN, ENV));
   ({ runId } = await serve.rpc<{ runId: number }>('training.start', { config: { inputSize: 64, epochs: 1, valFraction: 0 }, name: 'batch model' }));
   for (let i = 0; ; i++) {
     const r = (await serve.rpc<{ id: number; status: string }[]>('training.runs')).find((x) => x.id === runId)!;

@@ -3,16 +3,13 @@
 // checkpoint (the epochs done before the kill are not trained again).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { symlinkSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { SHARED_DIR } from '../helpers/cli.js';
-import { startServe, tempDir, type ServeHandle } from './helpers/serveProcess.js';
+import { startServe, type ServeHandle } from './helpers/serveProcess.js';
+import { startNeuTrainProject } from './helpers/neuServeProject.js';
 import { browserSkipReason, launchBrowser, newPage, screenshot } from './helpers/browser.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
 
 const skip = browserSkipReason();
-const NEU = join(SHARED_DIR, 'datasets', 'neu-seg');
 const TRAIN = ['train_000201', 'train_000501', 'train_000601', 'train_003591'];
 const ENV = { PASAM_BACKEND: 'wasm' };
 let home: string;
@@ -25,20 +22,7 @@ interface RunRow { id: number; status: string; interrupted: boolean; epochsDone:
 
 before(async () => {
   if (skip) return;
-  home = tempDir('ftr-home');
-  const workspace = tempDir('ftr-ws');
-  const images = tempDir('ftr-img');
-  const masks = tempDir('ftr-masks');
-  for (const id of TRAIN) {
-    symlinkSync(join(NEU, 'images', `${id}.jpg`), join(images, `${id}.jpg`));
-    symlinkSync(join(NEU, 'masks', `${id}.png`), join(masks, `${id}.png`));
-  }
-  projectDir = join(workspace, 'neu');
-  serve = await startServe(['--workspace', workspace], { PASAM_HOME: home, ...ENV });
-  await serve.rpc('projects.create', { dir: projectDir, name: 'NEU resume', classes: [{ name: 'inclusion', color: '#e6194b' }, { name: 'patches', color: '#3cb44b' }, { name: 'scratches', color: '#ffe119' }] });
-  await serve.rpc('images.import', { path: images, masks });
-  const ids = (await serve.rpc<{ items: { id: number }[] }>('images.list', {})).items.map((r) => r.id);
-  await serve.rpc('images.setSplit', { ids, split: 'train' });
+  ({ serve, home, projectDir } = await startNeuTrainProject('ftr', 'NEU resume', TRAIN, ENV));
   browser = await launchBrowser();
   ({ page } = await newPage(browser));
 });

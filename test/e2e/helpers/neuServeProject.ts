@@ -1,0 +1,31 @@
+// A `pasam serve` over a fresh workspace holding one NEU-Seg project whose images (with masks) are
+// all in the train split: the starting point of the fine-tuning and batch end-to-end tests.
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { SHARED_DIR } from '../../helpers/cli.js';
+import { startServe, tempDir, type ServeHandle } from './serveProcess.js';
+
+export const NEU = join(SHARED_DIR, 'datasets', 'neu-seg');
+export const NEU_CLASSES = [
+  { name: 'inclusion', color: '#e6194b' },
+  { name: 'patches', color: '#3cb44b' },
+  { name: 'scratches', color: '#ffe119' },
+];
+
+export async function startNeuTrainProject(prefix: string, name: string, ids: readonly string[], env: Record<string, string>): Promise<{ serve: ServeHandle; home: string; projectDir: string }> {
+  const home = tempDir(`${prefix}-home`);
+  const workspace = tempDir(`${prefix}-ws`);
+  const images = tempDir(`${prefix}-img`);
+  const masks = tempDir(`${prefix}-masks`);
+  for (const id of ids) {
+    symlinkSync(join(NEU, 'images', `${id}.jpg`), join(images, `${id}.jpg`));
+    symlinkSync(join(NEU, 'masks', `${id}.png`), join(masks, `${id}.png`));
+  }
+  const projectDir = join(workspace, 'neu');
+  const serve = await startServe(['--workspace', workspace], { PASAM_HOME: home, ...env });
+  await serve.rpc('projects.create', { dir: projectDir, name, classes: NEU_CLASSES });
+  await serve.rpc('images.import', { path: images, masks });
+  const imageIds = (await serve.rpc<{ items: { id: number }[] }>('images.list', {})).items.map((r) => r.id);
+  await serve.rpc('images.setSplit', { ids: imageIds, split: 'train' });
+  return { serve, home, projectDir };
+}
