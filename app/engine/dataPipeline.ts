@@ -112,8 +112,8 @@ export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
 }
 
 /**
- * Chooses the mask versions a new run trains and validates on: the latest version of every
- * annotated `train` image; validation = `val` images, else a seeded share of `train` held out,
+ * Chooses the mask versions a new run trains and validates on: the ground-truth version
+ * (groundTruthMask) of every annotated `train` image; validation = `val` images, else a seeded share of `train` held out,
  * else (valFraction 0) the training images themselves.
  */
 export function chooseRunMasks(store: ProjectStore, opts: { seed: number; valFraction: number }): { used: UsedMask[]; valSource: RunData['valSource'] } {

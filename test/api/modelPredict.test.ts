@@ -5,14 +5,12 @@ import assert from 'node:assert/strict';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { SHARED_DIR } from '../helpers/cli.js';
 import { join } from 'node:path';
-import { initBackend } from '../../app/engine/backend.js';
 import { ApiService } from '../../app/api/apiService.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
 import { decodeImageRgb } from '../../app/images/imageIO.js';
 import { openRunSegmentation } from '../../app/onnx/runExport.js';
 import { predictImages } from '../../app/batch/batchPredict.js';
-import { makeNeuProject } from '../engine/neuProject.js';
-import { config, trainInProcess } from '../engine/engineTestUtils.js';
+import { trainedTinyNeuProject } from '../engine/engineTestUtils.js';
 import { tempDir } from '../e2e/helpers/serveProcess.js';
 
 let dir: string;
@@ -20,17 +18,7 @@ let runId: number;
 let api: ApiService;
 
 before(async () => {
-  if (!process.env.PASAM_BACKEND) process.env.PASAM_BACKEND = 'wasm';
-  await initBackend();
-  dir = await makeNeuProject([
-    ['train_000201', 'train'],
-    ['train_000501', 'train'],
-    ['train_000601', 'train'],
-    ['train_003591', 'train'],
-  ]);
-  const run = await trainInProcess(dir, config({ model: { preset: 'tiny', base: null }, inputSize: 64, epochs: 1, batchSize: 2, valFraction: 0, learningRate: 2e-3 }));
-  assert.equal(run.status, 'completed', run.error);
-  runId = run.runId;
+  ({ dir, runId } = await trainedTinyNeuProject());
   api = new ApiService({ transport: 'http', projectDir: dir, home: tempDir('predict-home') });
 });
 

@@ -8,31 +8,20 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend } from '../../app/engine/backend.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
 import { decodeImageRgb, decodeMaskPng } from '../../app/images/imageIO.js';
 import { openRunSegmentation } from '../../app/onnx/runExport.js';
 import { PASAM_BIN, runCliInProcess } from '../helpers/cli.js';
 import { bmpOf } from '../helpers/images.js';
-import { makeNeuProject, NEU_DIR } from '../engine/neuProject.js';
-import { config, trainInProcess } from '../engine/engineTestUtils.js';
+import { NEU_DIR } from '../engine/neuProject.js';
+import { trainedTinyNeuProject } from '../engine/engineTestUtils.js';
 
 let dir: string;
 let runId: number;
 const tmp = mkdtempSync(join(tmpdir(), 'pasam-batch-'));
 
 before(async () => {
-  if (!process.env.PASAM_BACKEND) process.env.PASAM_BACKEND = 'wasm';
-  await initBackend();
-  dir = await makeNeuProject([
-    ['train_000201', 'train'],
-    ['train_000501', 'train'],
-    ['train_000601', 'train'],
-    ['train_003591', 'train'],
-  ]);
-  const run = await trainInProcess(dir, config({ model: { preset: 'tiny', base: null }, inputSize: 64, epochs: 1, batchSize: 2, valFraction: 0, learningRate: 2e-3 }));
-  assert.equal(run.status, 'completed', run.error);
-  runId = run.runId;
+  ({ dir, runId } = await trainedTinyNeuProject());
 });
 
 test('segment writes masks equal to the engine’s, overlays and a report; a damaged and an unsupported file are reported and skipped', async () => {

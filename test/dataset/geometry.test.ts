@@ -4,17 +4,9 @@ import { maskToShapes, traceRings } from '../../app/dataset/maskPolygons.js';
 import { COCO_CONVENTION, LABELME_CONVENTION, fillCircle, fillPolygon, fillRectangle } from '../../app/dataset/raster.js';
 import { rleDecode, rleEncode, rleFromString, rleToString } from '../../app/dataset/cocoRle.js';
 import { decodePng, encodeIndexPng } from '../../app/dataset/pngPalette.js';
+import { seededRandom } from '../../app/dataset/split.js';
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /** Blobs, speckles, holes and diagonal contacts: the cases contour tracing gets wrong. */
 function randomMask(w: number, h: number, classes: number, seed: number): Uint8Array {

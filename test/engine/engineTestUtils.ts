@@ -4,6 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importCheckpoint } from '../../app/model/checkpoint/importer.js';
+import { initBackend } from '../../app/engine/backend.js';
+import { makeNeuProject } from './neuProject.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
 import { createRun, runTrainingJob, type JobResult } from '../../app/engine/trainingJob.js';
 import { resolveTrainConfig, type TrainConfig } from '../../app/engine/trainConfig.js';
@@ -61,3 +63,19 @@ export const MIXED_FOUR: [string, 'train'][] = [
   ['train_000601', 'train'],
   ['train_003591', 'train'],
 ];
+
+/** A project of four NEU-Seg train images with one short tiny-from-scratch run: a real model to
+ * predict, segment and export with. */
+export async function trainedTinyNeuProject(): Promise<{ dir: string; runId: number }> {
+  if (!process.env.PASAM_BACKEND) process.env.PASAM_BACKEND = 'wasm';
+  await initBackend();
+  const dir = await makeNeuProject([
+    ['train_000201', 'train'],
+    ['train_000501', 'train'],
+    ['train_000601', 'train'],
+    ['train_003591', 'train'],
+  ]);
+  const run = await trainInProcess(dir, config({ model: { preset: 'tiny', base: null }, inputSize: 64, epochs: 1, batchSize: 2, valFraction: 0, learningRate: 2e-3 }));
+  if (run.status !== 'completed') throw new Error(`the tiny training run did not complete: ${run.error}`);
+  return { dir, runId: run.runId };
+}
