@@ -4,18 +4,8 @@
 
 const APP_ORIGIN = 'app://pasam';
 
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' blob: data:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "worker-src 'self' blob:",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+// The same policy `pasam serve` sends.
+const CONTENT_SECURITY_POLICY = require('../app/server/contentSecurityPolicy.json').join('; ');
 
 /** An IPC sender is trusted only if its frame shows a page of our own app:// origin. */
 function isTrustedSenderUrl(url) {

@@ -1,6 +1,7 @@
 // `pasam serve`: the renderer, a JSON/binary RPC endpoint (POST /api/<method>), binary routes for
 // tiles/thumbnails (GET /bin/...) and a WebSocket of events, all behind a session token and an
 // Origin/Host check. Bound to loopback unless the caller explicitly allows another address.
+import { createRequire } from 'node:module';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
@@ -47,19 +48,11 @@ const CONTENT_TYPES: Record<string, string> = {
   '.png': 'image/png',
 };
 
+// One policy for both shells: the Electron main process reads the same file.
+const CONTENT_SECURITY_POLICY = (createRequire(import.meta.url)('./contentSecurityPolicy.json') as string[]).join('; ');
+
 function contentSecurityPolicy(): string {
-  return [
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' blob: data:",
-    "connect-src 'self'",
-    "font-src 'self'",
-    "worker-src 'self' blob:",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join('; ');
+  return CONTENT_SECURITY_POLICY;
 }
 
 function securityHeaders(res: ServerResponse): void {
