@@ -49,7 +49,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 // One policy for both shells: the Electron main process reads the same file.
-const CONTENT_SECURITY_POLICY = (createRequire(import.meta.url)('./contentSecurityPolicy.json') as string[]).join('; ');
+const CONTENT_SECURITY_POLICY = (createRequire(import.meta.url)('../api/contentSecurityPolicy.json') as string[]).join('; ');
 
 function contentSecurityPolicy(): string {
   return CONTENT_SECURITY_POLICY;
