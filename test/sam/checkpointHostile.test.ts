@@ -10,6 +10,7 @@ import { CheckpointFormatError, CheckpointRefusedError, openCheckpoint } from '.
 import { importCheckpoint } from '../../app/model/checkpoint/importer.js';
 import { decodeLong, MAX_LONG_BYTES, MAX_REBUILD_DEPTH } from '../../app/model/checkpoint/pickle.js';
 import { modelsRoot } from '../../app/model/library.js';
+import { runCliInProcess } from '../helpers/cli.js';
 import { seededRng, randInt } from '../helpers/fuzz.js';
 import { deepValue, HOSTILE_GLOBALS, HOSTILE_PLACEMENTS, nestedRebuildPickle, readWhole } from './checkpointFuzzCases.js';
 import { loadFixture, useTempPasamHome } from './samFixture.js';
@@ -107,6 +108,11 @@ test('importing a mobile_sam.pt that calls os.system says so and leaves the libr
     assert.ok(err.message.startsWith(`refusing ${file}: it calls os.system`), err.message);
     return true;
   });
+  assert.equal(existsSync(modelsRoot()) ? readdirSync(modelsRoot()).length : 0, 0);
+  // The CLI, which used to exit 0 on such a file, fails and says why.
+  const cli = await runCliInProcess(['model', 'import', file, '--config', join(loadFixture().dir, 'manifest.json')]);
+  assert.notEqual(cli.code, 0);
+  assert.match(cli.stderr, /refusing .*mobile_sam\.pt: it calls os\.system/);
   assert.equal(existsSync(modelsRoot()) ? readdirSync(modelsRoot()).length : 0, 0);
 });
 
