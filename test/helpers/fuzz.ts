@@ -3,21 +3,13 @@
 //   const rng = seededRng(42);
 //   const { bytes, applied } = mutate(valid, rng);            // 1–3 random strategies
 //   const summary = await runCases(cases, 2000, { accept });  // time, memory and errors per case
+import { seededRandom } from '../../app/dataset/split.js';
 
 /** Uniform floats in [0, 1). */
 export type Rng = () => number;
 
-/** mulberry32: tiny, fast, good enough to spread mutations; not for anything cryptographic. */
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's one seeded PRNG (mulberry32, from the dataset splitter): uniform floats in [0, 1). */
+export const seededRng: (seed: number) => Rng = seededRandom;
 
 /** An integer in [0, n). */
 export function randInt(rng: Rng, n: number): number {

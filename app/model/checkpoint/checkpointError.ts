@@ -30,7 +30,7 @@ export class CheckpointRefusedError extends CheckpointFormatError {
     const what = alias ? `${alias} (pickled as ${global})` : global;
     const why = dangerous
       ? 'which can run code when the file is loaded in Python; treat the file as hostile (nothing was run here)'
-      : 'which is not one of the globals a PyTorch state dict of tensors uses (storages, _rebuild_tensor_v2, _rebuild_parameter, OrderedDict)';
+      : 'which is not one of the globals a PyTorch state dict of tensors uses (storages, _rebuild_tensor_v2, _rebuild_parameter, OrderedDict); re-save only the state dict (torch.save(model.state_dict(), path)) to import it';
     super(file, `it calls ${what}, ${why}`, { message: `refusing ${file}: it calls ${what}, ${why}` });
     this.name = 'CheckpointRefusedError';
   }
