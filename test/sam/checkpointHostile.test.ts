@@ -205,8 +205,8 @@ test('safetensors headers that lie are clean errors naming the file', async () =
   const header = JSON.parse(src.toString('utf8', 8, 8 + n));
   const data = src.subarray(8 + n);
   const first = Object.keys(header).find((k) => k !== '__metadata__')!;
-  const build = (h: unknown, declared?: bigint) => {
-    const text = Buffer.from(JSON.stringify(h));
+  const build = (h: unknown, declared?: bigint, raw?: string) => {
+    const text = Buffer.from(raw ?? JSON.stringify(h));
     const len = Buffer.alloc(8);
     len.writeBigUInt64LE(declared ?? BigInt(text.length));
     return Buffer.concat([len, text, data]);
@@ -217,7 +217,7 @@ test('safetensors headers that lie are clean errors naming the file', async () =
     ['array-header', build([1, 2]), /safetensors header is an array, not a JSON object/],
     ['length-past-end', build(header, BigInt(src.length)), /header of \d+ bytes extends beyond the end of the file \(\d+ bytes\): truncated/],
     ['length-short', build(header, BigInt(n - 10)), /not valid JSON/],
-    ['length-2^63', build(header, 2n ** 63n), /header length 9223372036854775808 exceeds/],
+    ['length-2^63', build(header, 2n ** 63n), /header length 9223372036854775808 exceeds the 16777216-byte limit/],
     ['offsets-past-end', withEntry({ data_offsets: [0, data.length + 4] }), new RegExp(`tensor '${first}' .*extends beyond the end of the file`)],
     ['offsets-reversed', withEntry({ data_offsets: [8, 4] }), /malformed data_offsets/],
     ['offsets-negative', withEntry({ data_offsets: [-4, 4] }), /malformed data_offsets/],
@@ -227,6 +227,8 @@ test('safetensors headers that lie are clean errors naming the file', async () =
     ['entry-null', build({ ...header, [first]: null }), new RegExp(`entry '${first}' is null, not an object`)],
     ['shape-mismatch', withEntry({ shape: [1, 2, 3] }), /byte range holds \d+ bytes, but its shape \[1, 2, 3\] of F32 needs 24/],
     ['shape-negative', withEntry({ shape: [-1] }), /malformed shape/],
+    // Written as text: JSON.stringify itself recurses and would overflow on it.
+    ['nested-deep', build(null, undefined, JSON.stringify({ ...header, [first]: { ...header[first], shape: 'DEEP' } }).replace('"DEEP"', `${'['.repeat(100_000)}${']'.repeat(100_000)}`)), /header nests 100002 levels deep/],
   ];
   for (const [what, bytes, problem] of cases) {
     const file = join(tmp.dir, `${what}.safetensors`);

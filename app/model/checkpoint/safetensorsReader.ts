@@ -7,8 +7,13 @@ import { decodeFloats, FLOAT_ITEM_SIZE } from './floatDecode.js';
 import { readExactly } from './zipReader.js';
 import type { CheckpointReader, CheckpointTensorInfo } from './checkpointReader.js';
 
-/** The safetensors format's own header limit. */
-export const MAX_SAFETENSORS_HEADER_BYTES = 100_000_000;
+/**
+ * Header limit: the format allows 100 MB, but a SAM header is under 100 KB (vit_h: ~600 tensors), and
+ * a 100 MB crafted header would take a minute to parse on a loaded machine.
+ */
+export const MAX_SAFETENSORS_HEADER_BYTES = 16 * 1024 * 1024;
+/** root → entry → shape/data_offsets is 3 levels; deeper nesting is only there to slow the parser. */
+const MAX_HEADER_DEPTH = 4;
 
 /** Every dtype of the safetensors format → [our dtype name, bytes per element]. */
 const SAFETENSORS_DTYPES: Record<string, [string, number]> = {
@@ -37,6 +42,23 @@ interface Entry {
   end: number;
 }
 
+/** Deepest bracket nesting of a JSON text (outside strings), in one linear pass. */
+function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) max = Math.max(max, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -63,10 +85,12 @@ export class SafetensorsReader implements CheckpointReader {
   async init(fileSize: number): Promise<void> {
     const lenBuf = await readExactly(this.fh, this.file, 0, 8, 'the safetensors header length');
     const declared = lenBuf.readBigUInt64LE(0);
-    if (declared > BigInt(MAX_SAFETENSORS_HEADER_BYTES)) this.fail(`not a safetensors file (header length ${declared} exceeds the format's ${MAX_SAFETENSORS_HEADER_BYTES}-byte limit)`);
+    if (declared > BigInt(MAX_SAFETENSORS_HEADER_BYTES)) this.fail(`not a safetensors file, or not a SAM one (header length ${declared} exceeds the ${MAX_SAFETENSORS_HEADER_BYTES}-byte limit)`);
     const headerLen = Number(declared);
     if (8 + headerLen > fileSize) this.fail(`safetensors header of ${headerLen} bytes extends beyond the end of the file (${fileSize} bytes): truncated`);
     const headerText = (await readExactly(this.fh, this.file, 8, headerLen, 'the safetensors header')).toString('utf8');
+    const depth = jsonDepth(headerText);
+    if (depth > MAX_HEADER_DEPTH) this.fail(`safetensors header nests ${depth} levels deep (the format uses 3): corrupt or crafted`);
     let header: unknown;
     try {
       header = JSON.parse(headerText);
