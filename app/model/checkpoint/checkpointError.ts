@@ -51,3 +51,8 @@ export function asCheckpointError(file: string, err: unknown): CheckpointFormatE
   const detail = err instanceof Error ? `${err.name}: ${err.message}` : typeof err;
   return new CheckpointFormatError(file, `could not be read (${detail}): the file is corrupt or uses a layout this reader does not know`, { internal: true });
 }
+
+/** A tensor or entry name as messages show it: names come from the file and may be megabytes long. */
+export function clip(name: string): string {
+  return name.length > 200 ? `${name.slice(0, 200)}…` : name;
+}

@@ -3,7 +3,7 @@
 // Every failure is a CheckpointFormatError naming the file: diagnosed problems say what is wrong,
 // and an unexpected exception is wrapped (marked internal) rather than leaking a raw TypeError.
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { asCheckpointError, CheckpointFormatError, CheckpointRefusedError } from './checkpointError.js';
+import { asCheckpointError, CheckpointFormatError, CheckpointRefusedError, clip } from './checkpointError.js';
 import { decodeFloats, FLOAT_ITEM_SIZE } from './floatDecode.js';
 import { PickleError, PickleRefusedGlobal, PyDict, torchStorageRef, unpickle, type StorageRef, type TensorRef } from './pickle.js';
 import { SafetensorsReader } from './safetensorsReader.js';
@@ -113,7 +113,7 @@ class PthReader implements CheckpointReader {
       if (typeof key !== 'string' || ref?.kind !== 'tensor') continue;
       const at = storageAt.get(ref.storage.key)!;
       const view = checkView(ref, at.size);
-      if (typeof view === 'string') this.fail(`tensor '${key}' (storage data/${ref.storage.key}): ${view}`);
+      if (typeof view === 'string') this.fail(`tensor '${clip(key)}' (storage data/${ref.storage.key}): ${view}`);
       this.located.set(key, { ref, view, storageOffset: at.offset });
       this.tensors.push({ name: key, shape: ref.shape, dtype: ref.storage.dtype });
     }
@@ -121,13 +121,13 @@ class PthReader implements CheckpointReader {
 
   async read(name: string): Promise<Float32Array> {
     const t = this.located.get(name);
-    if (!t) this.fail(`no tensor named '${name}'`);
+    if (!t) this.fail(`no tensor named '${clip(name)}'`);
     const { ref, view } = t;
     const itemSize = FLOAT_ITEM_SIZE[ref.storage.dtype];
-    if (itemSize === undefined) this.fail(`tensor '${name}' has dtype ${ref.storage.dtype}; only float32/float16/bfloat16/float64 are supported`);
+    if (itemSize === undefined) this.fail(`tensor '${clip(name)}' has dtype ${ref.storage.dtype}; only float32/float16/bfloat16/float64 are supported`);
     if (view.numel === 0) return new Float32Array(0);
     // Only the span of storage elements this (possibly strided, offset) view touches is read.
-    const raw = await readExactly(this.fh, this.file, t.storageOffset + ref.offset * itemSize, view.span * itemSize, `tensor '${name}'`);
+    const raw = await readExactly(this.fh, this.file, t.storageOffset + ref.offset * itemSize, view.span * itemSize, `tensor '${clip(name)}'`);
     const flat = decodeFloats(raw, ref.storage.dtype, view.span);
     if (isContiguous(ref.shape, ref.stride)) return view.span === view.numel ? flat : flat.slice(0, view.numel);
     return gatherStrided(flat, ref.shape, ref.stride, view.numel);

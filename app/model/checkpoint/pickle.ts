@@ -272,6 +272,7 @@ export function unpickle(data: Uint8Array, persistentLoad: (pid: unknown) => unk
   };
 
   for (;;) {
+    if (p >= buf.length) throw new PickleError('pickle ends without a STOP opcode: truncated');
     const op = u8();
     switch (op) {
       case 0x80: {

@@ -2,7 +2,7 @@
 // data_offsets}, then the raw data. The header is checked whole at open (shape × dtype size equal
 // to the byte range, every range inside the file), so a read never touches bytes it should not.
 import type { FileHandle } from 'node:fs/promises';
-import { CheckpointFormatError } from './checkpointError.js';
+import { CheckpointFormatError, clip } from './checkpointError.js';
 import { decodeFloats, FLOAT_ITEM_SIZE } from './floatDecode.js';
 import { readExactly } from './zipReader.js';
 import type { CheckpointReader, CheckpointTensorInfo } from './checkpointReader.js';
@@ -109,29 +109,29 @@ export class SafetensorsReader implements CheckpointReader {
   }
 
   private checkEntry(name: string, info: unknown, dataBytes: number): Entry {
-    if (!isObject(info)) this.fail(`safetensors entry '${name}' is ${describeJson(info)}, not an object: corrupt`);
+    if (!isObject(info)) this.fail(`safetensors entry '${clip(name)}' is ${describeJson(info)}, not an object: corrupt`);
     const { dtype, shape, data_offsets: offsets } = info;
-    if (typeof dtype !== 'string' || !Object.hasOwn(SAFETENSORS_DTYPES, dtype)) this.fail(`tensor '${name}' has the unknown dtype ${JSON.stringify(dtype) ?? String(dtype)}`);
+    if (typeof dtype !== 'string' || !Object.hasOwn(SAFETENSORS_DTYPES, dtype)) this.fail(`tensor '${clip(name)}' has the unknown dtype ${JSON.stringify(dtype) ?? String(dtype)}`);
     const [ourDtype, itemSize] = SAFETENSORS_DTYPES[dtype];
-    if (!Array.isArray(shape) || shape.length > 64 || !shape.every((s) => Number.isSafeInteger(s) && s >= 0)) this.fail(`tensor '${name}' has a malformed shape (expected a list of non-negative integers)`);
+    if (!Array.isArray(shape) || shape.length > 64 || !shape.every((s) => Number.isSafeInteger(s) && s >= 0)) this.fail(`tensor '${clip(name)}' has a malformed shape (expected a list of non-negative integers)`);
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0) || offsets[0] > offsets[1]) {
-      this.fail(`tensor '${name}' has malformed data_offsets (expected [begin, end] with 0 ≤ begin ≤ end)`);
+      this.fail(`tensor '${clip(name)}' has malformed data_offsets (expected [begin, end] with 0 ≤ begin ≤ end)`);
     }
     const [begin, end] = offsets as [number, number];
-    if (end > dataBytes) this.fail(`tensor '${name}' (bytes ${begin}–${end} of the data) extends beyond the end of the file: truncated`);
+    if (end > dataBytes) this.fail(`tensor '${clip(name)}' (bytes ${begin}–${end} of the data) extends beyond the end of the file: truncated`);
     let bytes = itemSize;
     for (const s of shape as number[]) bytes *= s;
-    if (bytes !== end - begin) this.fail(`tensor '${name}' byte range holds ${end - begin} bytes, but its shape [${shape.join(', ')}] of ${dtype} needs ${bytes}`);
+    if (bytes !== end - begin) this.fail(`tensor '${clip(name)}' byte range holds ${end - begin} bytes, but its shape [${shape.join(', ')}] of ${dtype} needs ${bytes}`);
     return { dtype: ourDtype, shape: shape as number[], begin, end };
   }
 
   async read(name: string): Promise<Float32Array> {
     const e = this.entries.get(name);
-    if (!e) this.fail(`no tensor named '${name}'`);
+    if (!e) this.fail(`no tensor named '${clip(name)}'`);
     const itemSize = FLOAT_ITEM_SIZE[e.dtype];
-    if (itemSize === undefined) this.fail(`tensor '${name}' has dtype ${e.dtype}; only F32/F16/BF16/F64 are supported`);
+    if (itemSize === undefined) this.fail(`tensor '${clip(name)}' has dtype ${e.dtype}; only F32/F16/BF16/F64 are supported`);
     const n = (e.end - e.begin) / itemSize;
-    const raw = await readExactly(this.fh, this.file, this.dataStart + e.begin, e.end - e.begin, `tensor '${name}'`);
+    const raw = await readExactly(this.fh, this.file, this.dataStart + e.begin, e.end - e.begin, `tensor '${clip(name)}'`);
     return decodeFloats(raw, e.dtype, n);
   }
 

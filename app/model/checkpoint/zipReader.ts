@@ -4,7 +4,7 @@
 // twice refuses the archive: Python's zipfile would read the last copy and torch's own reader may
 // read another, so which tensors a user gets would depend on the tool.
 import type { FileHandle } from 'node:fs/promises';
-import { CheckpointFormatError } from './checkpointError.js';
+import { CheckpointFormatError, clip } from './checkpointError.js';
 
 export interface ZipEntry {
   name: string;
@@ -102,11 +102,11 @@ export async function readZipDirectory(fh: FileHandle, file: string, fileSize: n
       const id = cd.readUInt16LE(e);
       const len = cd.readUInt16LE(e + 2);
       const fieldEnd = e + 4 + len;
-      if (fieldEnd > eEnd) throw new CheckpointFormatError(file, `zip entry '${name}' has an extra field of ${len} bytes running past its ${extraLen}-byte extra area: corrupt`);
+      if (fieldEnd > eEnd) throw new CheckpointFormatError(file, `zip entry '${clip(name)}' has an extra field of ${len} bytes running past its ${extraLen}-byte extra area: corrupt`);
       if (id === 0x0001) {
         let q = e + 4;
         const take = (): number => {
-          if (q + 8 > fieldEnd) throw new CheckpointFormatError(file, `zip entry '${name}' has a zip64 field too short for its sizes: corrupt`);
+          if (q + 8 > fieldEnd) throw new CheckpointFormatError(file, `zip entry '${clip(name)}' has a zip64 field too short for its sizes: corrupt`);
           q += 8;
           return u64(cd, q - 8);
         };
@@ -116,7 +116,7 @@ export async function readZipDirectory(fh: FileHandle, file: string, fileSize: n
       }
       e = fieldEnd;
     }
-    if (seen.has(name)) throw new CheckpointFormatError(file, `zip entry '${name}' appears twice: ambiguous (Python's zipfile reads the last copy, other readers the first), so the archive is refused`);
+    if (seen.has(name)) throw new CheckpointFormatError(file, `zip entry '${clip(name)}' appears twice: ambiguous (Python's zipfile reads the last copy, other readers the first), so the archive is refused`);
     seen.add(name);
     entries.push({ name, method, compressedSize, size, localHeaderOffset });
     p = next;
