@@ -8,7 +8,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from 'node:path';
 import { CheckpointFormatError, CheckpointRefusedError, openCheckpoint } from '../../app/model/checkpoint/checkpointReader.js';
 import { importCheckpoint } from '../../app/model/checkpoint/importer.js';
-import { decodeLong, MAX_LONG_BYTES, MAX_REBUILD_DEPTH } from '../../app/model/checkpoint/pickle.js';
+import { decodeLong, MAX_LONG_BYTES } from '../../app/model/checkpoint/pickle.js';
+import { MAX_REBUILD_DEPTH } from '../../app/model/checkpoint/pickleGlobals.js';
 import { modelsRoot } from '../../app/model/library.js';
 import { runCliInProcess } from '../helpers/cli.js';
 import { seededRng, randInt } from '../helpers/fuzz.js';

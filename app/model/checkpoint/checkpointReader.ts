@@ -5,7 +5,8 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { asCheckpointError, CheckpointFormatError, CheckpointRefusedError, clip } from './checkpointError.js';
 import { decodeFloats, FLOAT_ITEM_SIZE } from './floatDecode.js';
-import { PickleError, PickleRefusedGlobal, PyDict, torchStorageRef, unpickle, type StorageRef, type TensorRef } from './pickle.js';
+import { unpickle } from './pickle.js';
+import { PickleError, PickleRefusedGlobal, PyDict, torchStorageRef, type StorageRef, type TensorRef } from './pickleGlobals.js';
 import { SafetensorsReader } from './safetensorsReader.js';
 import { checkView, gatherStrided, isContiguous, type CheckedView } from './tensorView.js';
 import { entryDataOffset, readExactly, readZipDirectory, type ZipEntry } from './zipReader.js';

@@ -1,7 +1,7 @@
 // A pickled tensor is a view (offset, sizes, strides) over a storage. These checks make sure a view
 // only touches its own storage's bytes and never asks for more elements than the storage holds, so
 // a crafted file can neither read outside a tensor nor make the reader allocate unbounded memory.
-import { DTYPE_ITEM_SIZE, type TensorRef } from './pickle.js';
+import { DTYPE_ITEM_SIZE, type TensorRef } from './pickleGlobals.js';
 
 /** torch's own limit on tensor dimensions. */
 const MAX_DIMS = 64;
