@@ -139,6 +139,8 @@ export interface FolderImportOptions {
   split?: Split;
   onProgress?: ImportOptions['onProgress'];
   concurrency?: number;
+  onLockWait?: ImportOptions['onLockWait'];
+  holdsImportLock?: boolean;
 }
 
 /** `pasam import <dir> <source> [--masks <folder>] [--split …]` */
@@ -153,5 +155,7 @@ export async function importFolder(store: ProjectStore, source: string, opts: Fo
     unmatchedMasks: scan.unmatchedMasks,
     onProgress: opts.onProgress,
     concurrency: opts.concurrency,
+    onLockWait: opts.onLockWait,
+    holdsImportLock: opts.holdsImportLock,
   });
 }
