@@ -23,6 +23,7 @@ export const IMPORT_POLICY: Record<SkipReason, 'fail' | 'skip'> = {
   'mask size mismatch': 'fail',
   'unknown class value': 'fail',
   'invalid annotation': 'fail',
+  'over limit': 'fail',
   unsupported: 'skip',
   duplicate: 'skip',
 };

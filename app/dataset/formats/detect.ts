@@ -1,7 +1,7 @@
 // `--format auto`: recognises a source layout and says why.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { findChildDir, isImageFile, listDirs, listFiles, stemOf } from '../sourceFiles.js';
+import { findChildDir, isImageFile, listDirs, listFiles, readJsonFile, stemOf } from '../sourceFiles.js';
 import { isDefectFreeName, pairImagesAndMasks } from './classFolders.js';
 import { findCocoFiles } from './coco.js';
 import { IMAGE_DIR_NAMES, MASK_DIR_NAMES, isMaskStem } from './folder.js';
@@ -16,7 +16,7 @@ export interface Detection {
 
 function sniffJson(file: string): unknown {
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    return readJsonFile(file);
   } catch {
     return null;
   }
