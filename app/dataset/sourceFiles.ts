@@ -3,7 +3,7 @@
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import sharp from 'sharp';
-import { checkImagePixels, enforceLimit, InputLimitError, inputLimit, sharpInputOptions } from '../images/inputLimits.js';
+import { checkHeaderPixels, checkImagePixels, enforceLimit, InputLimitError, inputLimit, sharpInputOptions, sharpLimitError } from '../images/inputLimits.js';
 import type { SkipReason } from './importTypes.js';
 
 /** A source file that cannot be used: `reason` is the import problem it becomes. */
@@ -154,7 +154,12 @@ export async function imageSize(bytes: Buffer, file = 'image'): Promise<{ width:
     checkImagePixels(width, height, file);
     return { width, height };
   }
-  const meta = await sharp(bytes, sharpInputOptions()).metadata();
+  checkHeaderPixels(bytes, file);
+  const meta = await sharp(bytes, sharpInputOptions())
+    .metadata()
+    .catch((err: unknown) => {
+      throw sharpLimitError(err, file) ?? err;
+    });
   if (!meta.width || !meta.height) throw new Error('image has no size');
   checkImagePixels(meta.width, meta.height, file);
   return { width: meta.width, height: meta.height };

@@ -3,7 +3,7 @@
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { decodeBmp, isBmp, BmpError } from './bmp.js';
 import { decodeGrey8Png, encodeGrey8Png } from './greyPng.js';
-import { checkImagePixels, InputLimitError, sharpInputOptions } from './inputLimits.js';
+import { checkImagePixels, headerDimensions, InputLimitError, sharpInputOptions, sharpLimitError } from './inputLimits.js';
 
 /** 'over limit': larger than an input limit (see inputLimits.ts), refused before decoding. */
 export type DecodeProblem = 'corrupt' | 'unsupported' | 'over limit';
@@ -62,6 +62,19 @@ function checkPixels(width: number, height: number, fileName: string, what: stri
   }
 }
 
+/** sharp's metadata, after the PNG/JPEG header check; sharp's own pixel refusal as 'over limit'. */
+async function sharpMetadata(bytes: Uint8Array, fileName: string, what: string, damaged: string): Promise<Metadata> {
+  const d = headerDimensions(bytes);
+  if (d) checkPixels(d.width, d.height, fileName, what);
+  try {
+    return await sharpIn(bytes).metadata();
+  } catch (err) {
+    const limit = sharpLimitError(err, fileName, what);
+    if (limit) throw new ImageDecodeError(fileName, 'over limit', limit.detail);
+    throw new ImageDecodeError(fileName, 'corrupt', `${damaged} (${sharpMessage(err)})`);
+  }
+}
+
 /** sharp with its pixel guard at our limit and warnings treated as damage. */
 const sharpIn = (bytes: Uint8Array): Sharp => sharp(bytes, { failOn: 'warning', ...sharpInputOptions() });
 
@@ -109,12 +122,7 @@ export async function decodeImage(bytes: Uint8Array, fileName: string): Promise<
   if (kind === 'bmp') return decodeBmpImage(bytes, fileName);
   if (kind === 'gif') throw new ImageDecodeError(fileName, 'unsupported', 'GIF images are not supported (use PNG, JPEG, TIFF or BMP)');
   if (kind === null) throw new ImageDecodeError(fileName, 'corrupt', 'not a PNG, JPEG, TIFF, BMP or WebP image (unrecognised content)');
-  let meta: Metadata;
-  try {
-    meta = await sharpIn(bytes).metadata();
-  } catch (err) {
-    throw new ImageDecodeError(fileName, 'corrupt', `damaged ${kind.toUpperCase()} file (${sharpMessage(err)})`);
-  }
+  const meta = await sharpMetadata(bytes, fileName, `${kind.toUpperCase()} image`, `damaged ${kind.toUpperCase()} file`);
   if (meta.width && meta.height) checkPixels(meta.width, meta.height, fileName, `${kind.toUpperCase()} image`);
   const format: string | undefined = meta.format;
   if (!(IMAGE_FORMATS as readonly string[]).includes(format ?? '')) throw new ImageDecodeError(fileName, 'unsupported', `${format} images are not supported`);
@@ -234,12 +242,7 @@ export async function decodeMaskPng(bytes: Uint8Array, fileName: string): Promis
     ({ width, height, channels, data } = img);
   } else {
     if (kind === null) throw new ImageDecodeError(fileName, 'corrupt', 'mask is not a PNG, TIFF or BMP image (unrecognised content)');
-    let meta: Metadata;
-    try {
-      meta = await sharpIn(bytes).metadata();
-    } catch (err) {
-      throw new ImageDecodeError(fileName, 'corrupt', `damaged mask file (${sharpMessage(err)})`);
-    }
+    const meta = await sharpMetadata(bytes, fileName, 'mask', 'damaged mask file');
     if (meta.width && meta.height) checkPixels(meta.width, meta.height, fileName, 'mask');
     if (meta.depth && meta.depth !== 'uchar') {
       throw new ImageDecodeError(fileName, 'unsupported', `${DEPTH_BITS[meta.depth] ?? meta.depth}-bit mask; class-index masks must be 8-bit (value = class index)`);

@@ -11,7 +11,7 @@ export interface LimitSpec {
   unit: (v: number) => string;
 }
 
-const mp = (v: number): string => `${+(v / 1e6).toFixed(2)} MP`;
+const mp = (v: number): string => (v >= 10_000 ? `${+(v / 1e6).toFixed(2)} MP` : `${v} pixels`);
 const mib = (v: number): string => `${+(v / 1048576).toFixed(1)} MiB`;
 const plain = (v: number): string => String(v);
 
@@ -82,4 +82,39 @@ export function inflatePngData(data: Buffer, expected: number, file: string): Bu
     }
     throw err;
   }
+}
+
+/**
+ * Pixel size declared by a PNG (IHDR) or JPEG (SOFn) header, read without any decoder, or null
+ * for other formats or a header too damaged to read. Lets the pixel limit name the size.
+ */
+export function headerDimensions(bytes: Uint8Array): { width: number; height: number } | null {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b.length >= 24 && b.readUInt32BE(0) === 0x89504e47 && b.toString('latin1', 12, 16) === 'IHDR') return { width: b.readUInt32BE(16), height: b.readUInt32BE(20) };
+  if (b.length < 4 || b[0] !== 0xff || b[1] !== 0xd8) return null;
+  for (let i = 2; i + 9 < b.length; ) {
+    if (b[i] !== 0xff) return null;
+    const marker = b[i + 1]!;
+    if (marker === 0xff) {
+      i++; // fill byte
+      continue;
+    }
+    const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
+    if (isSof) return { width: b.readUInt16BE(i + 7), height: b.readUInt16BE(i + 5) };
+    i += 2 + b.readUInt16BE(i + 2);
+  }
+  return null;
+}
+
+/** The pixel limit checked on a PNG/JPEG header before any decoder sees the file. */
+export function checkHeaderPixels(bytes: Uint8Array, file: string, what = 'image'): void {
+  const d = headerDimensions(bytes);
+  if (d) checkImagePixels(d.width, d.height, file, what);
+}
+
+/** sharp refusing a file over limitInputPixels, as our error (other formats than PNG/JPEG). */
+export function sharpLimitError(err: unknown, file: string, what = 'image'): InputLimitError | null {
+  if (!(err instanceof Error) || !/exceeds pixel limit/i.test(err.message)) return null;
+  const spec = INPUT_LIMITS.imagePixels;
+  return new InputLimitError(file, 'imagePixels', `${what} is larger than the limit of ${spec.unit(inputLimit('imagePixels'))} (set ${spec.env} to allow more)`);
 }
