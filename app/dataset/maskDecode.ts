@@ -27,6 +27,7 @@ export function hexColor(r: number, g: number, b: number): string {
 
 /** Refuses a mask over the pixel limit from its header (InputLimitError), before decoding. */
 async function checkMaskPixels(bytes: Buffer): Promise<void> {
+  if (bytes.length === 0) throw new MaskDecodeError('mask file is empty'); // sharp would throw outside its promise
   checkHeaderPixels(bytes, 'mask', 'mask');
   const meta = await sharp(bytes, sharpInputOptions())
     .metadata()

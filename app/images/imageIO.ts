@@ -2,7 +2,7 @@
 // normalised to 8-bit grey or RGB, with errors that name the file and say what is wrong.
 import sharp, { type Metadata, type Sharp } from 'sharp';
 import { decodeBmp, isBmp, BmpError } from './bmp.js';
-import { decodeGrey8Png, encodeGrey8Png } from './greyPng.js';
+import { decodeGrey8Png, encodeGrey8Png, PngFormatError } from './greyPng.js';
 import { checkImagePixels, headerDimensions, InputLimitError, sharpInputOptions, sharpLimitError } from './inputLimits.js';
 
 /** 'over limit': larger than an input limit (see inputLimits.ts), refused before decoding. */
@@ -230,7 +230,7 @@ export async function decodeMaskPng(bytes: Uint8Array, fileName: string): Promis
       if (fast) return fast;
     } catch (err) {
       if (err instanceof InputLimitError) throw new ImageDecodeError(fileName, 'over limit', err.detail);
-      throw new ImageDecodeError(fileName, 'corrupt', `damaged mask PNG (${err instanceof Error ? err.message : String(err)})`);
+      throw new ImageDecodeError(fileName, 'corrupt', `damaged mask PNG (${err instanceof PngFormatError ? err.detail : err instanceof Error ? err.message : String(err)})`);
     }
   }
   let width: number;

@@ -570,7 +570,7 @@ export class ProjectStore {
     const file = this.maskPath(version);
     const bytes = this.content.read('masks', version.sha256, 'png');
     if (sha256Hex(bytes) !== version.sha256) throw new StoreError(`${file}: content does not match its sha256 (file damaged)`);
-    const m = decodeGrey8Png(bytes);
+    const m = decodeGrey8Png(bytes, false, file);
     if (!m) throw new StoreError(`${file}: not an 8-bit greyscale mask PNG`);
     return m.data;
   }
