@@ -65,6 +65,10 @@ test('input limits: every hostile file ends in a clear error naming it, in bound
     execFileSync('mkfifo', [join(dir('lm-fifo'), 'pipe.png')]);
     writeFileSync(join(root, 'lm-fifo', 'a.json'), labelmeDoc('pipe.png'));
     add('labelme imagePath → FIFO', join(root, 'lm-fifo'), 'labelme');
+    writeFileSync(join(dir('folder-fifo'), 'a.png'), img16);
+    execFileSync('mkfifo', [join(root, 'folder-fifo', 'b.png')]);
+    symlinkSync('/dev/zero', join(root, 'folder-fifo', 'c.png'));
+    add('folder with a FIFO and a /dev/zero symlink named as images', join(root, 'folder-fifo'), 'folder');
     writeFileSync(join(dir('lm-1M'), 'a.png'), img64);
     writeFileSync(join(root, 'lm-1M', 'a.json'), labelmeDoc('a.png', Array.from({ length: 1_000_000 }, (_, i) => [i % 60, (i * 7) % 60])));
     add('labelme 1M-point polygon', join(root, 'lm-1M'), 'labelme');
@@ -148,6 +152,15 @@ test('input limits: every hostile file ends in a clear error naming it, in bound
     assert.match(outcomes.get('auto-detect beside a truncated JSON')!.thrown ?? '', /instances\.json: malformed JSON .*cannot tell which annotation format/);
     refused('mask PNG with colour type 5', /masks\/a\.png$/, 'corrupt', /invalid colour type 5/);
     refused('palette mask PNG without PLTE', /masks\/a\.png$/, 'corrupt', /palette PNG without a PLTE chunk/);
+    const fifo = outcomes.get('folder with a FIFO and a /dev/zero symlink named as images')!;
+    assert.equal(fifo.added, 1, 'the real image imports; reading never blocks on the FIFO');
+    assert.deepEqual(
+      fifo.problems!.map((p) => [p.file.split('/').pop(), p.reason, p.detail]),
+      [
+        ['b.png', 'unsupported', 'is a FIFO (named pipe); only regular files are read'],
+        ['c.png', 'unsupported', 'is a character device; only regular files are read'],
+      ],
+    );
     const raised = outcomes.get('COCO 50k annotations, limit raised')!;
     assert.equal(raised.failed, false, JSON.stringify(raised.problems));
     assert.equal(raised.withMasks, 1);
