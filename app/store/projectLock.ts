@@ -4,6 +4,7 @@
 // by its process id and its lock taken over. Imports serialise on the 'import' lock; the content
 // garbage collector takes the same lock, so it never sees an import's not-yet-committed files.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { ProjectStore } from './projectStore.js';
 
 export interface LockHolder {
@@ -13,6 +14,19 @@ export interface LockHolder {
   /** What the holder is doing, for the waiting message ('import of /data/batch7'). */
   what: string;
   since: string;
+  /** The holder process's start time where the OS tells it (Linux), so a reused pid is not taken for it. */
+  started?: string | null;
+}
+
+/** A process's start time in clock ticks after boot (/proc/<pid>/stat field 22), or null where unknown. */
+export function processStartTime(pid: number): string | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    // the command name (field 2) may hold spaces and parentheses: count fields after its last ')'
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+  } catch {
+    return null;
+  }
 }
 
 const settingKey = (name: string): string => `lock.${name}`;
@@ -22,7 +36,10 @@ const heldHere = new Set<string>();
 
 /** Whether the process behind a lock row is still running (same machine assumed: a project is a local folder). */
 export function holderAlive(h: LockHolder): boolean {
-  return h.pid === process.pid ? heldHere.has(h.token) : processRunning(h.pid);
+  if (h.pid === process.pid) return heldHere.has(h.token);
+  if (!processRunning(h.pid)) return false;
+  // a process with that id runs; it is the holder unless its start time says the id was reused
+  return !h.started || processStartTime(h.pid) === null || processStartTime(h.pid) === h.started;
 }
 
 /** Whether a process with this id exists (EPERM: it does, under another user). */
@@ -39,7 +56,9 @@ export function processRunning(pid: number): boolean {
 function asHolder(v: unknown): LockHolder | null {
   if (typeof v !== 'object' || v === null) return null;
   const h = v as Partial<LockHolder>;
-  return typeof h.pid === 'number' && typeof h.token === 'string' ? { pid: h.pid, token: h.token, what: String(h.what ?? '?'), since: String(h.since ?? '?') } : null;
+  return typeof h.pid === 'number' && typeof h.token === 'string'
+    ? { pid: h.pid, token: h.token, what: String(h.what ?? '?'), since: String(h.since ?? '?'), started: typeof h.started === 'string' ? h.started : null }
+    : null;
 }
 
 /** The current holder of a lock, alive or not (null when free). */
@@ -73,7 +92,7 @@ export class ProjectLock {
  * `stale` tells the caller that a dead holder's lock was taken over (its work may need repair).
  */
 export function tryLockProject(store: ProjectStore, name: string, what: string): { lock: ProjectLock; staleHolder: LockHolder | null } | { holder: LockHolder } {
-  const me: LockHolder = { pid: process.pid, token: randomBytes(8).toString('hex'), what, since: new Date().toISOString() };
+  const me: LockHolder = { pid: process.pid, token: randomBytes(8).toString('hex'), what, since: new Date().toISOString(), started: processStartTime(process.pid) };
   return store.transaction(() => {
     const cur = lockHolder(store, name);
     if (cur && holderAlive(cur)) return { holder: cur };
@@ -105,5 +124,5 @@ export async function lockProject(store: ProjectStore, name: string, what: strin
 
 /** "import of /data/x (process 123, since 22:50:01)" */
 export function describeHolder(h: LockHolder): string {
-  return `${h.what} (process ${h.pid}, since ${h.since.slice(11, 19)})`;
+  return `${h.what} (process ${h.pid}, since ${h.since.slice(11, 19)} UTC)`;
 }

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ProjectStore } from '../../app/store/projectStore.js';
-import { tryLockProject } from '../../app/store/projectLock.js';
+import { holderAlive, processStartTime, tryLockProject } from '../../app/store/projectLock.js';
 import { IMPORT_LOCK } from '../../app/store/contentRepair.js';
 import { PASAM_BIN, PROJECT_ROOT, runCli } from '../helpers/cli.js';
 import { noise, pngOf } from '../helpers/images.js';
@@ -118,7 +118,7 @@ test('a second import waits for the running one and says which import it waits f
     assert.equal(store.countImages(), 0, 'nothing imported while the lock is held');
     held.lock.release();
     const r = await child;
-    assert.match(r.stderr, new RegExp(`waiting for import of /data/line-7 \\(process ${process.pid}, since \\d\\d:\\d\\d:\\d\\d\\) to finish`));
+    assert.match(r.stderr, new RegExp(`waiting for import of /data/line-7 \\(process ${process.pid}, since \\d\\d:\\d\\d:\\d\\d UTC\\) to finish`));
     assert.equal(r.code, 0, r.stderr);
     assert.equal(store.countImages(), 3);
     store.close();
@@ -157,6 +157,9 @@ test('leftovers of a killed import are removed at open and by check --repair, co
     assert.deepEqual(reopened.repairedAtOpen && { i: reopened.repairedAtOpen.orphanImages, m: reopened.repairedAtOpen.orphanMasks, t: reopened.repairedAtOpen.tmpFiles }, { i: 2, m: 1, t: 1 });
     reopened.close();
     for (const f of planted) assert.equal(existsSync(f), false, f);
+    // a lock row whose process id now belongs to another process (its start time differs) is stale too
+    assert.equal(holderAlive({ pid: process.ppid, token: 't', what: 'import of /gone', since: '', started: processStartTime(process.ppid) }), true);
+    if (processStartTime(process.ppid) !== null) assert.equal(holderAlive({ pid: process.ppid, token: 't', what: 'import of /gone', since: '', started: '1' }), false);
     // a clean open walks nothing
     const clean = ProjectStore.open(proj);
     assert.equal(clean.repairedAtOpen, null);
