@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Split } from '../../store/storeTypes.js';
 import { decodeColorMask, decodeIndexMask } from '../maskDecode.js';
-import { findChildDir, isImageFile, listFiles, readRegularFile, stemOf } from '../sourceFiles.js';
+import { findChildDir, isImageFile, listFiles, readRegularFile, SourceFileError, stemOf } from '../sourceFiles.js';
 import { maskProblem, readBytes, splitFromWord } from './common.js';
 import type { ReadContext, ReadOptions, Reader, ReaderCandidate } from './readerTypes.js';
 
@@ -48,7 +48,11 @@ export async function* readVoc(source: string, opts: ReadOptions, ctx: ReadConte
   let colorMap = opts.colorMap;
   const labelmap = join(source, 'labelmap.txt');
   if (!colorMap && existsSync(labelmap)) {
-    colorMap = parseLabelmap(readRegularFile(labelmap).toString('utf8'));
+    try {
+      colorMap = parseLabelmap(readRegularFile(labelmap).toString('utf8'));
+    } catch (err) {
+      throw err instanceof SourceFileError ? err : new Error(`${labelmap}: ${err instanceof Error ? err.message : String(err)}`);
+    }
     notes.push(`labelmap.txt: ${colorMap.size} colours`);
   }
   const splits = readSplitLists(source);
