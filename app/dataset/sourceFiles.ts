@@ -119,7 +119,8 @@ export function listFiles(dir: string, recursive = true): string[] {
   for (const name of readdirSync(dir).sort()) {
     if (name.startsWith('.')) continue;
     const full = join(dir, name);
-    const st = statSync(full);
+    const st = statSync(full, { throwIfNoEntry: false });
+    if (!st) continue; // a dangling symlink: nothing to read
     if (st.isDirectory()) {
       if (recursive) out.push(...listFiles(full, true));
     } else if (st.isFile()) out.push(full);
