@@ -1,12 +1,13 @@
 // `coco`: instance JSON (images, annotations, categories). Segmentations are polygon lists
-// (rasterised with COCO's pixel-centre convention) or RLE, compressed or uncompressed. Category
+// (rasterised as pycocotools does) or RLE, compressed or uncompressed. Category
 // ids are the source class values; annotations are painted in order, crowd regions included.
 // Images listed without annotations are defect-free: they get empty masks.
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { ImportProblem } from '../importTypes.js';
 import { RleError, rleDecode, rleFromString } from '../cocoRle.js';
-import { COCO_CONVENTION, ShapeError, checkInBounds, fillPolygon } from '../raster.js';
+import { ShapeError, checkInBounds } from '../raster.js';
+import { paintCocoPolygons } from '../cocoPolygonRle.js';
 import { listFiles, stemOf } from '../sourceFiles.js';
 import { readBytes, splitFromWord } from './common.js';
 import type { ReadContext, Reader, ReaderCandidate, SourceClass } from './readerTypes.js';
@@ -69,6 +70,7 @@ function findImageFile(source: string, jsonFile: string, fileName: string): stri
 function paintSegmentation(values: Uint16Array, img: CocoImage, seg: unknown, value: number): void {
   const t = { width: img.width, height: img.height, data: values };
   if (Array.isArray(seg)) {
+    // The polygons of one annotation are one region (their union), rasterised as pycocotools does.
     for (const [k, poly] of seg.entries()) {
       if (!Array.isArray(poly) || poly.length < 6 || poly.length % 2 !== 0 || poly.some((v) => !Number.isFinite(v))) {
         throw new ShapeError(`polygon ${k} is not a flat list of at least 3 x,y pairs`);
@@ -76,8 +78,8 @@ function paintSegmentation(values: Uint16Array, img: CocoImage, seg: unknown, va
       const pts: [number, number][] = [];
       for (let i = 0; i < poly.length; i += 2) pts.push([poly[i] as number, poly[i + 1] as number]);
       checkInBounds(pts, img.width, img.height);
-      fillPolygon(t, pts, value, COCO_CONVENTION);
     }
+    paintCocoPolygons(t, seg as number[][], value);
     return;
   }
   const rle = seg as { size?: unknown; counts?: unknown } | null;

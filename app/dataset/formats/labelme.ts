@@ -1,10 +1,11 @@
-// `labelme`: one JSON per image with polygon/rectangle/circle shapes, the image embedded as
-// base64 imageData or referenced by imagePath. Shapes are painted in file order as labelme2voc
-// does (later shapes win); label '_background_' paints background. Images in the folder
+// `labelme`: one JSON per image with polygon/rectangle/circle/point/line shapes, the image embedded
+// as base64 imageData or referenced by imagePath. Shapes are painted in file order with labelme's
+// own rasteriser as labelme2voc does (later shapes win); label '_background_' paints background. Images in the folder
 // without a JSON are imported unannotated.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { LABELME_CONVENTION, ShapeError, checkInBounds, checkPoints, fillCircle, fillPolygon, fillRectangle } from '../raster.js';
+import { ShapeError, checkInBounds, checkPoints } from '../raster.js';
+import { isLabelmeShapeType, labelmeMinPoints, paintLabelmeShape } from '../labelmeRaster.js';
 import { imageSize, isImageFile, listFiles, stemOf } from '../sourceFiles.js';
 import { readBytes, splitFromPath } from './common.js';
 import { readClassesJson } from './folder.js';
@@ -95,7 +96,7 @@ export async function* readLabelme(source: string, ctx: ReadContext): Reader {
         break;
       }
       const type = s.shape_type ?? 'polygon';
-      if (type !== 'polygon' && type !== 'rectangle' && type !== 'circle') {
+      if (!isLabelmeShapeType(type)) {
         skippedShapes++;
         continue;
       }
@@ -109,11 +110,9 @@ export async function* readLabelme(source: string, ctx: ReadContext): Reader {
         value = sc.value;
       }
       try {
-        const pts = checkPoints(s.points, type === 'polygon' ? 3 : 2);
+        const pts = checkPoints(s.points, labelmeMinPoints(type));
         checkInBounds(pts, size.width, size.height);
-        if (type === 'polygon') fillPolygon(target, pts, value, LABELME_CONVENTION);
-        else if (type === 'rectangle') fillRectangle(target, pts[0]!, pts[1]!, value, LABELME_CONVENTION);
-        else fillCircle(target, pts[0]!, pts[1]!, value, LABELME_CONVENTION);
+        paintLabelmeShape(target, type, pts, value);
       } catch (err) {
         if (!(err instanceof ShapeError)) throw err;
         bad = `shape ${i} ('${label}', ${String(type)}): ${err.message}`;
@@ -142,6 +141,6 @@ export async function* readLabelme(source: string, ctx: ReadContext): Reader {
     yield c;
   }
   if (unannotated) notes.push(`${unannotated} images without a labelme JSON imported unannotated`);
-  if (skippedShapes) notes.push(`${skippedShapes} shapes of other types (line, point, mask) skipped`);
+  if (skippedShapes) notes.push(`${skippedShapes} shapes of other types (linestrip, mask) skipped`);
 }
 

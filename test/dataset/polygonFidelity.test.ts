@@ -1,0 +1,130 @@
+// Polygon fidelity against the source tools' own output: ../shared/fixtures/polygons holds shapes in
+// labelme form (cases.json) with the masks labelme's shape_to_mask (labelme/<case>.png) and
+// pycocotools' frPyObjects + merge + decode (coco/<case>.png, cases with coco=true) made of them:
+// 0 background, shape index + 1, later shapes over earlier ones. Everything is derived from the
+// files, so another case file of the same form is checked the same way.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SHARED_DIR } from '../helpers/cli.js';
+import { decodePng } from '../../app/dataset/pngPalette.js';
+import { isLabelmeShapeType, paintLabelmeShape } from '../../app/dataset/labelmeRaster.js';
+import { paintCocoPolygons } from '../../app/dataset/cocoPolygonRle.js';
+import { prepareImport } from '../../app/dataset/readSource.js';
+import { pngImage, tempDir, write } from './fixtures.js';
+
+const DIR = join(SHARED_DIR, 'fixtures', 'polygons');
+
+interface Shape {
+  shape_type?: string;
+  points: [number, number][];
+}
+interface Case {
+  name: string;
+  w: number;
+  h: number;
+  shapes: Shape[];
+  coco?: boolean;
+}
+
+const cases: Case[] = (JSON.parse(readFileSync(join(DIR, 'cases.json'), 'utf8')) as { cases: Case[] }).cases;
+const cocoCases = cases.filter((c) => c.coco);
+
+function reference(tool: 'labelme' | 'coco', c: Case): Uint8Array {
+  const png = decodePng(readFileSync(join(DIR, tool, `${c.name}.png`)));
+  assert.equal(png.channels, 1, `${tool}/${c.name}.png is a one-channel index mask`);
+  assert.deepEqual([png.width, png.height], [c.w, c.h], `${tool}/${c.name}.png has the case's size`);
+  return Uint8Array.from(png.samples);
+}
+
+/** Pixel-exact comparison that names the first differing pixels. */
+function assertSameMask(actual: Uint8Array, expected: Uint8Array, c: Case, what: string): void {
+  const diffs: string[] = [];
+  let n = 0;
+  for (let i = 0; i < expected.length; i++) {
+    if (actual[i] === expected[i]) continue;
+    n++;
+    if (diffs.length < 6) diffs.push(`(${i % c.w}, ${Math.floor(i / c.w)}) got ${actual[i]} want ${expected[i]}`);
+  }
+  assert.equal(n, 0, `${what} ${c.name}: ${n} pixels differ: ${diffs.join('; ')}`);
+}
+
+const typeOf = (s: Shape) => s.shape_type ?? 'polygon';
+
+test('the fixture set is complete: every case has its labelme reference and every coco case its pycocotools one', () => {
+  assert.ok(cases.length > 0 && cocoCases.length > 0);
+  for (const c of cases) {
+    assert.ok(existsSync(join(DIR, 'labelme', `${c.name}.png`)), `labelme/${c.name}.png`);
+    if (c.coco) assert.ok(existsSync(join(DIR, 'coco', `${c.name}.png`)), `coco/${c.name}.png`);
+  }
+});
+
+test('labelme rasteriser = labelme shape_to_mask, pixel for pixel, on every fixture case', () => {
+  for (const c of cases) {
+    const t = { width: c.w, height: c.h, data: new Uint8Array(c.w * c.h) };
+    c.shapes.forEach((s, i) => {
+      const type = typeOf(s);
+      assert.ok(isLabelmeShapeType(type), `${c.name}: shape type ${type} is painted`);
+      paintLabelmeShape(t, type, s.points, i + 1);
+    });
+    assertSameMask(t.data, reference('labelme', c), c, 'labelme');
+  }
+});
+
+test('COCO rasteriser = pycocotools frPyObjects + merge + decode, pixel for pixel, on every coco fixture case', () => {
+  for (const c of cocoCases) {
+    const t = { width: c.w, height: c.h, data: new Uint8Array(c.w * c.h) };
+    c.shapes.forEach((s, i) => paintCocoPolygons(t, [s.points.flat()], i + 1));
+    assertSameMask(t.data, reference('coco', c), c, 'coco');
+  }
+});
+
+test('an annotation\'s several polygons are one region: their union, whatever their order', () => {
+  // Each case's shapes as the polygons of ONE COCO annotation = the union of their references.
+  for (const c of cocoCases.filter((k) => k.shapes.length > 1)) {
+    const ref = reference('coco', c);
+    for (const order of [c.shapes, [...c.shapes].reverse()]) {
+      const t = { width: c.w, height: c.h, data: new Uint8Array(c.w * c.h) };
+      paintCocoPolygons(t, order.map((s) => s.points.flat()), 1);
+      assertSameMask(t.data, ref.map((v) => (v ? 1 : 0)), c, 'coco union');
+    }
+  }
+});
+
+/** The importers refuse vertices more than a pixel outside the image (a wrong file, not a click). */
+const withinImport = (c: Case) => c.shapes.every((s) => s.points.every(([x, y]) => x >= -1 && y >= -1 && x <= c.w + 1 && y <= c.h + 1));
+
+test('labelme and COCO imports paint the fixture cases exactly as the tools do (real readers, real files)', async () => {
+  const root = tempDir();
+  const coco: { images: object[]; annotations: object[]; categories: object[] } = { images: [], annotations: [], categories: [] };
+  const maxShapes = Math.max(...cases.map((c) => c.shapes.length));
+  for (let k = 1; k <= maxShapes; k++) coco.categories.push({ id: k, name: `s${k}` });
+  let annId = 1;
+  for (const [idx, c] of cases.entries()) {
+    const img = await pngImage(c.w, c.h, idx + 1);
+    write(join(root, 'labelme', `${c.name}.png`), img);
+    const shapes = c.shapes.map((s, i) => ({ label: `s${i + 1}`, points: s.points, shape_type: typeOf(s), group_id: null, flags: {} }));
+    write(join(root, 'labelme', `${c.name}.json`), JSON.stringify({ version: '5.4.1', shapes, imagePath: `${c.name}.png`, imageData: null, imageHeight: c.h, imageWidth: c.w }));
+    if (!c.coco) continue;
+    write(join(root, 'coco', 'images', `${c.name}.png`), img);
+    coco.images.push({ id: idx + 1, file_name: `${c.name}.png`, width: c.w, height: c.h });
+    c.shapes.forEach((s, i) => coco.annotations.push({ id: annId++, image_id: idx + 1, category_id: i + 1, iscrowd: 0, segmentation: [s.points.flat()] }));
+  }
+  write(join(root, 'coco', 'annotations', 'instances_default.json'), JSON.stringify(coco));
+  for (const tool of ['labelme', 'coco'] as const) {
+    const r = await prepareImport(join(root, tool), { format: tool });
+    const expectedCases = tool === 'coco' ? cocoCases : cases;
+    const valueOf = new Map(r.resolution.newClasses.map((k) => [k.name, k.index]));
+    for (const c of expectedCases) {
+      const back = r.candidates.find((k) => k.originalName === `${c.name}.png`);
+      if (!withinImport(c)) {
+        assert.ok(!back && r.problems.some((p) => p.file.includes(c.name) && /outside/.test(p.detail)), `${tool} ${c.name}: refused as lying outside the image`);
+        continue;
+      }
+      assert.ok(back?.mask, `${tool} ${c.name} imported with a mask (problems: ${JSON.stringify(r.problems)})`);
+      const ref = reference(tool, c).map((v) => (v ? valueOf.get(`s${v}`)! : 0));
+      assertSameMask(Uint8Array.from(back.mask.data), ref, c, `${tool} import`);
+    }
+  }
+});
