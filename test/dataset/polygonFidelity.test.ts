@@ -128,3 +128,26 @@ test('labelme and COCO imports paint the fixture cases exactly as the tools do (
     }
   }
 });
+
+test('a comb with 600 teeth (1,200 crossings a row, half of them left of the image) fills like PIL fills integer outlines', () => {
+  // Tooth k covers x = 4k + off … 4k + 1 + off on rows 0–8, joined by a base on rows 9–11; PIL
+  // fills an integer rectilinear outline with its boundary (checked against Pillow 9.4).
+  const K = 600, off = -1000, W = 4 * K + off, H = 14;
+  const pts: [number, number][] = [[off, 11]];
+  for (let k = 0; k < K; k++) {
+    pts.push([4 * k + off, 0], [4 * k + 1 + off, 0], [4 * k + 1 + off, 9]);
+    if (k < K - 1) pts.push([4 * k + 4 + off, 9]);
+  }
+  pts.push([4 * (K - 1) + 1 + off, 11]);
+  const t = { width: W, height: H, data: new Uint8Array(W * H) };
+  paintLabelmeShape(t, 'polygon', pts, 1);
+  const c: Case = { name: 'comb', w: W, h: H, shapes: [] };
+  const expected = new Uint8Array(W * H);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const u = x - off;
+      if (u <= 4 * K - 3 && ((y <= 8 && u % 4 <= 1) || (y >= 9 && y <= 11))) expected[y * W + x] = 1;
+    }
+  }
+  assertSameMask(t.data, expected, c, 'labelme');
+});
