@@ -6,6 +6,13 @@
 // those positions sorted column-major into run-length counts (equal positions cancel in pairs).
 // The walk is streamed, so memory is linear in the crossings kept, not in the upsampled points.
 import { rleMergeUnion } from './cocoRle.js';
+import { ShapeError } from './raster.js';
+
+/**
+ * Most upsampled boundary steps one annotation may walk. A traced contour walks about five per
+ * boundary pixel; a hostile zig-zag of a million image-wide edges would walk billions.
+ */
+export const MAX_POLYGON_STEPS = 100_000_000;
 
 export interface CocoPaintTarget {
   width: number;
@@ -14,6 +21,19 @@ export interface CocoPaintTarget {
 }
 
 const SCALE = 5;
+
+/** The boundary points rleFrPoly walks for one polygon (its m before the y-boundary pass). */
+export function polygonSteps(xy: readonly number[]): number {
+  const k = Math.floor(xy.length / 2);
+  let m = 0;
+  for (let j = 0; j < k; j++) {
+    const n = (j + 1) % k;
+    const dx = Math.abs(Math.trunc(SCALE * xy[j * 2]! + 0.5) - Math.trunc(SCALE * xy[n * 2]! + 0.5));
+    const dy = Math.abs(Math.trunc(SCALE * xy[j * 2 + 1]! + 0.5) - Math.trunc(SCALE * xy[n * 2 + 1]! + 0.5));
+    m += Math.max(dx, dy) + 1;
+  }
+  return m;
+}
 
 /** rleFrPoly: one polygon (flat x,y list) → uncompressed column-major RLE counts for an h×w image. */
 export function rleFromPolygon(xy: readonly number[], h: number, w: number): number[] {
@@ -107,8 +127,14 @@ export function paintRle(t: CocoPaintTarget, counts: readonly number[], value: n
   }
 }
 
-/** annToMask for a polygon segmentation: the union of its polygons (frPyObjects → merge → decode), painted with `value`. */
-export function paintCocoPolygons(t: CocoPaintTarget, polygons: readonly (readonly number[])[], value: number): void {
+/**
+ * annToMask for a polygon segmentation: the union of its polygons (frPyObjects → merge → decode),
+ * painted with `value`. Throws ShapeError when the polygons would walk more than `maxSteps`.
+ */
+export function paintCocoPolygons(t: CocoPaintTarget, polygons: readonly (readonly number[])[], value: number, maxSteps = MAX_POLYGON_STEPS): void {
+  let steps = 0;
+  for (const poly of polygons) steps += polygonSteps(poly);
+  if (steps > maxSteps) throw new ShapeError(`polygon too complex to fill: its boundary walks ${steps} steps at pycocotools' 5× resolution (limit ${maxSteps})`);
   const rles = polygons.map((poly) => rleFromPolygon(poly, t.height, t.width));
   paintRle(t, rleMergeUnion(rles, t.height * t.width), value);
 }

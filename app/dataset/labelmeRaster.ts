@@ -1,3 +1,6 @@
+// Past 400 lines on purpose: one port of Pillow's Draw.c fill paths, kept in one file so that it
+// reads side by side with the C.
+//
 // labelme's rasteriser, pixel for pixel. labelme's shape_to_mask draws every shape with PIL's
 // ImageDraw on a mode-L image: polygons with `polygon(xy, outline=1, fill=1)`, rectangles with
 // `rectangle`, circles with `ellipse` on the bounding box of the radius, points as r=5 discs and
@@ -8,6 +11,15 @@
 // half away from zero inwards, horizontal edges drawn whole, the "discontiguous corner" fix-up.
 // Unlike Pillow, active edges are bucketed by row and corner partners found through a per-row map,
 // so the work is linear in edges + covered rows rather than edges × rows.
+
+import { ShapeError } from './raster.js';
+
+/**
+ * Most row crossings one polygon may cost (the rows its edges span inside the image, summed). A
+ * traced contour needs a few per row; a hostile zig-zag of a million full-height edges would need
+ * billions, i.e. minutes, so it is refused instead.
+ */
+export const MAX_POLYGON_CROSSINGS = 200_000_000;
 
 export interface LabelTarget {
   width: number;
@@ -147,7 +159,7 @@ class Edges {
  * enter and leave an active list kept in edge-table order, because the corner rule writes by
  * edge-table position into the row's crossing list and so depends on that order.
  */
-function polygonGeneric(t: LabelTarget, e: Edges, value: number): void {
+function polygonGeneric(t: LabelTarget, e: Edges, value: number, maxCrossings: number): void {
   const n = e.n;
   if (n <= 0) return;
   let ymin = t.height - 1, ymax = 0;
@@ -171,9 +183,11 @@ function polygonGeneric(t: LabelTarget, e: Edges, value: number): void {
   // there (linked lists in ascending position).
   const startHead = new Int32Array(rows).fill(-1), startNext = new Int32Array(count).fill(-1);
   const endHead = new Int32Array(rows).fill(-1), endNext = new Int32Array(count).fill(-1);
+  let crossings = 0;
   for (let p = count - 1; p >= 0; p--) {
     const i = table[p]!, lo = e.ymin[i]!, hi = e.ymax[i]!;
     if (hi < ymin || lo > ymax) continue;
+    crossings += Math.min(hi, ymax) - Math.max(lo, ymin) + 1;
     const r = Math.max(lo, ymin) - ymin;
     startNext[p] = startHead[r]!;
     startHead[r] = p;
@@ -182,6 +196,7 @@ function polygonGeneric(t: LabelTarget, e: Edges, value: number): void {
       endHead[hi - ymin] = p;
     }
   }
+  if (crossings > maxCrossings) throw new ShapeError(`polygon too complex to fill: its edges cross ${crossings} image rows in all (limit ${maxCrossings})`);
   let active = new Int32Array(count), merged = new Int32Array(count), activeCount = 0;
   const xx = new Float32Array(2 * count);
   const sorter = new Float32Sorter(2 * count);
@@ -246,7 +261,7 @@ function polygonGeneric(t: LabelTarget, e: Edges, value: number): void {
 }
 
 /** ImageDraw.polygon(xy, fill=value): ImagingDrawPolygon's fill path. */
-export function pilPolygon(t: LabelTarget, points: readonly Pt[], value: number): void {
+export function pilPolygon(t: LabelTarget, points: readonly Pt[], value: number, maxCrossings = MAX_POLYGON_CROSSINGS): void {
   const count = points.length;
   if (count <= 0) return;
   const xs = new Int32Array(count), ys = new Int32Array(count);
@@ -272,7 +287,7 @@ export function pilPolygon(t: LabelTarget, points: readonly Pt[], value: number)
     e.add(x0, y0, x1, y1);
   }
   if (xs[i] !== xs[0] || ys[i] !== ys[0]) e.add(xs[i]!, ys[i]!, xs[0]!, ys[0]!);
-  polygonGeneric(t, e, value);
+  polygonGeneric(t, e, value, maxCrossings);
 }
 
 /** ImageDraw.rectangle(((x0, y0), (x1, y1)), fill=value) with x0 ≤ x1 and y0 ≤ y1. */
@@ -402,7 +417,7 @@ export function pilWideLine(t: LabelTarget, a: Pt, b: Pt, width: number, value: 
   ];
   const e = new Edges(4);
   for (let k = 0; k < 4; k++) e.add(v[k]![0], v[k]![1], v[(k + 1) % 4]![0], v[(k + 1) % 4]![1]);
-  polygonGeneric(t, e, value);
+  polygonGeneric(t, e, value, Infinity);
 }
 
 /** labelme's point radius and line width in shape_to_mask. */
@@ -422,10 +437,13 @@ export function labelmeMinPoints(type: LabelmeShapeType): number {
   return type === 'polygon' || type === 'oriented_rectangle' ? 3 : type === 'point' ? 1 : 2;
 }
 
-/** labelme's shape_to_mask for one shape, painted with `value` over what is already there. */
-export function paintLabelmeShape(t: LabelTarget, type: LabelmeShapeType, pts: readonly Pt[], value: number): void {
+/**
+ * labelme's shape_to_mask for one shape, painted with `value` over what is already there. Throws
+ * ShapeError for a polygon costing more than `maxCrossings` (see MAX_POLYGON_CROSSINGS).
+ */
+export function paintLabelmeShape(t: LabelTarget, type: LabelmeShapeType, pts: readonly Pt[], value: number, maxCrossings = MAX_POLYGON_CROSSINGS): void {
   if (type === 'polygon' || type === 'oriented_rectangle') {
-    pilPolygon(t, pts, value);
+    pilPolygon(t, pts, value, maxCrossings);
   } else if (type === 'rectangle') {
     const [[ax, ay], [bx, by]] = [pts[0]!, pts[1]!];
     pilRectangle(t, [Math.min(ax, bx), Math.min(ay, by)], [Math.max(ax, bx), Math.max(ay, by)], value);

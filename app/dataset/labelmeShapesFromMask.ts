@@ -49,7 +49,8 @@ function toShape(value: number, pts: [number, number][]): LabelmeExportShape {
 
 function paintAll(shapes: readonly LabelmeExportShape[], width: number, height: number): Uint8Array {
   const t = { width, height, data: new Uint8Array(width * height) };
-  for (const s of shapes) paintLabelmeShape(t, s.shapeType, s.points, s.value);
+  // Traced from a mask, the shapes' cost is bounded by the mask itself: no complexity limit.
+  for (const s of shapes) paintLabelmeShape(t, s.shapeType, s.points, s.value, Infinity);
   return t.data;
 }
 

@@ -151,3 +151,23 @@ test('a comb with 600 teeth (1,200 crossings a row, half of them left of the ima
   }
   assertSameMask(t.data, expected, c, 'labelme');
 });
+
+test('a zig-zag polygon too costly to fill is refused with the file named, by both importers', async () => {
+  // 30,000 vertices alternating between the top and bottom rows of a 4×8000 image: 2.4·10^8 row
+  // crossings for labelme, 1.2·10^9 boundary steps for pycocotools.
+  const W = 4, H = 8000, n = 30_000;
+  const pts: [number, number][] = Array.from({ length: n }, (_, i) => [i % W, i % 2 ? H - 1 : 0]);
+  const root = tempDir();
+  const img = await pngImage(W, H, 1);
+  write(join(root, 'labelme', 'zig.png'), img);
+  write(join(root, 'labelme', 'zig.json'), JSON.stringify({ shapes: [{ label: 'crack', points: pts, shape_type: 'polygon' }], imagePath: 'zig.png', imageData: null, imageHeight: H, imageWidth: W }));
+  write(join(root, 'coco', 'images', 'zig.png'), img);
+  write(join(root, 'coco', 'instances.json'), JSON.stringify({ images: [{ id: 1, file_name: 'zig.png', width: W, height: H }], categories: [{ id: 1, name: 'crack' }], annotations: [{ id: 1, image_id: 1, category_id: 1, segmentation: [pts.flat()] }] }));
+  for (const tool of ['labelme', 'coco'] as const) {
+    const r = await prepareImport(join(root, tool), { format: tool });
+    assert.equal(r.candidates.filter((c) => c.mask).length, 0, tool);
+    assert.equal(r.problems.length, 1, `${tool}: ${JSON.stringify(r.problems)}`);
+    assert.match(r.problems[0]!.file, tool === 'labelme' ? /zig\.json/ : /instances\.json/);
+    assert.match(r.problems[0]!.detail, /too complex to fill/);
+  }
+});
