@@ -3,14 +3,15 @@
 //
 // labelme's rasteriser, pixel for pixel. labelme's shape_to_mask draws every shape with PIL's
 // ImageDraw on a mode-L image: polygons with `polygon(xy, outline=1, fill=1)`, rectangles with
-// `rectangle`, circles with `ellipse` on the bounding box of the radius, points as r=5 discs and
-// lines as width-10 lines. PIL skips an outline drawn in the fill's colour, so every shape is its
-// fill alone. This ports the behaviour of Pillow's libImaging/Draw.c (ImagingDrawPolygon +
-// polygon_generic, ImagingDrawRectangle, ellipseNew, ImagingDrawWideLine) including its rules:
-// coordinates truncated towards zero to ints, slopes and crossings in float32, span ends rounded
-// half away from zero inwards, horizontal edges drawn whole, the "discontiguous corner" fix-up.
-// Unlike Pillow, active edges are bucketed by row and corner partners found through a per-row map,
-// so the work is linear in edges + covered rows rather than edges × rows.
+// `rectangle`, circles with `ellipse` on the bounding box of the radius, points as r=5 discs,
+// lines and linestrips as width-10 lines. PIL skips an outline drawn in the fill's colour, so
+// every shape is its fill alone. This ports Pillow 9.2–9.4's libImaging/Draw.c (ImagingDrawPolygon
+// + polygon_generic, ImagingDrawRectangle, ellipseNew, ImagingDrawWideLine), the version the
+// reference masks in fixtures/polygons match, with its rules: coordinates truncated towards zero,
+// slopes and crossings in float32, span ends rounded half away from zero inwards, reversed spans
+// swapped, horizontal edges drawn whole, the "discontiguous corner" fix-up. Unlike Pillow, edges
+// are bucketed by row and corner partners found through per-row maps, so the work is linear in
+// edges + row crossings rather than edges × rows (plus a quadratic corner search).
 
 import { ShapeError } from './raster.js';
 
@@ -424,10 +425,10 @@ export function pilWideLine(t: LabelTarget, a: Pt, b: Pt, width: number, value: 
 export const LABELME_POINT_SIZE = 5;
 export const LABELME_LINE_WIDTH = 10;
 
-export type LabelmeShapeType = 'polygon' | 'oriented_rectangle' | 'rectangle' | 'circle' | 'point' | 'line';
-const SHAPE_TYPES: readonly string[] = ['polygon', 'oriented_rectangle', 'rectangle', 'circle', 'point', 'line'];
+export type LabelmeShapeType = 'polygon' | 'oriented_rectangle' | 'rectangle' | 'circle' | 'point' | 'line' | 'linestrip';
+const SHAPE_TYPES: readonly string[] = ['polygon', 'oriented_rectangle', 'rectangle', 'circle', 'point', 'line', 'linestrip'];
 
-/** The shape types painted; labelme's linestrip (round joints) and mask shapes are not. */
+/** The shape types painted; mask shapes (a bitmap patch, not geometry) are not. */
 export function isLabelmeShapeType(type: unknown): type is LabelmeShapeType {
   return typeof type === 'string' && SHAPE_TYPES.includes(type);
 }
@@ -455,7 +456,11 @@ export function paintLabelmeShape(t: LabelTarget, type: LabelmeShapeType, pts: r
     const [cx, cy] = pts[0]!;
     const r = LABELME_POINT_SIZE;
     pilEllipse(t, [cx - r, cy - r], [cx + r, cy + r], value);
-  } else {
+  } else if (type === 'line') {
     pilWideLine(t, pts[0]!, pts[1]!, LABELME_LINE_WIDTH, value);
+  } else {
+    // labelme up to 6.x draws a linestrip as separate width-10 segments; labelme 7 also rounds the
+    // joints (Pillow's joint="curve" pie slices), which is not reproduced here.
+    for (let i = 0; i + 1 < pts.length; i++) pilWideLine(t, pts[i]!, pts[i + 1]!, LABELME_LINE_WIDTH, value);
   }
 }

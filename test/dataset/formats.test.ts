@@ -135,7 +135,7 @@ test('labelme: embedded and referenced images, polygon/rectangle/circle, later s
     { label: 'scratch', points: [[1, 1], [6, 1], [6, 5], [1, 5]], shape_type: 'polygon' },
     { label: 'dent', points: [[2, 2], [3, 3]], shape_type: 'rectangle' },
     { label: 'pit', points: [[8, 6], [9, 6]], shape_type: 'circle' },
-    { label: 'scratch', points: [[0, 0], [9, 0], [9, 7]], shape_type: 'linestrip' },
+    { label: 'scratch', points: [[0, 0], [9, 0]], shape_type: 'mask' },
   ];
   write(join(dir, 'a.json'), JSON.stringify({ version: '5.4.1', shapes, imagePath: 'a.png', imageData: img.toString('base64'), imageHeight: 8, imageWidth: 10 }));
   write(join(dir, 'sub dir', 'bild ä.png'), await pngImage(10, 8, 2));

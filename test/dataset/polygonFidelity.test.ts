@@ -171,3 +171,14 @@ test('a zig-zag polygon too costly to fill is refused with the file named, by bo
     assert.match(r.problems[0]!.detail, /too complex to fill/);
   }
 });
+
+test('labelme linestrips are width-10 PIL lines segment by segment: 4 pixels to one side, 5 to the other', () => {
+  // Horizontal (0,10)–(20,10) covers rows 6–15; vertical (20,10)–(20,30) covers columns 16–25
+  // (checked against Pillow 9.4's ImageDraw.line(width=10)).
+  const W = 40, H = 40;
+  const t = { width: W, height: H, data: new Uint8Array(W * H) };
+  paintLabelmeShape(t, 'linestrip', [[0, 10], [20, 10], [20, 30]], 1);
+  const expected = new Uint8Array(W * H);
+  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if ((y >= 6 && y <= 15 && x <= 20) || (y >= 10 && y <= 30 && x >= 16 && x <= 25)) expected[y * W + x] = 1;
+  assertSameMask(t.data, expected, { name: 'L-shaped linestrip', w: W, h: H, shapes: [] }, 'labelme');
+});

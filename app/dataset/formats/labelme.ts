@@ -1,7 +1,7 @@
 // `labelme`: one JSON per image with polygon/rectangle/circle/point/line shapes, the image embedded
 // as base64 imageData or referenced by imagePath. Shapes are painted in file order with labelme's
-// own rasteriser as labelme2voc does (later shapes win); label '_background_' paints background. Images in the folder
-// without a JSON are imported unannotated.
+// own rasteriser, as labelme2voc does (later shapes win); label '_background_' paints background.
+// Images in the folder without a JSON are imported unannotated.
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { ShapeError, checkInBounds, checkPoints } from '../raster.js';
@@ -141,6 +141,6 @@ export async function* readLabelme(source: string, ctx: ReadContext): Reader {
     yield c;
   }
   if (unannotated) notes.push(`${unannotated} images without a labelme JSON imported unannotated`);
-  if (skippedShapes) notes.push(`${skippedShapes} shapes of other types (linestrip, mask) skipped`);
+  if (skippedShapes) notes.push(`${skippedShapes} shapes of other types (mask) skipped`);
 }
 
