@@ -40,8 +40,13 @@ function insetRing(points: readonly [number, number][], side: 1 | -1): [number, 
 }
 
 function toShape(value: number, pts: [number, number][]): LabelmeExportShape {
-  const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
-  const x0 = Math.min(...xs), x1 = Math.max(...xs), y0 = Math.min(...ys), y1 = Math.max(...ys);
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (const [x, y] of pts) {
+    x0 = Math.min(x0, x);
+    x1 = Math.max(x1, x);
+    y0 = Math.min(y0, y);
+    y1 = Math.max(y1, y);
+  }
   // A ring that became a single row or column (or pixel) is a rectangle, which labelme draws exactly.
   if (pts.length < 3 || x0 === x1 || y0 === y1) return { value, shapeType: 'rectangle', points: [[x0, y0], [x1, y1]] };
   return { value, shapeType: 'polygon', points: pts };
