@@ -4,7 +4,10 @@
 // fills a polygon with integer vertices including its boundary, so that usually reproduces the
 // region. Where PIL's rounding still differs (one-pixel necks, corner fix-ups), the shapes are
 // painted, compared with the mask and the differing pixels appended as one-row rectangles, which
-// PIL fills exactly. A ring that collapses to a line becomes a rectangle too.
+// PIL fills exactly. A ring that collapses to a line becomes a rectangle too. Every edge is
+// horizontal or vertical with integer ends, so none of the Pillow rules that changed between
+// versions (rounding of slanted crossings, reversed spans, the corner fix-up) comes into play:
+// labelme fills these shapes the same with any Pillow.
 import { maskToShapes } from './maskPolygons.js';
 import { paintLabelmeShape } from './labelmeRaster.js';
 
