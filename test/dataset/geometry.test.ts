@@ -39,6 +39,11 @@ test('mask → labelme shapes → labelme\'s rasteriser rebuilds random masks ex
     for (const s of shapes) {
       assert.ok(s.shapeType === 'rectangle' || s.points.length >= 3, 'labelme polygons need 3 points');
       for (const [x, y] of s.points) assert.ok(Number.isInteger(x) && Number.isInteger(y) && x >= 0 && y >= 0 && x < w && y < h, `vertex (${x}, ${y}) on a pixel centre`);
+      // Axis-aligned edges only: the Pillow rules that changed between versions never apply.
+      s.points.forEach(([x, y], i) => {
+        const [nx, ny] = s.points[(i + 1) % s.points.length]!;
+        assert.ok(x === nx || y === ny, `edge (${x}, ${y})–(${nx}, ${ny}) is axis-aligned`);
+      });
     }
     rings += maskToShapes(mask, w, h).length;
     corrections += shapes.length - maskToShapes(mask, w, h).length;
