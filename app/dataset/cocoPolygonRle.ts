@@ -12,7 +12,7 @@ import { ShapeError } from './raster.js';
  * Most upsampled boundary steps one annotation may walk. A traced contour walks about five per
  * boundary pixel; a hostile zig-zag of a million image-wide edges would walk billions.
  */
-export const MAX_POLYGON_STEPS = 100_000_000;
+export const MAX_POLYGON_STEPS = 200_000_000;
 
 export interface CocoPaintTarget {
   width: number;
@@ -45,7 +45,8 @@ export function rleFromPolygon(xy: readonly number[], h: number, w: number): num
   }
   x[k] = x[0]!;
   y[k] = y[0]!;
-  const positions: number[] = [];
+  // Column-major positions (x·h + y ≤ w·h) as uint32, as maskApi.c keeps them, in a growing buffer.
+  let positions = new Uint32Array(1024), kept = 0;
   let prevU = 0, prevV = 0, first = true;
   // Points are compared with their predecessor across segment joins too, as maskApi.c does on its
   // concatenated u/v arrays; a join repeats the vertex, so it never counts.
@@ -60,7 +61,12 @@ export function rleFromPolygon(xy: readonly number[], h: number, w: number): num
         yd = (yd + 0.5) / SCALE - 0.5;
         if (yd < 0) yd = 0;
         else if (yd > h) yd = h;
-        positions.push(xd * h + Math.ceil(yd));
+        if (kept === positions.length) {
+          const grown = new Uint32Array(positions.length * 2);
+          grown.set(positions);
+          positions = grown;
+        }
+        positions[kept++] = xd * h + Math.ceil(yd);
       }
     }
     prevU = u;
@@ -89,8 +95,7 @@ export function rleFromPolygon(xy: readonly number[], h: number, w: number): num
     }
   }
   // Positions → counts: sort, difference, and fold zero-length runs into their neighbours.
-  const a = Float64Array.from(positions);
-  a.sort();
+  const a = positions.subarray(0, kept).sort();
   const diffs: number[] = [];
   let p = 0;
   for (const t of a) {
