@@ -208,7 +208,9 @@ function polygonGeneric(t: LabelTarget, e: Edges, value: number, maxCrossings: n
   const note = (p: number, y: number) => {
     const i = table[p]!;
     if (e.dx[i] === 0) return;
-    const m = partners[groupOf(i, y)]!, key = e.xAt(i, y), prev = m.get(key);
+    const key = e.xAt(i, y);
+    if (roundf(key) !== key) return; // only a whole-pixel crossing looks for a partner, and equal keys
+    const m = partners[groupOf(i, y)]!, prev = m.get(key);
     if (prev === undefined || p < prev) m.set(key, p);
   };
   for (let y = ymin; y <= ymax; y++) {
