@@ -72,6 +72,28 @@ test('labelme rasteriser = labelme shape_to_mask, pixel for pixel, on every fixt
   }
 });
 
+test('labelme rasteriser = Pillow 9.4 on random shapes of every type labelme draws (pillowShapes.json)', () => {
+  // Made by scripts/genPillowShapes.py with Pillow itself: sub-pixel, integer and half-pixel
+  // polygons, rectangles, circles, points, lines and linestrips, partly outside the image.
+  const doc = JSON.parse(readFileSync(new URL('./pillowShapes.json', import.meta.url), 'utf8')) as { cases: (Case & { mask: { values: number[]; runs: number[] } })[] };
+  const types = new Set<string>();
+  for (const c of doc.cases) {
+    const t = { width: c.w, height: c.h, data: new Uint8Array(c.w * c.h) };
+    c.shapes.forEach((s, i) => {
+      const type = typeOf(s);
+      assert.ok(isLabelmeShapeType(type), `${c.name}: shape type ${type} is painted`);
+      types.add(type);
+      paintLabelmeShape(t, type, s.points, i + 1);
+    });
+    const expected = new Uint8Array(c.w * c.h);
+    let pos = 0;
+    c.mask.runs.forEach((n, k) => expected.fill(c.mask.values[k]!, pos, (pos += n)));
+    assert.equal(pos, c.w * c.h, `${c.name}: runs cover the image`);
+    assertSameMask(t.data, expected, c, 'pillow');
+  }
+  assert.deepEqual([...types].sort(), ['circle', 'line', 'linestrip', 'point', 'polygon', 'rectangle']);
+});
+
 test('COCO rasteriser = pycocotools frPyObjects + merge + decode, pixel for pixel, on every coco fixture case', () => {
   for (const c of cocoCases) {
     const t = { width: c.w, height: c.h, data: new Uint8Array(c.w * c.h) };
