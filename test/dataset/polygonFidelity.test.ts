@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { SHARED_DIR } from '../helpers/cli.js';
 import { decodePng } from '../../app/dataset/pngPalette.js';
 import { isLabelmeShapeType, paintLabelmeShape } from '../../app/dataset/labelmeRaster.js';
-import { paintCocoPolygons } from '../../app/dataset/cocoPolygonRle.js';
+import { paintCocoPolygons, rleFromPolygon } from '../../app/dataset/cocoPolygonRle.js';
+import { rleDecode, rleMergeUnion } from '../../app/dataset/cocoRle.js';
 import { prepareImport } from '../../app/dataset/readSource.js';
 import { pngImage, tempDir, write } from './fixtures.js';
 
@@ -100,6 +101,22 @@ test('COCO rasteriser = pycocotools frPyObjects + merge + decode, pixel for pixe
     c.shapes.forEach((s, i) => paintCocoPolygons(t, [s.points.flat()], i + 1));
     assertSameMask(t.data, reference('coco', c), c, 'coco');
   }
+});
+
+test('COCO RLE = pycocotools\' C, run for run, on random multi-polygon annotations (cocoPolygons.json)', () => {
+  // Made by scripts/genCocoPolygons.c with cocoapi's maskApi.c: sub-pixel, half-pixel, integer and
+  // repeated vertices, partly outside the image, one to three polygons merged per annotation.
+  const doc = JSON.parse(readFileSync(new URL('./cocoPolygons.json', import.meta.url), 'utf8')) as { cases: { name: string; w: number; h: number; polygons: number[][]; counts: number[] }[] };
+  let unions = 0;
+  for (const c of doc.cases) {
+    const counts = rleMergeUnion(c.polygons.map((p) => rleFromPolygon(p, c.h, c.w)), c.w * c.h);
+    assert.deepEqual(counts, c.counts, `${c.name}: RLE counts`);
+    const t = { width: c.w, height: c.h, data: new Uint8Array(c.w * c.h) };
+    paintCocoPolygons(t, c.polygons, 1);
+    assert.deepEqual(t.data, rleDecode(c.counts, c.w, c.h), `${c.name}: painted mask`);
+    if (c.polygons.length > 1) unions++;
+  }
+  assert.ok(unions > 20, `${unions} multi-polygon cases`);
 });
 
 test('an annotation\'s several polygons are one region: their union, whatever their order', () => {
