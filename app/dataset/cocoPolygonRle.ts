@@ -1,10 +1,11 @@
 // COCO's polygon rasteriser, pixel for pixel: pycocotools' annToMask runs frPyObjects (rleFrPoly
 // per polygon) → merge (union) → decode. This follows cocoapi's common/maskApi.c: vertices scaled
-// ×5 and rounded with (int)(5v + .5), the boundary walked one upsampled step at a time along the
-// major axis (each segment walked from its lower end so rounding is symmetric), every step that
-// crosses a pixel column's centre line kept as the column's first row at or below the crossing,
-// those positions sorted column-major into run-length counts (equal positions cancel in pairs).
-// The walk is streamed, so memory is linear in the crossings kept, not in the upsampled points.
+// ×5 and rounded with (int)(5v + .5); the boundary walked one upsampled step at a time along each
+// segment's major axis (rounded from the segment's lower end, so both directions give the same
+// points); every step that crosses a pixel column's centre line kept as that column's first row
+// at or below the crossing; those positions sorted column-major into run-length counts (equal
+// positions cancel in pairs). The walk is streamed, so memory is linear in the crossings kept, not
+// in the upsampled points.
 import { rleMergeUnion } from './cocoRle.js';
 import { ShapeError } from './raster.js';
 
