@@ -2,9 +2,9 @@
 // the same pixels. Each boundary ring is moved half a pixel towards the pixels it paints, which puts
 // its vertices on the centres of the boundary pixels (labelme/PIL coordinates: pixel x at x); PIL
 // fills a polygon with integer vertices including its boundary, so that usually reproduces the
-// region. Where PIL's rounding still differs (one-pixel necks, corner fix-ups), the shapes are
-// painted, compared with the mask and the differing pixels appended as one-row rectangles, which
-// PIL fills exactly. A ring that collapses to a line becomes a rectangle too. Every edge is
+// region. Where PIL's even-odd scan still differs (one-pixel necks and spurs, where the outline
+// runs back over itself), the shapes are painted, compared with the mask and the differing pixels
+// appended as one-row rectangles, which PIL fills exactly. A ring that collapses to a line becomes a rectangle too. Every edge is
 // horizontal or vertical with integer ends, so none of the Pillow rules that changed between
 // versions (rounding of slanted crossings, reversed spans, the corner fix-up) comes into play:
 // labelme fills these shapes the same with any Pillow.
