@@ -86,3 +86,42 @@ export function rleFromString(s: string): number[] {
   }
   return counts;
 }
+
+/**
+ * pycocotools' merge (rleMerge, union): the runs of several RLEs of one image walked together.
+ * Kept run for run as maskApi.c does it, so a decoded union equals pycocotools' own.
+ */
+export function rleMergeUnion(rles: readonly (readonly number[])[], total: number): number[] {
+  if (rles.length === 0) return [total];
+  let cnts = [...rles[0]!];
+  for (let i = 1; i < rles.length; i++) {
+    const A = cnts, B = rles[i]!;
+    const out: number[] = [];
+    let ca = A[0]!, cb = B[0]!, v = false, va = false, vb = false, a = 1, b = 1, cc = 0, ct = 1;
+    while (ct > 0) {
+      const c = Math.min(ca, cb);
+      cc += c;
+      ct = 0;
+      ca -= c;
+      if (!ca && a < A.length) {
+        ca = A[a++]!;
+        va = !va;
+      }
+      ct += ca;
+      cb -= c;
+      if (!cb && b < B.length) {
+        cb = B[b++]!;
+        vb = !vb;
+      }
+      ct += cb;
+      const vp: boolean = v;
+      v = va || vb;
+      if (v !== vp || ct === 0) {
+        out.push(cc);
+        cc = 0;
+      }
+    }
+    cnts = out;
+  }
+  return cnts;
+}

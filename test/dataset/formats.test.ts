@@ -135,7 +135,7 @@ test('labelme: embedded and referenced images, polygon/rectangle/circle, later s
     { label: 'scratch', points: [[1, 1], [6, 1], [6, 5], [1, 5]], shape_type: 'polygon' },
     { label: 'dent', points: [[2, 2], [3, 3]], shape_type: 'rectangle' },
     { label: 'pit', points: [[8, 6], [9, 6]], shape_type: 'circle' },
-    { label: 'scratch', points: [[0, 0], [9, 0]], shape_type: 'line' },
+    { label: 'scratch', points: [[0, 0], [9, 0]], shape_type: 'mask' },
   ];
   write(join(dir, 'a.json'), JSON.stringify({ version: '5.4.1', shapes, imagePath: 'a.png', imageData: img.toString('base64'), imageHeight: 8, imageWidth: 10 }));
   write(join(dir, 'sub dir', 'bild ä.png'), await pngImage(10, 8, 2));
@@ -154,9 +154,10 @@ test('labelme: embedded and referenced images, polygon/rectangle/circle, later s
     if (x >= 1 && x <= 6 && y >= 1 && y <= 5) return idx.scratch!;
     return 0;
   });
-  assert.ok(sameMask(a, expected), 'shapes painted in order with inclusive pixel-centre sampling');
+  assert.ok(sameMask(a, expected), 'shapes painted in order as labelme does (PIL fills integer outlines inclusively)');
   const b = byName(r.candidates, 'bild ä.png').mask!.data;
-  assert.ok(sameMask(b, maskOf(10, 8, (x, y) => (x / 9 + y / 7 <= 1 + 1e-9 ? idx.dent! : 0))));
+  // PIL ends each row's span at the edge crossing rounded to the nearest pixel (halves inwards).
+  assert.ok(sameMask(b, maskOf(10, 8, (x, y) => (x <= Math.ceil(9 * (1 - y / 7) - 0.5) ? idx.dent! : 0))));
   assert.equal(byName(r.candidates, 'lonely.png').mask, undefined);
   const probs = Object.fromEntries(r.problems.map((p) => [p.file.split('/').pop(), p.reason]));
   assert.deepEqual(probs, { 'broken.json': 'corrupt', 'far.json': 'invalid annotation', 'wrong size.json': 'mask size mismatch' });

@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
+import { paintCocoPolygons, paintRle } from '../../app/dataset/cocoPolygonRle.js';
+import { rleFromString } from '../../app/dataset/cocoRle.js';
+import { paintLabelmeShape } from '../../app/dataset/labelmeRaster.js';
+import { traceRings } from '../../app/dataset/maskPolygons.js';
 import { exportDataset } from '../../app/dataset/export/exportDataset.js';
 import { EXPORT_FORMATS, type ExportClass, type ExportItem } from '../../app/dataset/export/exportTypes.js';
 import { prepareImport } from '../../app/dataset/readSource.js';
@@ -81,3 +85,38 @@ for (const format of EXPORT_FORMATS) {
     }
   });
 }
+
+test('COCO and labelme exports are polygons the source tools fill back to the same pixels', async () => {
+  const list = await items();
+  for (const format of ['coco', 'labelme'] as const) {
+    const out = join(tempDir(), format);
+    await exportDataset(list, classes, out, format);
+    for (const it of list) {
+      const mask = (await it.loadMask())!;
+      if (!mask.some((v) => v)) continue;
+      const painted = new Uint8Array(it.width * it.height);
+      const t = { width: it.width, height: it.height, data: painted };
+      if (format === 'coco') {
+        const doc = JSON.parse(readFileSync(join(out, 'annotations', `instances_${it.split}.json`), 'utf8')) as { annotations: { image_id: number; category_id: number; segmentation: unknown }[] };
+        for (const a of doc.annotations.filter((k) => k.image_id === it.id)) {
+          const holes = traceRings(mask, it.width, it.height, a.category_id).some((r) => r.area < 0);
+          // pycocotools unions an annotation's polygons, so only a class with holes needs RLE.
+          assert.equal(Array.isArray(a.segmentation), !holes, `image ${it.id} class ${a.category_id}: polygons unless it has holes`);
+          if (Array.isArray(a.segmentation)) paintCocoPolygons(t, a.segmentation as number[][], a.category_id);
+          else paintRle(t, rleFromString((a.segmentation as { counts: string }).counts), a.category_id);
+        }
+      } else {
+        const dir = it.split === 'unassigned' ? out : join(out, it.split);
+        const json = readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as { imageWidth: number; imageHeight: number; imagePath: string; shapes: { label: string; shape_type: string; points: [number, number][] }[] });
+        const mine = json.filter((d) => d.imageWidth === it.width && d.imageHeight === it.height);
+        assert.equal(mine.length, 1, `one labelme file for image ${it.id}`);
+        const index = new Map(classes.map((c) => [c.name, c.index]));
+        for (const s of mine[0]!.shapes) {
+          assert.ok(s.shape_type === 'polygon' || s.shape_type === 'rectangle');
+          paintLabelmeShape(t, s.shape_type, s.points, s.label === '_background_' ? 0 : index.get(s.label)!);
+        }
+      }
+      assert.deepEqual(painted, mask, `${format}: image ${it.id} painted back by the tool's own rasteriser`);
+    }
+  }
+});

@@ -1,8 +1,9 @@
-// labelme: <split>/<stem>.json beside <split>/<stem>.<ext>, one polygon per mask boundary traced
-// along pixel edges (holes as '_background_' shapes painted after their outline), in labelme's
-// coordinates where pixel x has its centre at x. `--format labelme` reads it back exactly.
+// labelme: <split>/<stem>.json beside <split>/<stem>.<ext>, one polygon per mask boundary through
+// the centres of its boundary pixels (holes as '_background_' shapes painted after their outline),
+// in labelme's coordinates where pixel x has its centre at x, plus one-row rectangles where
+// labelme's rasteriser would miss pixels. labelme itself and `--format labelme` read it back exactly.
 import { join } from 'node:path';
-import { maskToShapes } from '../maskPolygons.js';
+import { labelmeShapesFromMask } from '../labelmeShapesFromMask.js';
 import { StemAllocator, classesJson, writeOut } from './exportFiles.js';
 import type { ExportClass, ExportItem, ExportSummary } from './exportTypes.js';
 
@@ -19,12 +20,12 @@ export async function exportLabelme(items: ExportItem[], classes: ExportClass[],
     const mask = await it.loadMask();
     if (!mask) continue;
     withMasks++;
-    const shapes = maskToShapes(mask, it.width, it.height).map((s) => ({
+    const shapes = labelmeShapesFromMask(mask, it.width, it.height).map((s) => ({
       label: s.value ? names.get(s.value) ?? String(s.value) : '_background_',
-      points: s.points.map(([x, y]) => [x - 0.5, y - 0.5]),
+      points: s.points,
       group_id: null,
       description: '',
-      shape_type: 'polygon',
+      shape_type: s.shapeType,
       flags: {},
     }));
     const doc = { version: '5.4.1', flags: {}, shapes, imagePath: `${stem}${ext}`, imageData: null, imageHeight: it.height, imageWidth: it.width };

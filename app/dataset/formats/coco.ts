@@ -1,5 +1,5 @@
 // `coco`: instance JSON (images, annotations, categories). Segmentations are polygon lists
-// (rasterised with COCO's pixel-centre convention) or RLE, compressed or uncompressed. Category
+// (rasterised as pycocotools does) or RLE, compressed or uncompressed. Category
 // ids are the source class values; annotations are painted in order, crowd regions included.
 // Images listed without annotations are defect-free: they get empty masks.
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
@@ -7,7 +7,8 @@ import { basename, dirname, isAbsolute, join, normalize } from 'node:path';
 import { enforceLimit, InputLimitError } from '../../images/inputLimits.js';
 import type { ImportProblem } from '../importTypes.js';
 import { RleError, rleDecode, rleFromString } from '../cocoRle.js';
-import { COCO_CONVENTION, ShapeError, checkInBounds, fillPolygon } from '../raster.js';
+import { ShapeError, checkInBounds } from '../raster.js';
+import { paintCocoPolygons } from '../cocoPolygonRle.js';
 import { imageSize, isInsideFolder, listFiles, readJsonFile, SourceFileError, stemOf } from '../sourceFiles.js';
 import { readBytes, splitFromWord } from './common.js';
 import type { ReadContext, Reader, ReaderCandidate, SourceClass } from './readerTypes.js';
@@ -82,6 +83,7 @@ function findImageFile(root: string, jsonFile: string, fileName: string): { file
 function paintSegmentation(values: Uint16Array, img: CocoImage, seg: unknown, value: number, where: string): void {
   const t = { width: img.width, height: img.height, data: values };
   if (Array.isArray(seg)) {
+    // The polygons of one annotation are one region (their union), rasterised as pycocotools does.
     for (const [k, poly] of seg.entries()) {
       if (Array.isArray(poly)) enforceLimit('polygonPoints', Math.floor(poly.length / 2), where, `polygon ${k} has ${Math.floor(poly.length / 2)} points`);
       if (!Array.isArray(poly) || poly.length < 6 || poly.length % 2 !== 0 || poly.some((v) => !Number.isFinite(v))) {
@@ -90,8 +92,8 @@ function paintSegmentation(values: Uint16Array, img: CocoImage, seg: unknown, va
       const pts: [number, number][] = [];
       for (let i = 0; i < poly.length; i += 2) pts.push([poly[i] as number, poly[i + 1] as number]);
       checkInBounds(pts, img.width, img.height);
-      fillPolygon(t, pts, value, COCO_CONVENTION);
     }
+    paintCocoPolygons(t, seg as number[][], value);
     return;
   }
   const rle = seg as { size?: unknown; counts?: unknown } | null;

@@ -1,11 +1,12 @@
-// `labelme`: one JSON per image with polygon/rectangle/circle shapes, the image embedded as
-// base64 imageData or referenced by imagePath. Shapes are painted in file order as labelme2voc
-// does (later shapes win); label '_background_' paints background. Images in the folder
-// without a JSON are imported unannotated.
+// `labelme`: one JSON per image with polygon/rectangle/circle/point/line shapes, the image embedded
+// as base64 imageData or referenced by imagePath. Shapes are painted in file order with labelme's
+// own rasteriser, as labelme2voc does (later shapes win); label '_background_' paints background.
+// Images in the folder without a JSON are imported unannotated.
 import { existsSync } from 'node:fs';
-import { enforceLimit, InputLimitError } from '../../images/inputLimits.js';
 import { basename, dirname, resolve } from 'node:path';
-import { LABELME_CONVENTION, ShapeError, checkInBounds, checkPoints, fillCircle, fillPolygon, fillRectangle } from '../raster.js';
+import { enforceLimit, InputLimitError } from '../../images/inputLimits.js';
+import { ShapeError, checkInBounds, checkPoints } from '../raster.js';
+import { isLabelmeShapeType, labelmeMinPoints, paintLabelmeShape } from '../labelmeRaster.js';
 import { imageSize, isImageFile, isInsideFolder, listFiles, readJsonFile, SourceFileError, stemOf } from '../sourceFiles.js';
 import { readBytes, splitFromPath } from './common.js';
 import { readClassesJson } from './folder.js';
@@ -119,7 +120,7 @@ export async function* readLabelme(source: string, ctx: ReadContext): Reader {
         break;
       }
       const type = s.shape_type ?? 'polygon';
-      if (type !== 'polygon' && type !== 'rectangle' && type !== 'circle') {
+      if (!isLabelmeShapeType(type)) {
         skippedShapes++;
         continue;
       }
@@ -134,11 +135,9 @@ export async function* readLabelme(source: string, ctx: ReadContext): Reader {
       }
       try {
         if (Array.isArray(s.points)) enforceLimit('polygonPoints', s.points.length, jf, `shape ${i} ('${label}') has ${s.points.length} points`);
-        const pts = checkPoints(s.points, type === 'polygon' ? 3 : 2);
+        const pts = checkPoints(s.points, labelmeMinPoints(type));
         checkInBounds(pts, size.width, size.height);
-        if (type === 'polygon') fillPolygon(target, pts, value, LABELME_CONVENTION);
-        else if (type === 'rectangle') fillRectangle(target, pts[0]!, pts[1]!, value, LABELME_CONVENTION);
-        else fillCircle(target, pts[0]!, pts[1]!, value, LABELME_CONVENTION);
+        paintLabelmeShape(target, type, pts, value);
       } catch (err) {
         if (err instanceof InputLimitError) {
           bad = { reason: 'over limit', detail: err.detail };
@@ -171,6 +170,6 @@ export async function* readLabelme(source: string, ctx: ReadContext): Reader {
     yield c;
   }
   if (unannotated) notes.push(`${unannotated} images without a labelme JSON imported unannotated`);
-  if (skippedShapes) notes.push(`${skippedShapes} shapes of other types (line, point, mask) skipped`);
+  if (skippedShapes) notes.push(`${skippedShapes} shapes of other types (mask) skipped`);
 }
 
