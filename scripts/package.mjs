@@ -1,0 +1,145 @@
+// `npm run package`: builds out/ (scripts/build.mjs), then the desktop installers for this platform
+// with electron-builder (electron-builder.yml: AppImage+deb on Linux, NSIS on Windows, dmg on
+// macOS) into dist/desktop. electron-builder downloads the Electron runtime, Electron's headers
+// (to rebuild better-sqlite3) and the installer tools; when one cannot be fetched this says which,
+// instead of a bare network stack trace.
+//
+//   node scripts/package.mjs [--dir] [--electron-dist <folder>] [--no-rebuild] [--output <folder>]
+//     --dir             an unpacked app folder only, no installer (what the packaging test checks)
+//     --electron-dist   use this unpacked Electron distribution instead of downloading one
+//     --no-rebuild      keep native modules as installed (skips the Electron headers download)
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildAll } from './build.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Optional dependencies the desktop package does not ship: the Electron runtime itself (electron-
+ * builder adds its own) and the native tfjs backends, which need libtensorflow/CUDA set up on the
+ * workstation and would bring the whole tfjs umbrella with them. Their code paths report them as
+ * "not installed" and fall back to wasm.
+ */
+const NOT_SHIPPED = ['electron', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+
+function readJson(path) {
+  return JSON.parse(readFileSync(path, 'utf8'));
+}
+
+/** The installed Electron's version, else the one package-lock.json resolved (the binary may be absent). */
+export function electronVersion() {
+  const installed = join(root, 'node_modules', 'electron', 'package.json');
+  if (existsSync(installed)) return readJson(installed).version;
+  const locked = readJson(join(root, 'package-lock.json')).packages?.['node_modules/electron']?.version;
+  if (!locked) throw new Error('package-lock.json resolves no electron version; run npm install');
+  return locked;
+}
+
+/** Where npm placed `name` as seen from the package at lock path `from` (Node's lookup order). */
+function resolveLocked(packages, from, name) {
+  let base = from;
+  for (;;) {
+    const candidate = `${base ? `${base}/` : ''}node_modules/${name}`;
+    if (packages[candidate]) return candidate;
+    if (!base) return undefined;
+    const i = base.lastIndexOf('/node_modules/');
+    base = i < 0 ? '' : base.slice(0, i);
+  }
+}
+
+function reachable(packages, roots) {
+  const seen = new Set();
+  const stack = [...roots];
+  while (stack.length) {
+    const path = stack.pop();
+    if (seen.has(path)) continue;
+    seen.add(path);
+    const p = packages[path];
+    for (const name of Object.keys({ ...p.dependencies, ...p.optionalDependencies })) {
+      const dep = resolveLocked(packages, path, name);
+      if (dep) stack.push(dep);
+    }
+  }
+  return seen;
+}
+
+/** Installed packages that only the not-shipped optional dependencies need, as lock paths. */
+export function packagesOnlyFor(notShipped = NOT_SHIPPED) {
+  const packages = readJson(join(root, 'package-lock.json')).packages;
+  const own = packages[''];
+  const runtime = Object.keys({ ...own.dependencies, ...own.optionalDependencies }).filter((n) => !notShipped.includes(n));
+  const keep = reachable(packages, runtime.map((n) => `node_modules/${n}`).filter((p) => packages[p]));
+  const drop = reachable(packages, notShipped.map((n) => `node_modules/${n}`).filter((p) => packages[p]));
+  return [...drop].filter((p) => !keep.has(p) && existsSync(join(root, p))).sort();
+}
+
+/** A one-paragraph explanation of a failed download, or undefined when the error is something else. */
+export function explainFetchFailure(err, stage, version) {
+  const text = `${err?.code ?? ''} ${err?.message ?? err}`;
+  if (!/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|socket hang up|RequestError|HTTPError|status code [45]\d\d|fetch failed|download/i.test(text)) return undefined;
+  const reason = String(err?.message ?? err).split('\n')[0];
+  const platform = `${process.platform}-${process.arch}`;
+  const what = {
+    rebuild: `the Electron ${version} headers (https://www.electronjs.org/headers/v${version}/) needed to rebuild better-sqlite3 for Electron`,
+    electron: `the Electron runtime electron-v${version}-${platform}.zip (https://github.com/electron/electron/releases/tag/v${version})`,
+    installer: `an installer tool electron-builder fetches for this target (https://github.com/electron-userland/electron-builder-binaries/releases)`,
+  }[stage] ?? 'a file electron-builder needed';
+  const hints = {
+    rebuild: 'or pass --no-rebuild where better-sqlite3 already matches Electron',
+    electron: `or place the zip in Electron's download cache (~/.cache/electron), or pass --electron-dist <unpacked Electron folder>`,
+    installer: 'or pass --dir for an unpacked app folder without an installer',
+  }[stage] ?? '';
+  return `npm run package: could not download ${what}: ${reason}.\nConnect this machine to the internet, set ELECTRON_MIRROR / ELECTRON_BUILDER_BINARIES_MIRROR to a reachable mirror, ${hints}.`;
+}
+
+export async function packageApp({ dir = false, electronDist, rebuild = true, output } = {}) {
+  await buildAll();
+  const { build, Platform, Arch } = await import('electron-builder');
+  const version = electronVersion();
+  let stage = 'setup';
+  let appOutDir;
+  const config = {
+    electronVersion: version,
+    npmRebuild: rebuild,
+    files: packagesOnlyFor().map((p) => `!${p}/**`),
+    ...(electronDist ? { electronDist } : {}),
+    ...(output ? { directories: { output } } : {}),
+    // Hooks only track which download a failure belongs to.
+    beforeBuild: async () => {
+      stage = 'rebuild';
+      return true;
+    },
+    beforePack: async () => {
+      stage = 'electron';
+    },
+    afterExtract: async () => {
+      stage = 'packing';
+    },
+    afterPack: async (context) => {
+      appOutDir = context.appOutDir;
+      stage = 'installer';
+    },
+  };
+  try {
+    const artifacts = await build({ projectDir: root, targets: Platform.current().createTarget(dir ? 'dir' : null, Arch[process.arch]), config });
+    return { appOutDir, artifacts };
+  } catch (err) {
+    const explained = explainFetchFailure(err, stage, version);
+    if (explained) throw Object.assign(new Error(explained), { code: 'PASAM_FETCH_FAILED' });
+    throw err;
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { values } = parseArgs({ options: { dir: { type: 'boolean' }, 'electron-dist': { type: 'string' }, 'no-rebuild': { type: 'boolean' }, output: { type: 'string' } } });
+  try {
+    const { appOutDir, artifacts } = await packageApp({ dir: values.dir, electronDist: values['electron-dist'], rebuild: !values['no-rebuild'], output: values.output });
+    console.log(`unpacked app: ${appOutDir}`);
+    for (const a of artifacts) console.log(`installer: ${a}`);
+  } catch (err) {
+    console.error(err?.code === 'PASAM_FETCH_FAILED' ? err.message : err);
+    process.exitCode = 1;
+  }
+}
