@@ -8,7 +8,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { initBackend } from '../app/engine/backend.js';
+import { initBackend } from '../app/tensor/backend.js';
 import { PasamModel } from '../app/model/pasam/pasamModel.js';
 import { parsePasamConfig } from '../app/model/pasam/pasamConfig.js';
 import type { BackboneName } from '../app/model/pasam/backbones.js';

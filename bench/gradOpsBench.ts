@@ -2,13 +2,13 @@
 // Run: node --import tsx bench/gradOpsBench.ts   (PASAM_BACKEND=wasm|cpu|node selects the backend)
 // Writes bench/results/grad-ops-<backend>.json. Median of a few repetitions after one warm-up;
 // the machine may be shared, so loadavg is recorded with the figures.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../app/tensor/tf.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { initBackend } from '../app/engine/backend.js';
-import { bmm, bmmNT, conv2d, linear, resizeBilinear } from '../app/engine/gradOps.js';
-import { Rng, normal } from '../app/engine/random.js';
+import { initBackend } from '../app/tensor/backend.js';
+import { bmm, bmmNT, conv2d, linear, resizeBilinear } from '../app/tensor/gradOps.js';
+import { Rng, normal } from '../app/tensor/random.js';
 
 interface Row {
   name: string;

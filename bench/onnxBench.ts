@@ -4,14 +4,14 @@
 //     images: `tiny` at S = 224 and a vit_b-shaped PA-SAM at S = 256.
 // Writes bench/results/onnx-vs-tfjs-<backend>.json with the ratios.
 //   node --import tsx bench/onnxBench.ts [--sizes 512,1024] [--tfjs-runs 1] [--ort-runs 3] [--images 16]
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../app/tensor/tf.js';
 import * as ort from 'onnxruntime-node';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, arch, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { initBackend } from '../app/engine/backend.js';
+import { initBackend } from '../app/tensor/backend.js';
 import { presetConfig } from '../app/model/sam/config.js';
 import { encoderMacs } from '../app/model/sam/flops.js';
 import { SamModel } from '../app/model/sam/samModel.js';

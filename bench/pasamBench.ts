@@ -3,12 +3,12 @@
 // backend in use; once with everything trainable (from scratch), once with a frozen encoder
 // (LoRA + IPEG + decoder, as on a checkpoint). Writes bench/results/pasam-<backend>.json.
 //   node --import tsx bench/pasamBench.ts [--steps 5] [--batch 2]
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../app/tensor/tf.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { initBackend } from '../app/engine/backend.js';
+import { initBackend } from '../app/tensor/backend.js';
 import { backboneConfig } from '../app/model/pasam/backbones.js';
 import { PasamModel } from '../app/model/pasam/pasamModel.js';
 import { disposeSamWeights, randomSamWeights } from '../app/model/sam/weights.js';

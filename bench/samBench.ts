@@ -1,12 +1,12 @@
 // SAM benchmark (not a test): vit_b encoder forward at S = 256, 512, 1024 and the per-click
 // decoder, on the backend in use, with random weights. Writes bench/results/sam-<backend>.json.
 //   node --import tsx bench/samBench.ts [--sizes 256,512,1024] [--clicks 20]
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../app/tensor/tf.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem, platform, arch } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { initBackend } from '../app/engine/backend.js';
+import { initBackend } from '../app/tensor/backend.js';
 import { presetConfig } from '../app/model/sam/config.js';
 import { decoderMacs, encoderMacs } from '../app/model/sam/flops.js';
 import { SamModel } from '../app/model/sam/samModel.js';

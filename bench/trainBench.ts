@@ -8,13 +8,13 @@
 //   node --import tsx bench/trainBench.ts tiny [--train N] [--test N] [--epochs 6] [--size 224]
 //        [--batch 4] [--val-fraction 0] [--aug flips|default|none] [--name train-tiny] [--dir <project>]
 //   node --import tsx bench/trainBench.ts vitb [--sizes 256,512] [--steps 2]
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../app/tensor/tf.js';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, cpus, loadavg, platform, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { initBackend } from '../app/engine/backend.js';
+import { initBackend } from '../app/tensor/backend.js';
 import { ProjectStore } from '../app/store/projectStore.js';
 import { runImport } from '../app/dataset/importPipeline.js';
 import { decodeMaskPng } from '../app/images/imageIO.js';
@@ -24,7 +24,7 @@ import { resolveTrainConfig } from '../app/engine/trainConfig.js';
 import { loadSplit } from '../app/engine/dataPipeline.js';
 import { evaluateSamples, summarise } from '../app/engine/evaluate.js';
 import { loadRunSegmenter } from '../app/engine/runModel.js';
-import { Rng } from '../app/engine/random.js';
+import { Rng } from '../app/tensor/random.js';
 import { PasamModel } from '../app/model/pasam/pasamModel.js';
 import { presetConfig } from '../app/model/sam/config.js';
 import { disposeSamWeights, randomSamWeights } from '../app/model/sam/weights.js';

@@ -5,7 +5,7 @@
 const APP_ORIGIN = 'app://pasam';
 
 // The same policy `pasam serve` sends.
-const CONTENT_SECURITY_POLICY = require('../app/server/contentSecurityPolicy.json').join('; ');
+const CONTENT_SECURITY_POLICY = require('../app/api/contentSecurityPolicy.json').join('; ');
 
 /** An IPC sender is trusted only if its frame shows a page of our own app:// origin. */
 function isTrustedSenderUrl(url) {

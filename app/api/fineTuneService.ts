@@ -230,7 +230,7 @@ export class FineTuneService {
   }
 
   private async preset(s: ProjectStore): Promise<PresetInfo> {
-    const { initBackend } = await import('../engine/backend.js');
+    const { initBackend } = await import('../tensor/backend.js');
     const backend = await initBackend();
     const hardware: HardwareFacts = { backend: backend.name, device: backend.device ?? null, cores: cpus().length, memoryBytes: totalmem(), gpuMemoryBytes: gpuMemoryFromEnv() };
     const annotated = s.listImages({ hasMask: true });

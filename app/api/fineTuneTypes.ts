@@ -6,8 +6,10 @@ import type { TrainingPreset, HardwareFacts, DatasetFacts } from '../finetune/ha
 import type { BatchProgress } from '../batch/batchSegmentation.js';
 import type { BatchReport } from '../batch/batchReport.js';
 import type { RunStatus, BatchItemStatus } from '../store/storeTypes.js';
+import type { RunRow, EpochPoint, RunDetail, ImageScore, RunEvaluation, ComparedImage, RunComparison } from '../finetune/runTypes.js';
 
 export type { TrainConfig, MetricSummary, TrainEvent, ProgressEvent, TrainingPreset, HardwareFacts, DatasetFacts, BatchProgress, BatchReport };
+export type { RunRow, EpochPoint, RunDetail, ImageScore, RunEvaluation, ComparedImage, RunComparison };
 
 export interface PresetInfo {
   preset: TrainingPreset;
@@ -18,86 +20,6 @@ export interface PresetInfo {
   /** Base models available for the Advanced panel (library names) and the presets from scratch. */
   baseModels: string[];
   presets: string[];
-}
-
-export interface RunRow {
-  id: number;
-  name: string;
-  status: RunStatus;
-  /** Training in this server process right now. */
-  live: boolean;
-  /** Left 'running' or 'queued' by a process that is gone (closed or crashed): resumable. */
-  interrupted: boolean;
-  /** Library base model, or 'tiny (scratch)'. */
-  base: string;
-  inputSize: number;
-  epochs: number;
-  epochsDone: number;
-  /** Annotated images the run used (train + validation) and a short digest of those mask versions. */
-  data: { images: number; train: number; val: number; digest: string };
-  best: { mIoU: number | null; mDice: number | null; epoch: number | null } | null;
-  durationSeconds: number | null;
-  createdAt: string;
-  error: string | null;
-  active: boolean;
-}
-
-export interface EpochPoint {
-  epoch: number;
-  trainLoss: number | null;
-  val: MetricSummary | null;
-  seconds: number | null;
-}
-
-export interface RunDetail {
-  run: RunRow;
-  config: TrainConfig;
-  /** 'background' then the project's classes. */
-  classes: string[];
-  epochs: EpochPoint[];
-  /** Best checkpoint's per-class IoU/Dice on validation (null when none yet). */
-  best: MetricSummary | null;
-  /** The latest progress event (live runs), for the progress bar after a reload. */
-  progress: ProgressEvent | null;
-  /** Loss per optimiser step seen by this server (live runs). */
-  lossCurve: { step: number; loss: number }[];
-  valSource: string | null;
-}
-
-export interface ImageScore {
-  imageId: number;
-  name: string;
-  mIoU: number | null;
-  iou: (number | null)[];
-}
-
-export interface RunEvaluation {
-  runId: number;
-  split: string;
-  checkpoint: string;
-  classes: string[];
-  images: number;
-  /** confusion[t][p]: pixels of true class t predicted as p, at original resolution. */
-  confusion: number[][];
-  summary: MetricSummary;
-  perImage: ImageScore[];
-}
-
-export interface ComparedImage {
-  imageId: number;
-  name: string;
-  a: number | null;
-  b: number | null;
-  /** b − a (null when either is). */
-  delta: number | null;
-}
-
-export interface RunComparison {
-  split: string;
-  a: RunEvaluation;
-  b: RunEvaluation;
-  /** Images scored by both, worst first (by the lower of the two mIoUs). */
-  images: ComparedImage[];
 }
 
 export interface BatchJobRow {

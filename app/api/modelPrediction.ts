@@ -42,7 +42,7 @@ export class ModelPredictor {
     const run = activeRun(store);
     const key = `${projectDir}:${run.id}`;
     if (this.engine?.key !== key) {
-      const { initBackend } = await import('../engine/backend.js');
+      const { initBackend } = await import('../tensor/backend.js');
       await initBackend();
       const { openRunSegmentation } = await import('../onnx/runExport.js');
       this.engine = { key, engine: await openRunSegmentation(store, run.id, { checkpoint: 'auto' }) };

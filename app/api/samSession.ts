@@ -44,7 +44,7 @@ export class SamSession {
         const { name, reason } = await this.chooseModel();
         if (!name) throw new ApiError('unavailable', reason ?? 'no SAM model');
         this.emit({ type: 'sam.loading', done: false, message: `loading ${name}` });
-        const { initBackend } = await import('../engine/backend.js');
+        const { initBackend } = await import('../tensor/backend.js');
         await initBackend();
         const { FileEmbeddingCache } = await import('../model/sam/embeddingCache.js');
         const { openInteractivePredictor } = await import('../onnx/samOnnxLibrary.js');

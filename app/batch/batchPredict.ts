@@ -2,7 +2,7 @@
 // The class map is computed exactly as the engine's classMapsFromLogits (bilinear to S×S, crop the
 // padding, bilinear to H0×W0, argmax) so masks equal `SegmentationEngine.segment`'s; the
 // confidence is the max softmax probability per pixel of those same upsampled logits.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tensor/tf.js';
 import type { RgbImage } from '../model/sam/transforms.js';
 import { preprocessImage } from '../model/sam/transforms.js';
 import { contentSize, type ImageSize } from '../metrics/evaluateLogits.js';

@@ -192,7 +192,7 @@ export interface OpenedBatchModel {
 
 export async function openBatchModel(store: ProjectStore, model: BatchModelSource, opts: { engine?: InferenceEngine; onFallback?: (reason: string) => void } = {}): Promise<OpenedBatchModel> {
   // ONNX Runtime and tfjs load only when a job runs.
-  const { initBackend } = await import('../engine/backend.js');
+  const { initBackend } = await import('../tensor/backend.js');
   await initBackend();
   if (model.kind === 'run') {
     const { openRunSegmentation, projectClasses } = await import('../onnx/runExport.js');

@@ -1,6 +1,6 @@
 // Seeded training augmentation on plain typed arrays: the 8 flips/90° rotations (applied to image
 // and class mask alike, exactly, no interpolation) and brightness/contrast jitter (image only).
-import type { Rng } from './random.js';
+import type { Rng } from '../tensor/random.js';
 
 /** Interleaved H×W×C pixels (C = 1 grey or 3 RGB) and an H×W class-index mask. */
 export interface SegSample<I extends Uint8Array | Float32Array = Uint8Array | Float32Array> {

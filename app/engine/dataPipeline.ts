@@ -2,14 +2,14 @@
 // versions the run recorded), resized once (longest side → S) and kept in memory as 8-bit pixels
 // plus the class-index label at full resolution. Batches are normalised, padded and given labels
 // on the logits grid on demand, so the cache stays small (S·S·3 bytes per image).
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tensor/tf.js';
 import type { ProjectStore } from '../store/projectStore.js';
 import type { Split } from '../store/storeTypes.js';
 import { groundTruthIds } from '../dataset/groundTruth.js';
 import { decodeImageRgb } from '../images/imageIO.js';
 import { preprocessImage, preprocessShape, resizeRgbPil, type RgbImage } from '../model/sam/transforms.js';
 import { augmentSample, type AugmentOptions } from './augment.js';
-import { Rng } from './random.js';
+import { Rng } from '../tensor/random.js';
 import type { AugmentationConfig } from './trainConfig.js';
 
 export interface Sample {

@@ -3,7 +3,7 @@
 // the decoder's coarse grid, where a 2-pixel scratch vanishes. One dataset-level confusion matrix
 // (per-class IoU/Dice, mIoU/mDice with and without background, pixel accuracy), plus per-image
 // IoU for the comparison view.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tensor/tf.js';
 import type { TrainableSegmenter } from '../model/segmenterTypes.js';
 import type { Sample } from './dataPipeline.js';
 import { inputBatch } from './dataPipeline.js';

@@ -1,7 +1,7 @@
 // PA-SAM.md §2 default loss: ceWeight·CE + diceWeight·Dice on the decoder's low-resolution class
 // logits (SAMed: 0.2·CE + 0.8·Dice). One-hot products instead of gather (whose gradient is
 // missing on wasm); only kernels with fast gradients on every backend.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tensor/tf.js';
 
 export interface SegmentationLossOptions {
   /** Weight of the cross-entropy term (default 0.2). */

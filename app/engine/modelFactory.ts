@@ -7,6 +7,8 @@ import { disposeSamWeights } from '../model/sam/weights.js';
 import { PasamModel } from '../model/pasam/pasamModel.js';
 import { parsePasamConfig } from '../model/pasam/pasamConfig.js';
 import { BACKBONE_NAMES, type BackboneName } from '../model/pasam/backbones.js';
+import { encoderAttentionPeakBytes } from '../model/sam/imageEncoder.js';
+import { assertFits } from '../tensor/memoryGuard.js';
 import type { TrainConfig } from './trainConfig.js';
 import { TrainConfigError } from './trainConfig.js';
 
@@ -28,6 +30,20 @@ export function validateModelOptions(config: TrainConfig): void {
 }
 
 export async function buildSegmenter(config: TrainConfig, numClasses: number): Promise<BuiltSegmenter> {
+  const built = await createSegmenter(config, numClasses);
+  // The memory policy is the engine's: refuse before the first forward pass whose largest
+  // attention chunk would not fit, rather than inside the model's math.
+  const peak = encoderAttentionPeakBytes(built.model.samConfig, config.inputSize, config.batchSize);
+  try {
+    assertFits(peak.what, peak.bytes);
+  } catch (err) {
+    built.model.dispose();
+    throw err;
+  }
+  return built;
+}
+
+async function createSegmenter(config: TrainConfig, numClasses: number): Promise<{ model: PasamModel; base: BuiltSegmenter['base'] }> {
   const pasamConfig = parsePasamConfig({ ...config.model.options, inputSize: config.inputSize }, 'model.options');
   if (config.model.base !== null) {
     const { manifest, weights } = await loadModelWeights(config.model.base);

@@ -1,6 +1,6 @@
 // AdamW (Loshchilov & Hutter; PyTorch torch.optim.AdamW semantics) over a named map of variables,
 // with serialisable state for checkpoint/resume, plus gradient accumulation and global-norm clipping.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tensor/tf.js';
 
 export type NamedVariables = Record<string, tf.Variable>;
 export type NamedGrads = Record<string, tf.Tensor>;

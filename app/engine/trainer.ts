@@ -5,7 +5,7 @@
 // augmentation from (seed, epoch, batch), so continuing at (epoch, batch) after a resume draws
 // exactly what an uninterrupted run draws; the weights and the optimiser moments are restored
 // bit-exactly from the checkpoint.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tensor/tf.js';
 import type { TrainableSegmenter } from '../model/segmenterTypes.js';
 import type { TrainConfig } from './trainConfig.js';
 import type { RunData, Sample } from './dataPipeline.js';
@@ -16,7 +16,7 @@ import { evaluateSamples, summarise } from './evaluate.js';
 import { segmentationLoss } from './loss.js';
 import { AdamW, GradientAccumulator, type AdamWState, type NamedGrads } from './optimizer.js';
 import { lrAt, type LrSchedule } from './schedule.js';
-import { resizeBilinear } from './gradOps.js';
+import { resizeBilinear } from '../tensor/gradOps.js';
 
 export interface TrainerHooks {
   emit(e: TrainEvent): void;

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProjectStore } from '../store/projectStore.js';
-import { initBackend } from './backend.js';
+import { initBackend } from '../tensor/backend.js';
 import { chooseRunMasks, loadRunData, type RunData, type UsedMask } from './dataPipeline.js';
 import { checkpointDir, hasCheckpoint, readCheckpoint, readCheckpointMeta, runDir, writeCheckpoint, type CheckpointKind } from './runCheckpoint.js';
 import { validateTrainConfig, type TrainConfig } from './trainConfig.js';

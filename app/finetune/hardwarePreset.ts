@@ -8,7 +8,7 @@
 //  - batch: what fits (GPU memory for vit_b; 4 for tiny), with gradient accumulation to keep an
 //    effective batch of 4 when the batch is smaller;
 //  - epochs: more for small data sets (≈ 300 optimiser steps, 5–50 epochs).
-import type { BackendName } from '../engine/backend.js';
+import type { BackendName } from '../tensor/backend.js';
 
 export interface HardwareFacts {
   backend: BackendName;

@@ -14,7 +14,7 @@ export function acceptsPrediction(store: ProjectStore, image: ImageRecord): bool
 }
 
 export async function openActiveEngine(store: ProjectStore, runId: number): Promise<SegmentationEngine> {
-  const { initBackend } = await import('../engine/backend.js');
+  const { initBackend } = await import('../tensor/backend.js');
   await initBackend();
   const { openRunSegmentation } = await import('../onnx/runExport.js');
   return openRunSegmentation(store, runId, { checkpoint: 'auto' });

@@ -9,7 +9,7 @@ import type { ProjectStore } from '../store/projectStore.js';
 import type { Split } from '../store/storeTypes.js';
 import { groundTruthIds } from '../dataset/groundTruth.js';
 import { checkpointDir, hasCheckpoint, readCheckpointMeta, runDir } from '../engine/runCheckpoint.js';
-import type { ComparedImage, RunComparison, RunEvaluation } from '../api/fineTuneTypes.js';
+import type { ComparedImage, RunComparison, RunEvaluation } from './runTypes.js';
 
 export type EvalSplit = Extract<Split, 'test' | 'val' | 'train'>;
 
@@ -36,7 +36,7 @@ export async function evaluateRun(store: ProjectStore, runId: number, split: Eva
       // A damaged cache file is recomputed.
     }
   }
-  const { initBackend } = await import('../engine/backend.js');
+  const { initBackend } = await import('../tensor/backend.js');
   const { loadRunSegmenter } = await import('../engine/runModel.js');
   const { loadSplit } = await import('../engine/dataPipeline.js');
   const { evaluateSamples, summarise } = await import('../engine/evaluate.js');

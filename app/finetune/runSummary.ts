@@ -5,7 +5,7 @@ import type { ProjectStore } from '../store/projectStore.js';
 import type { TrainingRunRecord } from '../store/storeTypes.js';
 import type { TrainConfig } from '../engine/trainConfig.js';
 import type { MetricSummary } from '../engine/trainEvents.js';
-import type { EpochPoint, RunDetail, RunRow } from '../api/fineTuneTypes.js';
+import type { EpochPoint, RunDetail, RunRow } from './runTypes.js';
 
 export function baseLabel(config: Partial<TrainConfig>): string {
   const m = config.model;

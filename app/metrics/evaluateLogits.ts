@@ -3,7 +3,7 @@
 // centres) up to the padded S×S input, crop the padding (SAM resizes the longest side to S and
 // pads bottom/right), bilinear to H0×W0, then argmax. Scoring on the coarse grid would erase thin
 // defects such as 2-pixel scratches, so metrics are always computed on these maps.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tensor/tf.js';
 import type { ConfusionMatrix } from './segmentationMetrics.js';
 
 export interface ImageSize {

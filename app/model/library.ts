@@ -1,11 +1,11 @@
 // The app's model library: PASAM_HOME/models/<name>/ holds model.json (config, source, tensor
 // index) and weights.bin (float32, TF.js layouts, tensors back to back).
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tensor/tf.js';
 import { existsSync } from 'node:fs';
 import { open, readdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { assertFits } from '../engine/memoryGuard.js';
+import { assertFits } from '../tensor/memoryGuard.js';
 import type { SamConfig } from './sam/config.js';
 import { buildSamWeights, type SamWeights } from './sam/weights.js';
 

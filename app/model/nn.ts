@@ -1,10 +1,15 @@
-// The dense building blocks every model in the app routes through. Kept in one place so that
+// The models' one entry to tensor ops: every file under app/model reaches TensorFlow.js through
+// this module (tf itself, and the differentiable building blocks). Kept in one place so that
 // custom-gradient versions (e.g. for the wasm backend, where several gradient kernels are missing
-// and batched matMul gradients are slow) can be swapped in here without touching the models.
+// and batched matMul gradients are slow) are swapped in here without touching the models.
 // Convolutions with stride == kernel are exact reshape/transpose + 2-D matMul (no conv kernels).
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tensor/tf.js';
 import type { Conv, ConvTranspose, Linear, Norm } from './sam/weights.js';
-import * as grad from '../engine/gradOps.js';
+import * as grad from '../tensor/gradOps.js';
+
+export { tf };
+/** Raw-tensor forms of the differentiable ops, for models whose weights are not Linear/Conv records. */
+export { bmm, bmmNT, conv2d, matMul, gelu } from '../tensor/gradOps.js';
 
 /** y = x·W + b over the last axis; W is [in, out]. Any leading shape. */
 export function linear<T extends tf.Tensor>(x: T, p: Linear): T {
@@ -12,13 +17,9 @@ export function linear<T extends tf.Tensor>(x: T, p: Linear): T {
   return grad.linear(x, p.weight, p.bias) as unknown as T;
 }
 
-/** LayerNorm over the last axis (biased variance, as PyTorch). */
+/** LayerNorm over the last axis (biased variance, as PyTorch), with a Norm record's gamma/beta. */
 export function layerNorm<T extends tf.Tensor>(x: T, p: Norm, eps: number): T {
-  const mean = tf.mean(x, -1, true);
-  const centred = tf.sub(x, mean);
-  const variance = tf.mean(tf.square(centred), -1, true);
-  const normed = tf.mul(centred, tf.rsqrt(tf.add(variance, eps)));
-  return tf.add(tf.mul(normed, p.weight), p.bias) as T;
+  return grad.layerNorm(x, p.weight, p.bias, eps);
 }
 
 /** SAM's LayerNorm2d on an NHWC tensor: normalise over channels at every pixel (eps 1e-6). */
@@ -26,10 +27,8 @@ export function layerNorm2d(x: tf.Tensor4D, p: Norm, eps = 1e-6): tf.Tensor4D {
   return layerNorm(x, p, eps);
 }
 
-/** Exact GELU: 0.5·x·(1 + erf(x/√2)). */
-export function geluErf<T extends tf.Tensor>(x: T): T {
-  return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))) as T;
-}
+/** Exact GELU: 0.5·x·(1 + erf(x/√2)) (the tensor layer's one definition). */
+export const geluErf = grad.gelu;
 
 export function relu<T extends tf.Tensor>(x: T): T {
   return tf.relu(x);

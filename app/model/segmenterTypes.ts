@@ -1,6 +1,6 @@
 // The contract between a trainable semantic segmenter (PA-SAM, or a baseline) and the training /
 // evaluation engine. The engine knows nothing else about the model.
-import type * as tf from '@tensorflow/tfjs';
+import type { tf } from './nn.js';
 
 export interface SegmenterDescription {
   /** e.g. 'pasam' */

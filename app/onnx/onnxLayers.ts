@@ -1,7 +1,7 @@
 // Neural-network layers written as ONNX nodes on an OnnxGraphBuilder. Weights arrive in the TF.js
 // layouts of `SamWeights` (linear [in,out]; conv [kh,kw,in,out]; transposed conv [kh,kw,out,in]) and
 // are converted here to ONNX's (conv [out,in,kh,kw]; ConvTranspose [in,out,kh,kw]).
-import type * as tf from '@tensorflow/tfjs';
+import type { tf } from '../tensor/tf.js';
 import { OnnxGraphBuilder } from './onnxGraphBuilder.js';
 
 export interface LinearW {

@@ -2,7 +2,7 @@
 // exported PA-SAM on ONNX Runtime, or through the tfjs model: one interface, class maps at the
 // original resolution. The logits → class-map step is the engine's own (classMapsFromLogits), so
 // both engines post-process identically.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tensor/tf.js';
 import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
 import type { TrainableSegmenter } from '../model/segmenterTypes.js';

@@ -5,7 +5,7 @@
 // MSPCA-LoRA: the purely linear part of each branch, (α/r)·A·B, is merged into the frozen qkv
 // weight; the multi-scale partial convolutions (as the one fused kernel the tfjs model convolves
 // with), their GELU and the 1×1 mixes stay in the graph on the window-local (or un-windowed) maps.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tensor/tf.js';
 import { gridSize, type SamConfig } from '../model/sam/config.js';
 import type { ImageEncoderWeights } from '../model/sam/weights.js';
 import type { IpegParams } from '../model/pasam/ipeg.js';

@@ -9,7 +9,7 @@
 // NCHW at the boundary because that is what SAM's reference, its official ONNX export and Triton
 // clients use; inside, the ViT runs NHWC like the reference. Windowing, padding and the decomposed
 // rel-pos run as ONNX ops; the rel-pos index tables are gathered once here and stored as constants.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tensor/tf.js';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { OnnxGraphBuilder } from './onnxGraphBuilder.js';

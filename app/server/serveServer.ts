@@ -2,7 +2,7 @@
 // tiles/thumbnails (GET /bin/...) and a WebSocket of events, all behind a session token and an
 // Origin/Host check. Bound to loopback unless the caller explicitly allows another address.
 // A JSON import (not a runtime read beside this file) so that the bundler inlines the policy.
-import contentSecurityPolicyDirectives from './contentSecurityPolicy.json' with { type: 'json' };
+import contentSecurityPolicyDirectives from '../api/contentSecurityPolicy.json' with { type: 'json' };
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importCheckpoint } from '../../app/model/checkpoint/importer.js';
-import { initBackend } from '../../app/engine/backend.js';
+import { initBackend } from '../../app/tensor/backend.js';
 import { makeNeuProject } from './neuProject.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
 import { createRun, runTrainingJob, type JobResult } from '../../app/engine/trainingJob.js';

@@ -1,11 +1,11 @@
 // Evaluation against a hand-checked case, and the eval/segment CLI on a trained run.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../app/tensor/tf.js';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend } from '../../app/engine/backend.js';
+import { initBackend } from '../../app/tensor/backend.js';
 import { evaluateSamples, summarise } from '../../app/engine/evaluate.js';
 import type { Sample } from '../../app/engine/dataPipeline.js';
 import type { SegmenterDescription, TrainableSegmenter } from '../../app/model/segmenterTypes.js';

@@ -1,9 +1,9 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
-import { bmm, bmmNT, conv2d, convTranspose2x2, gatherRows, gelu, layerNorm, linear, matMul, resizeBilinear } from '../../app/engine/gradOps.js';
-import { Rng } from '../../app/engine/random.js';
-import { installWasmKernelFixes } from '../../app/engine/wasmKernelFixes.js';
+import { tf } from '../../app/tensor/tf.js';
+import { bmm, bmmNT, conv2d, convTranspose2x2, gatherRows, gelu, layerNorm, linear, matMul, resizeBilinear } from '../../app/tensor/gradOps.js';
+import { Rng } from '../../app/tensor/random.js';
+import { installWasmKernelFixes } from '../../app/tensor/wasmKernelFixes.js';
 import * as ref from '../helpers/ref64.js';
 import { assertClose, dot, numericGrad, onCpu, randArray, tfValueAndGrads, toF64, useWasm } from '../helpers/tfTest.js';
 

@@ -1,8 +1,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../app/tensor/tf.js';
 import { resizeLabelsNearest, segmentationLoss } from '../../app/engine/loss.js';
-import { Rng } from '../../app/engine/random.js';
+import { Rng } from '../../app/tensor/random.js';
 import * as ref from '../helpers/ref64.js';
 import { assertClose, numericGrad, randArray, toF64, useWasm } from '../helpers/tfTest.js';
 

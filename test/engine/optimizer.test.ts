@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../app/tensor/tf.js';
 import { AdamW, GradientAccumulator, clipByGlobalNorm, defaultDecayFilter } from '../../app/engine/optimizer.js';
 import { lrAt, warmupSteps } from '../../app/engine/schedule.js';
 import { assertClose, useWasm } from '../helpers/tfTest.js';

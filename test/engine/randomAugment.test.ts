@@ -1,7 +1,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
-import { Rng, fanIn, kaimingUniform, normal } from '../../app/engine/random.js';
+import { tf } from '../../app/tensor/tf.js';
+import { Rng, fanIn, kaimingUniform, normal } from '../../app/tensor/random.js';
 import { DEFAULT_AUGMENT, adjustBrightnessContrast, augmentSample, transformGeometry } from '../../app/engine/augment.js';
 import { useWasm } from '../helpers/tfTest.js';
 

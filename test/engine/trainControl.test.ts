@@ -2,8 +2,8 @@
 // training steps through the real loop and the real PA-SAM model keep tf.memory().numTensors flat.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../app/engine/backend.js';
+import { tf } from '../../app/tensor/tf.js';
+import { initBackend } from '../../app/tensor/backend.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
 import { chooseRunMasks, loadRunData } from '../../app/engine/dataPipeline.js';
 import { buildSegmenter } from '../../app/engine/modelFactory.js';

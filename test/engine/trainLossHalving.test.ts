@@ -3,8 +3,8 @@
 // on all four images, no augmentation, eval-mode forward).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../app/engine/backend.js';
+import { tf } from '../../app/tensor/tf.js';
+import { initBackend } from '../../app/tensor/backend.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
 import { inputBatch, labelBatch, loadRunData } from '../../app/engine/dataPipeline.js';
 import { buildSegmenter } from '../../app/engine/modelFactory.js';

@@ -3,7 +3,7 @@
 // resolution by the evaluation the CLI uses, from the run's saved best checkpoint.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { initBackend } from '../../app/engine/backend.js';
+import { initBackend } from '../../app/tensor/backend.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
 import { loadSplit } from '../../app/engine/dataPipeline.js';
 import { evaluateSamples } from '../../app/engine/evaluate.js';

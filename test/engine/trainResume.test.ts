@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initBackend } from '../../app/engine/backend.js';
+import { initBackend } from '../../app/tensor/backend.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
 import { checkpointDir, readCheckpoint, readCheckpointMeta } from '../../app/engine/runCheckpoint.js';
 import { PASAM_BIN, runCli } from '../helpers/cli.js';

@@ -4,12 +4,12 @@
 // constant across steps, and the loss must fall on a fixed batch.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
-import { bmm, bmmNT, conv2d, convTranspose2x2, gatherRows, gelu, layerNorm, linear, resizeBilinear } from '../../app/engine/gradOps.js';
+import { tf } from '../../app/tensor/tf.js';
+import { bmm, bmmNT, conv2d, convTranspose2x2, gatherRows, gelu, layerNorm, linear, resizeBilinear } from '../../app/tensor/gradOps.js';
 import { segmentationLoss } from '../../app/engine/loss.js';
 import { AdamW, GradientAccumulator, valueAndGrads } from '../../app/engine/optimizer.js';
 import { lrAt } from '../../app/engine/schedule.js';
-import { Rng, kaimingUniform, normal } from '../../app/engine/random.js';
+import { Rng, kaimingUniform, normal } from '../../app/tensor/random.js';
 import { useWasm } from '../helpers/tfTest.js';
 
 before(async () => {

@@ -1,10 +1,10 @@
 // Shared helpers for engine tests: run on the wasm backend (what users without tfjs-node get),
 // compare with tfjs's own kernels on the cpu backend, and check gradients against float64
 // central differences of plain-JS reference implementations.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../app/tensor/tf.js';
 import assert from 'node:assert/strict';
-import { initBackend } from '../../app/engine/backend.js';
-import { Rng } from '../../app/engine/random.js';
+import { initBackend } from '../../app/tensor/backend.js';
+import { Rng } from '../../app/tensor/random.js';
 
 /** Selects the wasm backend for this test process (PASAM_BACKEND overrides). */
 export async function useWasm(): Promise<string> {

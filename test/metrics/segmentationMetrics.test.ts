@@ -1,6 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../app/tensor/tf.js';
 import { ConfusionMatrix, computeMetrics } from '../../app/metrics/segmentationMetrics.js';
 import { accumulateLogits, classMapsFromLogits, contentSize } from '../../app/metrics/evaluateLogits.js';
 import { resizeLabelsNearest } from '../../app/engine/loss.js';

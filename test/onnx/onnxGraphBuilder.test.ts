@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../app/tensor/tf.js';
 import * as ort from 'onnxruntime-node';
 import { OnnxGraphBuilder } from '../../app/onnx/onnxGraphBuilder.js';
 import { openOrtSession, releaseOrtSessions } from '../../app/onnx/ortSession.js';
-import { initBackend } from '../../app/engine/backend.js';
+import { initBackend } from '../../app/tensor/backend.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pasam-onnx-'));
 after(async () => {

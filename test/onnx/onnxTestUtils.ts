@@ -1,7 +1,7 @@
 // Helpers of the ONNX export tests.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../app/tensor/tf.js';
 import * as ort from 'onnxruntime-node';
 import type { PasamModel } from '../../app/model/pasam/pasamModel.js';
 import { buildPasamGraph } from '../../app/onnx/pasamExport.js';

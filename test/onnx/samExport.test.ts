@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { initBackend } from '../../app/engine/backend.js';
+import { initBackend } from '../../app/tensor/backend.js';
 import { importCheckpoint } from '../../app/model/checkpoint/importer.js';
 import { loadModelWeights } from '../../app/model/library.js';
 import { SamModel } from '../../app/model/sam/samModel.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, truncateSync, statSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { initBackend } from '../../app/engine/backend.js';
+import { initBackend } from '../../app/tensor/backend.js';
 import { importCheckpoint } from '../../app/model/checkpoint/importer.js';
 import { OnnxGraphBuilder } from '../../app/onnx/onnxGraphBuilder.js';
 import { readModelCard } from '../../app/onnx/modelCard.js';

@@ -2,8 +2,8 @@
 // a fresh dense branch reproduces the "no prompt" embedding it starts from.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../app/engine/backend.js';
+import { tf } from '../../app/tensor/tf.js';
+import { initBackend } from '../../app/tensor/backend.js';
 import { createIpeg, ipegForward, type IpegParams } from '../../app/model/pasam/ipeg.js';
 import { parsePasamConfig, type IpegConfig } from '../../app/model/pasam/pasamConfig.js';
 import { mapTensorTree, ParamStore } from '../../app/model/pasam/params.js';

@@ -3,9 +3,9 @@
 // layouts differ exactly where they should.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../app/engine/backend.js';
-import { gelu } from '../../app/engine/gradOps.js';
+import { tf } from '../../app/tensor/tf.js';
+import { initBackend } from '../../app/tensor/backend.js';
+import { gelu } from '../../app/tensor/gradOps.js';
 import { loraBranchForward, mspcaResidual, type LoraBranchParams, type MspcaParams } from '../../app/model/pasam/mspcaLora.js';
 import { mspcaScales, parsePasamConfig, partialChannels, type MspcaLoraConfig } from '../../app/model/pasam/pasamConfig.js';
 import { gradientCheck, pseudoRandom } from './pasamTestUtils.js';

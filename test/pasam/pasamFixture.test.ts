@@ -4,8 +4,8 @@
 // mask logits — so everything PA-SAM adds starts from (and stays wired to) the real SAM.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../app/engine/backend.js';
+import { tf } from '../../app/tensor/tf.js';
+import { initBackend } from '../../app/tensor/backend.js';
 import { densePE } from '../../app/model/sam/promptEncoder.js';
 import { disposeSamWeights, type SamWeights } from '../../app/model/sam/weights.js';
 import { PasamModel } from '../../app/model/pasam/pasamModel.js';

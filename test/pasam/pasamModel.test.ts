@@ -3,8 +3,8 @@
 // tensor leaks across training steps, and the exportTrained/importTrained round trip.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../app/engine/backend.js';
+import { tf } from '../../app/tensor/tf.js';
+import { initBackend } from '../../app/tensor/backend.js';
 import { PasamModel } from '../../app/model/pasam/pasamModel.js';
 import { pseudoRandom } from './pasamTestUtils.js';
 

@@ -1,7 +1,7 @@
 // Shared helpers of the PA-SAM tests: the sam-tiny fixture's weights read straight from its
 // official safetensors, and a central-difference gradient check.
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../../app/tensor/tf.js';
 import { openCheckpoint } from '../../app/model/checkpoint/checkpointReader.js';
 import { buildSamWeights, samTensorSpecs, tfjsShape, toTfjsLayout, type SamWeights } from '../../app/model/sam/weights.js';
 import type { SamFixture } from '../sam/samFixture.js';

@@ -2,8 +2,8 @@
 // with half-pixel centres (PyTorch align_corners=False); identity at the native S.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../app/engine/backend.js';
+import { tf } from '../../app/tensor/tf.js';
+import { initBackend } from '../../app/tensor/backend.js';
 import { loadModelWeights } from '../../app/model/library.js';
 import { adaptSamWeights } from '../../app/model/sam/resize.js';
 import { SamModel } from '../../app/model/sam/samModel.js';

@@ -2,8 +2,8 @@
 // (.pth and both .safetensors name sets), reproduces every tensor the reference produced.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../app/engine/backend.js';
+import { tf } from '../../app/tensor/tf.js';
+import { initBackend } from '../../app/tensor/backend.js';
 import { loadModelWeights } from '../../app/model/library.js';
 import { SamModel } from '../../app/model/sam/samModel.js';
 import { SamPredictor, type SamPrompt } from '../../app/model/sam/predictor.js';

@@ -2,8 +2,8 @@
 // windowed blocks, whole map in global ones) and gradients reach its parameters on this backend.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../../app/engine/backend.js';
+import { tf } from '../../app/tensor/tf.js';
+import { initBackend } from '../../app/tensor/backend.js';
 import { loadSamModel } from '../../app/model/sam/loadSam.js';
 import { SamModel } from '../../app/model/sam/samModel.js';
 import { linear } from '../../app/model/nn.js';

@@ -7,7 +7,7 @@ export const doctorCommand: CliCommand = {
   async run(argv, io) {
     const { values } = parseCommandArgs(argv, {}, { min: 0, max: 0 });
     // loaded on demand: tfjs takes seconds to import and most commands never need it
-    const { doctorReport, formatDoctor } = await import('../../engine/doctor.js');
+    const { doctorReport, formatDoctor } = await import('../../api/doctor.js');
     const report = await doctorReport();
     if (values.json) io.out(JSON.stringify(report, null, 2));
     else for (const line of formatDoctor(report)) io.out(line);

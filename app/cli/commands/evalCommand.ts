@@ -4,7 +4,7 @@ import { UsageError } from '../cliTypes.js';
 import { parseCommandArgs, parseIntOption, stringOption } from '../args.js';
 import { ProjectStore } from '../../store/projectStore.js';
 import { SPLITS, type Split } from '../../store/storeTypes.js';
-import { initBackend } from '../../engine/backend.js';
+import { initBackend } from '../../tensor/backend.js';
 import { loadSplit } from '../../engine/dataPipeline.js';
 import { evaluateSamples, summarise } from '../../engine/evaluate.js';
 import { loadRunSegmenter } from '../../engine/runModel.js';

@@ -57,7 +57,7 @@ export async function runModelExport(argv: string[], io: CliIO): Promise<number>
   const started = Date.now();
 
   // Heavy modules only for this sub-command (tfjs, ONNX Runtime).
-  const { initBackend } = await import('../../engine/backend.js');
+  const { initBackend } = await import('../../tensor/backend.js');
   await initBackend();
   const { tritonFromExport } = await import('../../onnx/runExport.js');
   let exportDir: string;

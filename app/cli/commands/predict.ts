@@ -43,7 +43,7 @@ export const predictCommand: CliCommand = {
     if (size !== undefined && size % 16 !== 0) throw new UsageError(`--size must be a multiple of 16, got ${size}`);
 
     const { default: sharp } = await import('sharp');
-    const { initBackend } = await import('../../engine/backend.js');
+    const { initBackend } = await import('../../tensor/backend.js');
     const { FileEmbeddingCache } = await import('../../model/sam/embeddingCache.js');
     const { loadSamModel } = await import('../../model/sam/loadSam.js');
     const { SamPredictor } = await import('../../model/sam/predictor.js');
@@ -57,6 +57,10 @@ export const predictCommand: CliCommand = {
     const backend = await initBackend();
     const { model, manifest } = await loadSamModel(modelName, size);
     try {
+      const { encoderAttentionPeakBytes } = await import('../../model/sam/imageEncoder.js');
+      const { assertFits } = await import('../../tensor/memoryGuard.js');
+      const peak = encoderAttentionPeakBytes(manifest.config, size ?? manifest.config.imgSize, 1);
+      assertFits(peak.what, peak.bytes);
       const cacheDir = stringOption(values, 'cache');
       const predictor = new SamPredictor(model, manifest.modelId, cacheDir ? new FileEmbeddingCache(cacheDir) : undefined);
       const t0 = Date.now();

@@ -5,8 +5,7 @@
 //           so a fresh IPEG gives exactly SAM's "no prompt" dense embedding;
 //   sparse: Ns learnable queries → S = LN(Q + CrossAttn(Q, F + PE, F)) → S = LN(S + MLP(S)),
 //           or S = MLP(GAP(F)) reshaped to (Ns, C), or no sparse tokens.
-import * as tf from '@tensorflow/tfjs';
-import { conv2d, gelu, layerNorm, linear } from '../../engine/gradOps.js';
+import { conv2d, gelu, layerNorm, linear, tf } from '../nn.js';
 import { decoderAttention } from '../sam/twoWayTransformer.js';
 import type { AttentionWeights, Linear, Norm } from '../sam/weights.js';
 import type { IpegConfig } from './pasamConfig.js';
@@ -92,7 +91,7 @@ export function ipegDense(f: tf.Tensor4D, p: IpegParams['dense']): tf.Tensor4D {
     const [b, h, w, c] = f.shape;
     if (p.kind === 'none') return tf.tile(p.embed.reshape([1, 1, 1, c]), [b, h, w, 1]) as tf.Tensor4D;
     const x = tf.add(conv2d(f, p.conv1.weight), p.conv1.bias) as tf.Tensor4D;
-    return linear(gelu(layerNorm(x, p.norm.weight, p.norm.bias, LN_EPS)), p.conv2.weight, p.conv2.bias);
+    return linear(gelu(layerNorm(x, p.norm, LN_EPS)), p.conv2);
   });
 }
 
@@ -103,14 +102,14 @@ export function ipegSparse(f: tf.Tensor4D, pe: tf.Tensor4D, p: IpegParams['spars
     if (p.kind === 'none') return tf.zeros([b, 0, c]) as tf.Tensor3D;
     if (p.kind === 'gap-mlp') {
       const pooled = tf.mean(f, [1, 2]) as tf.Tensor2D;
-      return linear(gelu(linear(pooled, p.lin1.weight, p.lin1.bias)), p.lin2.weight, p.lin2.bias).reshape([b, cfg.numQueries, c]) as tf.Tensor3D;
+      return linear(gelu(linear(pooled, p.lin1)), p.lin2).reshape([b, cfg.numQueries, c]) as tf.Tensor3D;
     }
     const keys = f.reshape([b, h * w, c]) as tf.Tensor3D;
     const keysPe = tf.add(keys, tf.tile(pe.reshape([1, h * w, c]), [b, 1, 1])) as tf.Tensor3D;
     const q = tf.tile(p.queries.expandDims(0), [b, 1, 1]) as tf.Tensor3D;
-    let s = layerNorm(tf.add(q, decoderAttention(q, keysPe, keys, p.attn, cfg.numHeads)) as tf.Tensor3D, p.norm1.weight, p.norm1.bias, LN_EPS);
-    const m = linear(gelu(linear(s, p.mlp.lin1.weight, p.mlp.lin1.bias)), p.mlp.lin2.weight, p.mlp.lin2.bias);
-    s = layerNorm(tf.add(s, m) as tf.Tensor3D, p.norm2.weight, p.norm2.bias, LN_EPS);
+    let s = layerNorm(tf.add(q, decoderAttention(q, keysPe, keys, p.attn, cfg.numHeads)) as tf.Tensor3D, p.norm1, LN_EPS);
+    const m = linear(gelu(linear(s, p.mlp.lin1)), p.mlp.lin2);
+    s = layerNorm(tf.add(s, m) as tf.Tensor3D, p.norm2, LN_EPS);
     return s;
   });
 }

@@ -8,8 +8,7 @@
 // followed by a 1×1 conv) equals ONE conv whose kernel is the per-scale kernels placed, centred
 // (and dilated), in the largest footprint. We build that kernel (differentiably) and convolve
 // once: exact, and cheaper than one conv per scale.
-import * as tf from '@tensorflow/tfjs';
-import { conv2d, gelu, linear, matMul } from '../../engine/gradOps.js';
+import { conv2d, gelu, linear, matMul, tf } from '../nn.js';
 import { windowPartition, windowUnpartition } from '../sam/imageEncoder.js';
 import { mspcaScales, partialChannels, type MspcaLoraConfig } from './pasamConfig.js';
 import { kaimingUniform, type ParamFactory } from './params.js';
@@ -113,7 +112,7 @@ export function mspcaResidual(z: tf.Tensor4D, p: MspcaParams, cfg: MspcaLoraConf
     const zp = cp === r ? z : tf.slice(z, [0, 0, 0, 0], [n, h, w, cp]);
     const conv = gelu(conv2d(zp, fusedKernel(p, cfg)));
     let m = cp === r ? conv : (tf.concat([conv, tf.slice(z, [0, 0, 0, cp], [n, h, w, r - cp])], 3) as tf.Tensor4D);
-    if (p.mix) m = linear(m, p.mix);
+    if (p.mix) m = linear(m, { weight: p.mix });
     return tf.add(z, m) as tf.Tensor4D;
   });
 }
@@ -136,11 +135,11 @@ function onSpatialMap(z: tf.Tensor4D, layout: BlockLayout, cfg: MspcaLoraConfig,
 /** One branch: (α/r)·B(Z + MSPCA(Z)) with Z = A·x; x (N, h, w, in) → (N, h, w, out). */
 export function loraBranchForward(x: tf.Tensor4D, p: LoraBranchParams, cfg: MspcaLoraConfig, layout: BlockLayout): tf.Tensor4D {
   return tf.tidy(() => {
-    let z = linear(x, p.a);
+    let z = linear(x, { weight: p.a });
     const mspca = p.mspca;
     if (mspca) z = onSpatialMap(z, layout, cfg, (m) => mspcaResidual(m, mspca, cfg));
     // The scale is applied on the r channels (cheaper than on the out channels).
-    return linear(tf.mul(z, cfg.alpha / cfg.rank), p.b);
+    return linear(tf.mul(z, cfg.alpha / cfg.rank), { weight: p.b });
   });
 }
 

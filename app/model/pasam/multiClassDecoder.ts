@@ -2,7 +2,7 @@
 // tokens (0 = background), one hypernetwork MLP each, giving class logits at 4× the embedding
 // grid. The IoU token stays in the token sequence (as in SAMed); the IoU head is dropped. The
 // two-way transformer, upscaling and hypernetwork product are SAM's own code (predictMasks).
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../nn.js';
 import { predictMasks } from '../sam/maskDecoder.js';
 import type { Linear, MaskDecoderWeights } from '../sam/weights.js';
 import type { DecoderConfig } from './pasamConfig.js';

@@ -1,8 +1,8 @@
 // Named parameters of a PA-SAM model: one store that creates every tensor from an initialiser,
 // keeps trainable ones as tf.Variables (so gradients reach only them) and frozen ones as plain
 // tensors, and owns them all for disposal and counting.
-import * as tf from '@tensorflow/tfjs';
-import { normal, Rng, uniform } from '../../engine/random.js';
+import { tf } from '../nn.js';
+import { normal, Rng, uniform } from '../../tensor/random.js';
 
 export type Init =
   | { kind: 'zeros' }

@@ -2,7 +2,7 @@
 // attention linears, IPEG producing the prompt embeddings from the image embedding, and the
 // multi-class mask decoder. Built from SAM weights (`fromSam`) or from scratch (`fromScratch`,
 // e.g. the `tiny` preset for CPU experiments, where everything trains).
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../nn.js';
 import { imageEncoderForward } from '../sam/imageEncoder.js';
 import { densePE } from '../sam/promptEncoder.js';
 import { adaptSamWeights } from '../sam/resize.js';
@@ -15,7 +15,7 @@ import { adaptsQkv, createLoraBlock, loraBranchParamCount, loraProjDelta, loraQk
 import { createMultiClassDecoder, multiClassDecoderForward, type MultiClassDecoderParams } from './multiClassDecoder.js';
 import { parsePasamConfig, validateAgainstBackbone, type PasamConfig } from './pasamConfig.js';
 import { mapTensorTree, ParamStore } from './params.js';
-import { normal, Rng } from '../../engine/random.js';
+import { normal, Rng } from '../../tensor/random.js';
 
 /** Seed of the fixed random-Fourier PE matrix of models built from scratch. */
 const SCRATCH_PE_SEED = 0x5a3;

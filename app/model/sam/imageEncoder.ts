@@ -1,9 +1,7 @@
 // SAM's ViT image encoder (reference `modeling/image_encoder.py`), NHWC from the patch embedding
 // to the neck. Windowed blocks pad to a multiple of the window and attend inside each window; the
 // zero padding is projected and attended too, as in the reference.
-import * as tf from '@tensorflow/tfjs';
-import { attention, conv2dSame, geluErf, layerNorm, layerNorm2d, linear, patchConv, pointwiseConv } from '../nn.js';
-import { assertFits } from '../../engine/memoryGuard.js';
+import { attention, conv2dSame, geluErf, layerNorm, layerNorm2d, linear, patchConv, pointwiseConv, tf } from '../nn.js';
 import type { SamConfig } from './config.js';
 import { getRelPos, relPosBias } from './relPos.js';
 import type { EncoderBlockWeights, ImageEncoderWeights } from './weights.js';
@@ -53,6 +51,27 @@ export function windowUnpartition(windows: tf.Tensor4D, ws: number, padded: [num
   return hp > h || wp > w ? tf.slice(x, [0, 0, 0, 0], [b, h, w, c]) : x;
 }
 
+/**
+ * Peak bytes of one attention chunk of the encoder at input side S and batch B: scores, rel-pos
+ * bias, their sum and the softmax of `chunk` window·head maps are alive together. Pure, so that the
+ * caller (the engine, the SAM session) applies its memory policy before running the model.
+ */
+export function encoderAttentionPeakBytes(cfg: SamConfig, inputSize: number, batch: number): { bytes: number; what: string } {
+  const g = inputSize / cfg.patchSize;
+  let worst = { bytes: 0, what: '' };
+  for (let i = 0; i < cfg.encoderDepth; i++) {
+    const global = cfg.encoderGlobalAttnIndexes.includes(i);
+    const side = global ? g : cfg.windowSize;
+    const windows = global ? 1 : Math.ceil(g / cfg.windowSize) ** 2;
+    const n = side * side;
+    const total = batch * windows * cfg.encoderNumHeads;
+    const len = Math.min(total, Math.max(1, Math.floor(ATTENTION_CHUNK_BYTES / (n * n * 4))));
+    const bytes = 4 * len * n * n * 4;
+    if (bytes > worst.bytes) worst = { bytes, what: `attention of block ${i} (${len} of ${total} window·head maps of ${n}×${n})` };
+  }
+  return worst;
+}
+
 /** Multi-head attention with decomposed rel-pos on (B, H, W, D) tokens. */
 export function encoderAttention(x: tf.Tensor4D, p: EncoderBlockWeights['attn'], numHeads: number, blockIndex: number, adapter?: QkvAdapter, projAdapter?: QkvAdapter): tf.Tensor4D {
   const [b, h, w, d] = x.shape;
@@ -69,8 +88,6 @@ export function encoderAttention(x: tf.Tensor4D, p: EncoderBlockWeights['attn'],
   const outs: tf.Tensor3D[] = [];
   for (let s = 0; s < total; s += chunk) {
     const len = Math.min(chunk, total - s);
-    // scores, rel-pos bias, their sum and the softmax are alive together.
-    assertFits(`attention of block ${blockIndex} (${len} of ${total} window·head maps of ${n}×${n})`, 4 * len * n * n * 4);
     outs.push(
       tf.tidy(() => {
         const part = (t: tf.Tensor3D) => (len === total ? t : tf.slice(t, [s, 0, 0], [len, n, hd]));

@@ -1,8 +1,6 @@
 // SAM's mask decoder (reference `modeling/mask_decoder.py`): output tokens + prompt tokens through
 // the two-way transformer, upscaling by two stride-2 transposed convs, hypernetwork MLPs, IoU head.
-import * as tf from '@tensorflow/tfjs';
-import { geluErf, layerNorm2d, linear, patchConvTranspose, relu } from '../nn.js';
-import { bmmNT } from '../../engine/gradOps.js';
+import { bmmNT, geluErf, layerNorm2d, linear, patchConvTranspose, relu, tf } from '../nn.js';
 import { twoWayTransformerForward } from './twoWayTransformer.js';
 import type { Linear, MaskDecoderWeights } from './weights.js';
 

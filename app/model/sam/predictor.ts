@@ -1,6 +1,6 @@
 // Interactive SAM predictor (reference `predictor.py` SamPredictor): setImage computes (or loads
 // from the cache) the image embedding once; predict runs only the prompt encoder and mask decoder.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../nn.js';
 import { createHash } from 'node:crypto';
 import type { CachedEmbedding, EmbeddingCache } from './embeddingCache.js';
 import type { SamModel } from './samModel.js';

@@ -1,7 +1,6 @@
 // SAM's prompt encoder (reference `modeling/prompt_encoder.py`): random-Fourier positional
 // encoding, point/box sparse embeddings, mask (dense) embedding. NHWC for dense outputs.
-import * as tf from '@tensorflow/tfjs';
-import { geluErf, layerNorm2d, patchConv, pointwiseConv } from '../nn.js';
+import { geluErf, layerNorm2d, patchConv, pointwiseConv, tf } from '../nn.js';
 import type { PromptEncoderWeights } from './weights.js';
 
 /** Random-Fourier PE of coordinates in [0,1]: [..., 2] → [..., C]. */

@@ -1,9 +1,7 @@
 // Decomposed relative position terms (MViTv2 style) of SAM's encoder attention, built without
 // tf.gather or einsum (both lack gradients on some backends): the index table is a constant
 // one-hot matrix and the lookup a matMul.
-import * as tf from '@tensorflow/tfjs';
-import { resizeBilinearTorch } from '../nn.js';
-import { bmmNT, matMul } from '../../engine/gradOps.js';
+import { bmmNT, matMul, resizeBilinearTorch, tf } from '../nn.js';
 
 /** Linear resize of a [L, C] table along L (PyTorch F.interpolate 'linear', align_corners=False). */
 export function resizeRelPosTable(rel: tf.Tensor2D, length: number): tf.Tensor2D {

@@ -1,7 +1,6 @@
 // Running SAM at an input side S other than the checkpoint's: pos_embed and the global blocks'
 // rel_pos tables are resized bilinearly (PyTorch align_corners=False), as SAMed does.
-import * as tf from '@tensorflow/tfjs';
-import { resizeBilinearTorch } from '../nn.js';
+import { resizeBilinearTorch, tf } from '../nn.js';
 import { gridSize, type SamConfig } from './config.js';
 import { resizeRelPosTable } from './relPos.js';
 import type { SamWeights } from './weights.js';

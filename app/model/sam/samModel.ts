@@ -1,6 +1,6 @@
 // A SAM model at one input size S: weights (pos_embed / global rel_pos adapted to S) plus the
 // encoder, prompt encoder and mask decoder forwards, NHWC throughout.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../nn.js';
 import { gridSize, type SamConfig } from './config.js';
 import { imageEncoderForward, type ImageEncoderOptions } from './imageEncoder.js';
 import { maskDecoderForward, type MaskDecoderOutput } from './maskDecoder.js';

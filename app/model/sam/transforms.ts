@@ -1,8 +1,7 @@
 // SAM pre/post-processing (reference `utils/transforms.py` ResizeLongestSide and
 // `Sam.preprocess`/`postprocess_masks`). The longest-side resize reproduces what the reference
 // does (torchvision → PIL bilinear, which antialiases when shrinking, 8-bit fixed point).
-import * as tf from '@tensorflow/tfjs';
-import { resizeBilinearTorch } from '../nn.js';
+import { resizeBilinearTorch, tf } from '../nn.js';
 
 export interface RgbImage {
   /** Interleaved RGB, 8-bit, row-major: length width·height·3. */

@@ -1,7 +1,6 @@
 // SAM's two-way transformer (reference `modeling/transformer.py`): tokens attend to the image and
 // the image attends back to the tokens.
-import * as tf from '@tensorflow/tfjs';
-import { attention, layerNorm, linear, relu } from '../nn.js';
+import { attention, layerNorm, linear, relu, tf } from '../nn.js';
 import type { AttentionWeights, MaskDecoderWeights, TwoWayLayerWeights } from './weights.js';
 
 /** torch.nn.LayerNorm default eps, used by every norm of the two-way transformer. */

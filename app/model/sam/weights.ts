@@ -2,7 +2,7 @@
 // it. Layouts are TF.js-native (converted once at import, see `toTfjsLayout`):
 //   linear weight [in, out]; conv weight [kh, kw, in, out]; transposed-conv weight [kh, kw, out, in];
 //   everything else (norms, biases, embeddings, pos_embed NHWC, rel_pos) as in the checkpoint.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../nn.js';
 import { gridSize, type SamConfig } from './config.js';
 
 export interface Linear {

@@ -1,7 +1,7 @@
 // Seeded randomness for everything that must be reproducible: data order, augmentation and
 // parameter initialisation. xoshiro128** (period 2^128 − 1), seeded through splitmix32; the
 // 4-word state is serialisable so that a resumed run continues the same stream.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.js';
 
 function splitmix32(seed: number): () => number {
   let s = seed >>> 0;

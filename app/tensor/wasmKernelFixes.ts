@@ -2,7 +2,7 @@
 // WHOLE source tensor through `readSync` (a copy of the wasm heap) for every slice, so cutting a
 // tensor into n pieces costs O(n · size): splitting (300,196,64) into 300 matrices took 3.2 s.
 // These versions copy only the sliced elements, straight from a view of the heap.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.js';
 
 interface WasmTensorInfo {
   dataId: object;

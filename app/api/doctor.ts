@@ -1,8 +1,11 @@
 // Facts about this machine and the compute backend, for `pasam doctor` and the hardware-based
 // training presets.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from '../tensor/tf.js';
 import { cpus, totalmem, freemem, platform, arch } from 'node:os';
-import { initBackend, type BackendInfo } from './backend.js';
+import { createRequire } from 'node:module';
+import { initBackend, type BackendInfo } from '../tensor/backend.js';
+
+const require = createRequire(import.meta.url);
 
 export interface DoctorReport {
   backend: BackendInfo;
@@ -33,14 +36,21 @@ export async function doctorReport(): Promise<DoctorReport> {
     platform: `${platform()} ${arch()}`,
     cpu: { model: cpuList[0]?.model.trim() ?? 'unknown', cores: cpuList.length },
     memory: { totalBytes: totalmem(), freeBytes: freemem() },
-    versions: { tfjs: tf.version.tfjs, ...tfVersions() },
+    versions: { tfjs: tf.version_core, ...backendVersions() },
     onnxRuntime: await onnxRuntimeReport(),
   };
 }
 
-function tfVersions(): Record<string, string> {
+/** Versions of the tfjs backend packages that are installed (the loaded one is in `backend`). */
+function backendVersions(): Record<string, string> {
   const v: Record<string, string> = {};
-  for (const [k, value] of Object.entries(tf.version)) if (k !== 'tfjs' && typeof value === 'string') v[k] = value;
+  for (const pkg of ['tfjs-backend-cpu', 'tfjs-backend-wasm', 'tfjs-node', 'tfjs-node-gpu']) {
+    try {
+      v[pkg] = (require(`@tensorflow/${pkg}/package.json`) as { version: string }).version;
+    } catch {
+      // not installed
+    }
+  }
   return v;
 }
 

@@ -1,6 +1,6 @@
 // Refuses work that would push the tensor heap past a safe budget. On wasm the heap silently
 // corrupts tensors beyond ~3.6 GiB, so the budget there is well under that.
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.js';
 import { totalmem } from 'node:os';
 
 const GiB = 1024 ** 3;

@@ -1,6 +1,6 @@
 // Chooses the fastest TensorFlow.js backend that loads on this machine:
 // tfjs-node-gpu → tfjs-node → wasm → cpu. PASAM_BACKEND forces one (gpu|node|wasm|cpu).
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.js';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { installWasmKernelFixes } from './wasmKernelFixes.js';
@@ -56,7 +56,7 @@ async function tryWasm(): Promise<string | undefined> {
     // In Node the .wasm binaries are read from the package's dist folder.
     wasm.setWasmPaths(dirname(entry) + '/');
     const ok = await tf.setBackend('wasm');
-    // The stock wasm Slice/SplitV/Unpack copy the whole source tensor per slice (engine/wasmKernelFixes.ts).
+    // The stock wasm Slice/SplitV/Unpack copy the whole source tensor per slice (tensor/wasmKernelFixes.ts).
     if (ok) installWasmKernelFixes();
     return ok ? undefined : 'the wasm backend did not initialise';
   } catch (err) {
@@ -97,7 +97,7 @@ async function select(): Promise<BackendInfo> {
     attempts.push(reason ? { name, ok: false, reason } : { name, ok: true });
     if (!reason) {
       await tf.ready();
-      const info: BackendInfo = { name, tfBackend: tf.getBackend(), forced: forced !== undefined, attempts, tfjsVersion: tf.version.tfjs };
+      const info: BackendInfo = { name, tfBackend: tf.getBackend(), forced: forced !== undefined, attempts, tfjsVersion: tf.version_core };
       if (name === 'gpu') info.device = process.env.CUDA_VISIBLE_DEVICES ? `CUDA device ${process.env.CUDA_VISIBLE_DEVICES}` : 'CUDA device 0';
       return info;
     }

@@ -9,7 +9,7 @@
 //   resizeBilinear's gradient is an exact product with per-axis interpolation matrices.
 // Layouts: activations channels-last (NHWC / (..., features)); linear weights (in, out);
 // conv weights (k, k, cin, cout) (tfjs HWIO); transposed-conv weights (2, 2, cout, cin).
-import * as tf from '@tensorflow/tfjs';
+import { tf } from './tf.js';
 import { installWasmKernelFixes } from './wasmKernelFixes.js';
 
 type SaveFn = (tensors: tf.Tensor[]) => void;
@@ -342,6 +342,8 @@ export function gelu<T extends tf.Tensor>(x: T): T {
  * eps is explicit because SAM mixes 1e-6 (encoder, LayerNorm2d) and 1e-5 (decoder nn.LayerNorm).
  */
 export function layerNorm<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): T {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, eps))), gamma), beta) as T;
+  const mean = tf.mean(x, -1, true);
+  const centred = tf.sub(x, mean);
+  const variance = tf.mean(tf.square(centred), -1, true);
+  return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, eps))), gamma), beta) as T;
 }
