@@ -1,14 +1,16 @@
 // `npm run build`: the production build the desktop package and an installed `pasam` run from.
 // Bundles the Electron main process, its preload, the CLI (which holds `pasam serve`) and every
-// worker-thread entry into plain CommonJS in one flat folder (out/), and builds the renderer once
-// into out/renderer. Runtime dependencies (native modules, tfjs, which the optional tfjs-node
-// backends must share) stay external and ship in node_modules; everything else is bundled, so
-// the package needs no compiler, no TypeScript sources and no writable install folder.
+// worker-thread entry into plain CommonJS in one flat folder (out/), with tfjs-backend-wasm's .wasm
+// binaries beside them, and builds the renderer once into out/renderer. Runtime dependencies (the
+// native modules, and the optional native tfjs backends) stay external and ship in node_modules;
+// everything else, tfjs included, is bundled, so the package needs no compiler, no TypeScript
+// sources and no writable install folder.
 // CommonJS because Electron loads CommonJS from app.asar in the main process and worker threads
 // alike; import.meta.url is mapped to the bundle's own file URL.
 import { build } from 'esbuild';
-import { readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, readdirSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildRenderer } from '../renderer/build.mjs';
 
@@ -34,13 +36,25 @@ function externals() {
   return [...names, ...names.map((n) => `${n}/*`), 'bufferutil', 'utf-8-validate'];
 }
 
-/** Checkout-only modules (the renderer builder pulls in esbuild) stay out of the bundles. */
-const devOnlyFiles = {
-  name: 'dev-only-files',
+/**
+ * Checkout-only modules (the renderer builder pulls in esbuild) stay out of the bundles, and the
+ * tfjs umbrella becomes tfjs-core + gradients + chained ops + CPU backend (app/tensor/tfBundled.ts).
+ */
+const resolveForBundle = {
+  name: 'resolve-for-bundle',
   setup(b) {
     b.onResolve({ filter: /renderer\/build\.mjs$/ }, (args) => ({ path: args.path, external: true }));
+    b.onResolve({ filter: /^@tensorflow\/tfjs$/ }, () => ({ path: join(root, 'app', 'tensor', 'tfBundled.ts') }));
   },
 };
+
+/** tfjs-backend-wasm's binaries, beside the bundles where app/tensor/backend.ts looks when built. */
+function copyWasmBinaries(outDir) {
+  const dist = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm'));
+  const files = readdirSync(dist).filter((f) => f.endsWith('.wasm'));
+  if (files.length === 0) throw new Error(`no .wasm files in ${dist}`);
+  for (const f of files) copyFileSync(join(dist, f), join(outDir, f));
+}
 
 export async function buildAll({ outDir = BUILD_DIR, log = console.log } = {}) {
   const started = Date.now();
@@ -55,14 +69,19 @@ export async function buildAll({ outDir = BUILD_DIR, log = console.log } = {}) {
     format: 'cjs',
     target: 'node20',
     external: externals(),
-    plugins: [devOnlyFiles],
+    plugins: [resolveForBundle],
+    // ES modules first: tfjs-core, its gradients/chained ops and the backends then share one copy.
+    mainFields: ['module', 'main'],
     define: { __PASAM_BUILT__: 'true', 'import.meta.url': '__pasam_bundle_url', 'import.meta.resolve': 'undefined', 'process.env.NODE_ENV': '"production"' },
     banner: { js: 'const __pasam_bundle_url = require("node:url").pathToFileURL(__filename).href;' },
     // Constant-folds the __PASAM_BUILT__ branches away; names stay readable in stack traces.
     minifySyntax: true,
     legalComments: 'none',
     logLevel: 'warning',
+    // A name the bundled tfjs (or any module) does not export is a build error, not undefined at run time.
+    logOverride: { 'import-is-undefined': 'error' },
   });
+  copyWasmBinaries(outDir);
   await buildRenderer(join(outDir, 'renderer'));
   writeFileSync(join(outDir, 'build.json'), JSON.stringify({ builtAt: new Date().toISOString(), entries: Object.keys(ENTRIES) }, null, 2) + '\n');
   log(`built ${Object.keys(ENTRIES).join(', ')} and renderer/ into ${outDir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

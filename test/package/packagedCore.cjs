@@ -1,9 +1,9 @@
 'use strict';
-// Runs the packaged CLI bundle (`pasam doctor`: tfjs backend selection and ONNX Runtime from the
-// package's node_modules) and starts the packaged training worker bundle on a run that does not
-// exist, in plain Node. Prints one JSON line. Usage: node packagedCore.cjs <appDir> <projectDir>
+// Runs the packaged CLI bundle in plain Node: `pasam doctor` (tfjs backend selection and ONNX
+// Runtime from the package) and a one-epoch `pasam train` of the tiny preset, whose worker thread
+// starts from the packaged worker bundle. Prints one JSON line.
+// Usage: node packagedCore.cjs <appDir> <projectDir>
 const path = require('node:path');
-const { Worker } = require('node:worker_threads');
 
 async function main() {
   const [appDir, projectDir] = process.argv.slice(2);
@@ -13,20 +13,11 @@ async function main() {
   out.doctorCode = await cli(['doctor'], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
   out.doctor = lines.join('\n');
 
-  const worker = new Worker(path.join(appDir, 'out', 'trainWorker.cjs'), { workerData: { projectDir, runId: 999, resume: false } });
-  out.trainWorker = await new Promise((resolve) => {
-    const timer = setTimeout(() => resolve({ kind: 'timeout' }), 60_000);
-    worker.on('message', (m) => {
-      if (m.type !== 'done') return;
-      clearTimeout(timer);
-      resolve({ kind: 'done', result: m.result });
-    });
-    worker.on('error', (err) => {
-      clearTimeout(timer);
-      resolve({ kind: 'error', message: String(err && err.message) });
-    });
-  });
-  await worker.terminate();
+  // A real (one-epoch, tiny-model) training run: the CLI starts the worker thread from its bundle,
+  // which trains with the bundled tfjs (gradients, chained ops, wasm) and records the run in SQLite.
+  const trainLines = [];
+  out.trainCode = await cli(['train', projectDir, '--preset', 'tiny', '--size', '32', '--epochs', '1', '--batch', '2', '--json'], { out: (l) => trainLines.push(l), err: () => undefined });
+  out.train = trainLines.join('\n');
   process.stdout.write(JSON.stringify(out) + '\n');
 }
 
