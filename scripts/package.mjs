@@ -8,8 +8,9 @@
 //     --dir             an unpacked app folder only, no installer (what the packaging test checks)
 //     --electron-dist   use this unpacked Electron distribution instead of downloading one
 //     --no-rebuild      keep native modules as installed (skips the Electron headers download)
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildAll } from './build.mjs';
@@ -94,6 +95,41 @@ export function explainFetchFailure(err, stage, version) {
   return `npm run package: could not download ${what}: ${reason}.\nConnect this machine to the internet, set ELECTRON_MIRROR / ELECTRON_BUILDER_BINARIES_MIRROR to a reachable mirror, ${hints}.`;
 }
 
+/**
+ * Electron's rebuild compiles node-gyp addons (better-sqlite3) for Electron's ABI in place in
+ * node_modules, and node-gyp deletes the old build first even when the download then fails. The
+ * checkout's own `pasam`, tests and benches need the Node build, so it is kept aside and put back.
+ */
+function keepNodeBuilds() {
+  const nm = join(root, 'node_modules');
+  const builds = [];
+  const visit = (dir, depth) => {
+    if (depth > 3 || !existsSync(dir)) return;
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (!e.isDirectory()) continue;
+      const pkg = join(dir, e.name);
+      if (e.name.startsWith('@')) visit(pkg, depth);
+      else if (existsSync(join(pkg, 'binding.gyp')) && existsSync(join(pkg, 'build', 'Release'))) {
+        for (const f of readdirSync(join(pkg, 'build', 'Release'))) if (f.endsWith('.node')) builds.push(join(pkg, 'build', 'Release', f));
+      }
+    }
+  };
+  visit(nm, 0);
+  const store = mkdtempSync(join(tmpdir(), 'pasam-node-builds-'));
+  for (const f of builds) {
+    const kept = join(store, relative(nm, f));
+    mkdirSync(dirname(kept), { recursive: true });
+    copyFileSync(f, kept);
+  }
+  return () => {
+    for (const f of builds) {
+      mkdirSync(dirname(f), { recursive: true });
+      copyFileSync(join(store, relative(nm, f)), f);
+    }
+    rmSync(store, { recursive: true, force: true });
+  };
+}
+
 export async function packageApp({ dir = false, electronDist, rebuild = true, output } = {}) {
   await buildAll();
   const { build, Platform, Arch } = await import('electron-builder');
@@ -122,6 +158,7 @@ export async function packageApp({ dir = false, electronDist, rebuild = true, ou
       stage = 'installer';
     },
   };
+  const restoreNodeBuilds = rebuild ? keepNodeBuilds() : () => undefined;
   try {
     const artifacts = await build({ projectDir: root, targets: Platform.current().createTarget(dir ? 'dir' : null, Arch[process.arch]), config });
     return { appOutDir, artifacts };
@@ -129,6 +166,8 @@ export async function packageApp({ dir = false, electronDist, rebuild = true, ou
     const explained = explainFetchFailure(err, stage, version);
     if (explained) throw Object.assign(new Error(explained), { code: 'PASAM_FETCH_FAILED' });
     throw err;
+  } finally {
+    restoreNodeBuilds();
   }
 }
 
