@@ -4,6 +4,7 @@
 // starts from the packaged worker bundle. Prints one JSON line.
 // Usage: node packagedCore.cjs <appDir> <projectDir>
 const path = require('node:path');
+const runDriver = require('./runDriver.cjs');
 
 async function main() {
   const [appDir, projectDir] = process.argv.slice(2);
@@ -18,13 +19,7 @@ async function main() {
   const trainLines = [];
   out.trainCode = await cli(['train', projectDir, '--preset', 'tiny', '--size', '32', '--epochs', '1', '--batch', '2', '--json'], { out: (l) => trainLines.push(l), err: () => undefined });
   out.train = trainLines.join('\n');
-  process.stdout.write(JSON.stringify(out) + '\n');
+  return out;
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
-    process.exit(1);
-  },
-);
+runDriver(main);

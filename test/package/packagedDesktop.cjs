@@ -4,6 +4,7 @@
 // the window would: IPC calls through the registered handler, page requests through the app://
 // protocol handler. Prints one JSON line. Usage: node packagedDesktop.cjs <appDir> <workspace> <newProjectDir>
 const path = require('node:path');
+const runDriver = require('./runDriver.cjs');
 
 async function main() {
   const [appDir, workspace, newProjectDir] = process.argv.slice(2);
@@ -36,13 +37,7 @@ async function main() {
   electron.app.emit('window-all-closed');
   out.quitCalled = electron.app.quitCalled;
   out.errors = errors;
-  process.stdout.write(JSON.stringify(out) + '\n');
+  return out;
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
-    process.exit(1);
-  },
-);
+runDriver(main);

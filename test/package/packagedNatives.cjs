@@ -4,6 +4,7 @@
 // the process mapped (Linux /proc/self/maps), so the test can check they came from
 // app.asar.unpacked. Prints one JSON line. Usage: node packagedNatives.cjs <appDir> <db> <onnx> <png>
 const path = require('node:path');
+const runDriver = require('./runDriver.cjs');
 const { readFileSync, existsSync } = require('node:fs');
 
 async function main() {
@@ -31,13 +32,7 @@ async function main() {
   out.mapped = existsSync('/proc/self/maps')
     ? [...new Set(readFileSync('/proc/self/maps', 'utf8').split('\n').map((l) => l.split(/\s+/).slice(5).join(' ')).filter((p) => /\.(node|so(\.\d+)*)$/.test(p) && p.includes('node_modules')))]
     : null;
-  process.stdout.write(JSON.stringify(out) + '\n');
+  return out;
 }
 
-main().then(
-  () => process.exit(0),
-  (err) => {
-    process.stderr.write(`${err && err.stack ? err.stack : err}\n`);
-    process.exit(1);
-  },
-);
+runDriver(main);
