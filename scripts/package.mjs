@@ -25,6 +25,9 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  */
 const NOT_SHIPPED = ['electron', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
 
+/** Dependencies of shipped modules that only their npm install scripts use (prebuilt download). */
+const INSTALL_ONLY = ['prebuild-install', 'global-agent', 'adm-zip'];
+
 function readJson(path) {
   return JSON.parse(readFileSync(path, 'utf8'));
 }
@@ -50,7 +53,7 @@ function resolveLocked(packages, from, name) {
   }
 }
 
-function reachable(packages, roots) {
+function reachable(packages, roots, stopNames = []) {
   const seen = new Set();
   const stack = [...roots];
   while (stack.length) {
@@ -59,6 +62,7 @@ function reachable(packages, roots) {
     seen.add(path);
     const p = packages[path];
     for (const name of Object.keys({ ...p.dependencies, ...p.optionalDependencies })) {
+      if (stopNames.includes(name)) continue;
       const dep = resolveLocked(packages, path, name);
       if (dep) stack.push(dep);
     }
@@ -66,13 +70,16 @@ function reachable(packages, roots) {
   return seen;
 }
 
-/** Installed packages that only the not-shipped optional dependencies need, as lock paths. */
-export function packagesOnlyFor(notShipped = NOT_SHIPPED) {
+/** Installed packages that only the not-shipped and install-only dependencies need, as lock paths. */
+export function packagesOnlyFor(notShipped = NOT_SHIPPED, installOnly = INSTALL_ONLY) {
   const packages = readJson(join(root, 'package-lock.json')).packages;
   const own = packages[''];
+  const roots = (names) => names.map((n) => `node_modules/${n}`).filter((p) => packages[p]);
   const runtime = Object.keys({ ...own.dependencies, ...own.optionalDependencies }).filter((n) => !notShipped.includes(n));
-  const keep = reachable(packages, runtime.map((n) => `node_modules/${n}`).filter((p) => packages[p]));
-  const drop = reachable(packages, notShipped.map((n) => `node_modules/${n}`).filter((p) => packages[p]));
+  const keep = reachable(packages, roots(runtime), installOnly);
+  // Install-only packages may be nested under the module that uses them; collect every copy.
+  const installCopies = Object.keys(packages).filter((p) => installOnly.some((n) => p.endsWith(`node_modules/${n}`)));
+  const drop = reachable(packages, [...roots(notShipped), ...installCopies]);
   return [...drop].filter((p) => !keep.has(p) && existsSync(join(root, p))).sort();
 }
 
