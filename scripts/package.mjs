@@ -1,13 +1,13 @@
 // `npm run package`: builds out/ (scripts/build.mjs), then the desktop installers for this platform
 // with electron-builder (electron-builder.yml: AppImage+deb on Linux, NSIS on Windows, dmg on
-// macOS) into dist/desktop. electron-builder downloads the Electron runtime, Electron's headers
-// (to rebuild better-sqlite3) and the installer tools; when one cannot be fetched this says which,
-// instead of a bare network stack trace.
+// macOS) into dist/desktop. better-sqlite3 is rebuilt for Electron first (Electron's headers or a
+// prebuilt binary are downloaded); electron-builder downloads the Electron runtime and the
+// installer tools. When one cannot be fetched this says which, not a bare network stack trace.
 //
 //   node scripts/package.mjs [--dir] [--electron-dist <folder>] [--no-rebuild] [--output <folder>]
 //     --dir             an unpacked app folder only, no installer (what the packaging test checks)
 //     --electron-dist   use this unpacked Electron distribution instead of downloading one
-//     --no-rebuild      keep native modules as installed (skips the Electron headers download)
+//     --no-rebuild      keep better-sqlite3 as installed (skips rebuilding it for Electron)
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -24,6 +24,13 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * "not installed" and fall back to wasm.
  */
 const NOT_SHIPPED = ['electron', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+
+/**
+ * Shipped addons built by node-gyp against V8's ABI, which must be rebuilt for Electron's (sharp and
+ * ONNX Runtime use N-API). Rebuilt here rather than by electron-builder, which would also try to
+ * rebuild the optional, not-shipped tfjs-node (and download libtensorflow for it).
+ */
+const REBUILD_FOR_ELECTRON = ['better-sqlite3'];
 
 /** Dependencies of shipped modules that only their npm install scripts use (prebuilt download). */
 const INSTALL_ONLY = ['prebuild-install', 'global-agent', 'adm-zip'];
@@ -83,14 +90,17 @@ export function packagesOnlyFor(notShipped = NOT_SHIPPED, installOnly = INSTALL_
   return [...drop].filter((p) => !keep.has(p) && existsSync(join(root, p))).sort();
 }
 
+const NETWORK_ERROR = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|socket hang up|RequestError|HTTPError|status code [45]\d\d|fetch failed|download/i;
+
 /** A one-paragraph explanation of a failed download, or undefined when the error is something else. */
 export function explainFetchFailure(err, stage, version) {
-  const text = `${err?.code ?? ''} ${err?.message ?? err}`;
-  if (!/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|socket hang up|RequestError|HTTPError|status code [45]\d\d|fetch failed|download/i.test(text)) return undefined;
   const reason = String(err?.message ?? err).split('\n')[0];
+  // node-gyp reports a failed headers download on its own stderr; its error only says it failed.
+  const rebuildFailed = stage === 'rebuild' && /node-gyp failed to rebuild|prebuild/i.test(reason);
+  if (!rebuildFailed && !NETWORK_ERROR.test(`${err?.code ?? ''} ${err?.message ?? err}`)) return undefined;
   const platform = `${process.platform}-${process.arch}`;
   const what = {
-    rebuild: `the Electron ${version} headers (https://www.electronjs.org/headers/v${version}/) needed to rebuild better-sqlite3 for Electron`,
+    rebuild: `the Electron ${version} headers (https://www.electronjs.org/headers/v${version}/) or a prebuilt ${REBUILD_FOR_ELECTRON.join(', ')} for Electron, needed to rebuild it for Electron (or no C++ toolchain to build it with)`,
     electron: `the Electron runtime electron-v${version}-${platform}.zip (https://github.com/electron/electron/releases/tag/v${version})`,
     installer: `an installer tool electron-builder fetches for this target (https://github.com/electron-userland/electron-builder-binaries/releases)`,
   }[stage] ?? 'a file electron-builder needed';
@@ -145,15 +155,12 @@ export async function packageApp({ dir = false, electronDist, rebuild = true, ou
   let appOutDir;
   const config = {
     electronVersion: version,
-    npmRebuild: rebuild,
+    // Done above for the shipped addons only (see REBUILD_FOR_ELECTRON).
+    npmRebuild: false,
     files: packagesOnlyFor().map((p) => `!${p}/**`),
     ...(electronDist ? { electronDist } : {}),
     ...(output ? { directories: { output } } : {}),
     // Hooks only track which download a failure belongs to.
-    beforeBuild: async () => {
-      stage = 'rebuild';
-      return true;
-    },
     beforePack: async () => {
       stage = 'electron';
     },
@@ -167,6 +174,13 @@ export async function packageApp({ dir = false, electronDist, rebuild = true, ou
   };
   const restoreNodeBuilds = rebuild ? keepNodeBuilds() : () => undefined;
   try {
+    if (rebuild) {
+      stage = 'rebuild';
+      const { rebuild: rebuildAddons } = await import('@electron/rebuild');
+      console.log(`rebuilding ${REBUILD_FOR_ELECTRON.join(', ')} for Electron ${version}`);
+      await rebuildAddons({ buildPath: root, electronVersion: version, arch: process.arch, onlyModules: REBUILD_FOR_ELECTRON, force: true, mode: 'sequential' });
+    }
+    stage = 'setup';
     const artifacts = await build({ projectDir: root, targets: Platform.current().createTarget(dir ? 'dir' : null, Arch[process.arch]), config });
     return { appOutDir, artifacts };
   } catch (err) {
@@ -186,6 +200,7 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     for (const a of artifacts) console.log(`installer: ${a}`);
   } catch (err) {
     console.error(err?.code === 'PASAM_FETCH_FAILED' ? err.message : err);
-    process.exitCode = 1;
+    // Explicitly: electron-builder's helpers can leave the exit code at 0.
+    process.exit(1);
   }
 }
