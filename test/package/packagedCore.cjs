@@ -1,25 +1,23 @@
 'use strict';
-// Runs the packaged CLI bundle in plain Node: `pasam doctor` (tfjs backend selection and ONNX
-// Runtime from the package) and a one-epoch `pasam train` of the tiny preset, whose worker thread
-// starts from the packaged worker bundle. Prints one JSON line.
-// Usage: node packagedCore.cjs <appDir> <projectDir>
+// Runs `pasam` as an installed package has it (bin/pasam.js beside out/, no TypeScript sources, no
+// tsx) in plain Node: `pasam doctor` (tfjs backend selection and ONNX Runtime from the package) and
+// a one-epoch `pasam train` of the tiny preset, whose worker thread starts from the packaged
+// worker bundle. Prints one JSON line. Usage: node packagedCore.cjs <appDir> <projectDir>
 const path = require('node:path');
+const { spawnSync } = require('node:child_process');
 const runDriver = require('./runDriver.cjs');
 
 async function main() {
   const [appDir, projectDir] = process.argv.slice(2);
-  const out = {};
-  const { main: cli } = require(path.join(appDir, 'out', 'pasam.cjs'));
-  const lines = [];
-  out.doctorCode = await cli(['doctor'], { out: (l) => lines.push(l), err: (l) => lines.push(l) });
-  out.doctor = lines.join('\n');
-
-  // A real (one-epoch, tiny-model) training run: the CLI starts the worker thread from its bundle,
-  // which trains with the bundled tfjs (gradients, chained ops, wasm) and records the run in SQLite.
-  const trainLines = [];
-  out.trainCode = await cli(['train', projectDir, '--preset', 'tiny', '--size', '32', '--epochs', '1', '--batch', '2', '--json'], { out: (l) => trainLines.push(l), err: () => undefined });
-  out.train = trainLines.join('\n');
-  return out;
+  const pasam = (args) => {
+    const r = spawnSync(process.execPath, [path.join(appDir, 'bin', 'pasam.js'), ...args], { encoding: 'utf8', timeout: 180_000 });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const doctor = pasam(['doctor']);
+  // A real training run: the worker trains with the bundled tfjs (gradients, chained ops, wasm)
+  // and records the run in SQLite.
+  const train = pasam(['train', projectDir, '--preset', 'tiny', '--size', '32', '--epochs', '1', '--batch', '2', '--json']);
+  return { doctorCode: doctor.code, doctor: doctor.stdout + doctor.stderr, trainCode: train.code, train: train.stdout, trainErr: train.stderr };
 }
 
 runDriver(main);

@@ -18,6 +18,7 @@ import { encodeGrey8Png } from '../../app/images/greyPng.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
 import { makeNeuProject } from '../engine/neuProject.js';
 import { MIXED_FOUR } from '../engine/engineTestUtils.js';
+import { PROJECT_ROOT } from '../helpers/cli.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'pasam-package-'));
@@ -45,6 +46,9 @@ before(
     materialize(app.resourcesDir, appDir);
     mkdirSync(join(appDir, 'node_modules', 'electron'), { recursive: true });
     copyFileSync(join(HERE, 'electronStub.cjs'), join(appDir, 'node_modules', 'electron', 'index.js'));
+    // `pasam` as an installed package has it: bin/ beside out/ and no sources (package.json "files").
+    mkdirSync(join(appDir, 'bin'));
+    copyFileSync(join(PROJECT_ROOT, 'bin', 'pasam.js'), join(appDir, 'bin', 'pasam.js'));
     mkdirSync(home, { recursive: true });
     // A project made by the checkout's code, which the packaged app must list.
     ProjectStore.create(join(workspace, 'line-a'), { name: 'Line A', classes: ['scratch'] }).close();
@@ -165,13 +169,13 @@ test('the packaged main bundle, with the app core inside, answers the window ove
   assert.deepEqual(r.errors, []);
 });
 
-test('the packaged CLI picks the shipped tfjs backend and trains in a worker started from its bundle', () => {
-  const r = drive<{ doctorCode: number; doctor: string; trainCode: number; train: string }>('packagedCore.cjs', [appDir, neuProject]);
+test('pasam installed without sources picks the shipped tfjs backend and trains in a worker started from its bundle', () => {
+  const r = drive<{ doctorCode: number; doctor: string; trainCode: number; train: string; trainErr: string }>('packagedCore.cjs', [appDir, neuProject]);
   assert.equal(r.doctorCode, 0, r.doctor);
   assert.match(r.doctor, /^backend: wasm /m, 'the wasm backend loads its binaries from the package');
   assert.match(r.doctor, /skipped node: @tensorflow\/tfjs-node is not installed/, 'native tfjs is not shipped');
   assert.match(r.doctor, /onnx runtime: \d+\.\d+/);
-  assert.equal(r.trainCode, 0, r.train);
+  assert.equal(r.trainCode, 0, r.trainErr);
   const result = JSON.parse(r.train) as { status: string; epochsDone: number; step: number; error: string | null };
   assert.deepEqual([result.status, result.epochsDone, result.error ?? null], ['completed', 1, null]);
   assert.ok(result.step >= 2, `${result.step} optimiser steps`);
