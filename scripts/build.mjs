@@ -1,10 +1,10 @@
 // `npm run build`: the production build the desktop package and an installed `pasam` run from.
-// Bundles the Electron main process, its preload, the CLI (which holds `pasam serve`) and every
+// Bundles the Electron main process, the CLI (which holds `pasam serve`) and every
 // worker-thread entry into plain CommonJS in one flat folder (out/), with tfjs-backend-wasm's .wasm
 // binaries beside them, and builds the renderer once into out/renderer. Runtime dependencies (the
 // native modules, and the optional native tfjs backends) stay external and ship in node_modules;
 // everything else, tfjs included, is bundled, so the package needs no compiler, no TypeScript
-// sources and no writable install folder.
+// sources and no writable install folder. The sandboxed preload is copied as written.
 // CommonJS because Electron loads CommonJS from app.asar in the main process and worker threads
 // alike; import.meta.url is mapped to the bundle's own file URL.
 import { build } from 'esbuild';
@@ -20,7 +20,6 @@ export const BUILD_DIR = join(root, 'out');
 /** Bundle file (in out/) → source entry. Worker bundle names are what app/buildMode.ts resolves. */
 export const ENTRIES = {
   'electronMain.cjs': 'main/electronMain.cjs',
-  'preload.cjs': 'main/preload.cjs',
   'pasam.cjs': 'app/cli/main.ts',
   'trainWorker.cjs': 'app/engine/trainWorker.ts',
   'samWorker.cjs': 'app/api/samWorkerMain.ts',
@@ -82,9 +81,12 @@ export async function buildAll({ outDir = BUILD_DIR, log = console.log } = {}) {
     logOverride: { 'import-is-undefined': 'error' },
   });
   copyWasmBinaries(outDir);
+  // The preload runs sandboxed, where require() knows only `electron` and a few others and there is
+  // no __filename: it ships as written (it needs nothing else), without the bundles' preamble.
+  copyFileSync(join(root, 'main', 'preload.cjs'), join(outDir, 'preload.cjs'));
   await buildRenderer(join(outDir, 'renderer'));
   writeFileSync(join(outDir, 'build.json'), JSON.stringify({ builtAt: new Date().toISOString(), entries: Object.keys(ENTRIES) }, null, 2) + '\n');
-  log(`built ${Object.keys(ENTRIES).join(', ')} and renderer/ into ${outDir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  log(`built ${Object.keys(ENTRIES).join(', ')}, preload.cjs and renderer/ into ${outDir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -67,6 +67,11 @@ test('native files sit in app.asar.unpacked; only this platform’s ONNX Runtime
     assert.ok(paths.has(`out/${f}`), `out/${f} is packaged`);
   }
 
+  // The sandboxed preload can require only `electron` (and has no __filename for a bundle preamble).
+  const preload = extractFile(join(app.resourcesDir, 'app.asar'), 'out/preload.cjs').toString('utf8');
+  assert.deepEqual([...preload.matchAll(/require\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1]), ['electron']);
+  assert.doesNotMatch(preload, /__filename|__dirname/);
+
   const natives = entries.filter((e) => NATIVE_FILE.test(e.path));
   for (const e of natives) {
     assert.ok(e.unpacked, `${e.path} is inside app.asar, where the OS loader cannot map it`);
