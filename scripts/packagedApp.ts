@@ -48,7 +48,15 @@ export function packageWithStandIn(workDir: string, timeoutMs = 240_000): Packag
   });
   const appOutDir = /^unpacked app: (.+)$/m.exec(r.stdout ?? '')?.[1];
   if (r.status !== 0 || !appOutDir) throw new Error(`npm run package --dir failed (status ${r.status}${r.error ? `, ${r.error.message}` : ''}):\n${r.stdout}\n${r.stderr}`);
-  return { appOutDir, resourcesDir: join(appOutDir, process.platform === 'darwin' ? 'Contents/Resources' : 'resources'), seconds: (Date.now() - started) / 1000 };
+  return { appOutDir, resourcesDir: resourcesOf(appOutDir), seconds: (Date.now() - started) / 1000 };
+}
+
+/** Where app.asar lies: resources/ on Linux and Windows, <name>.app/Contents/Resources on macOS. */
+function resourcesOf(appOutDir: string): string {
+  if (process.platform !== 'darwin') return join(appOutDir, 'resources');
+  const bundle = readdirSync(appOutDir).find((n) => n.endsWith('.app'));
+  if (!bundle) throw new Error(`no .app bundle in ${appOutDir}`);
+  return join(appOutDir, bundle, 'Contents', 'Resources');
 }
 
 interface HeaderNode {
