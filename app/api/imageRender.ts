@@ -1,6 +1,7 @@
 // Pixels for the renderer: thumbnails (with the latest mask tinted in class colours) and the tiles
 // of an image pyramid, so that 8000×6000 images display without shipping them whole.
 import sharp from 'sharp';
+import { sharpInputOptions } from '../images/inputLimits.js';
 import { TILE_SIZE, THUMB_SIZE, tileLevels, type ClassDef } from './apiTypes.js';
 import { ApiError } from './apiErrors.js';
 
@@ -18,7 +19,7 @@ export function levelSize(width: number, height: number, level: number): { width
 /** Decodes an image file and resizes it to a pyramid level. */
 export async function decodeLevel(file: string, width: number, height: number, level: number): Promise<RawImage> {
   const size = levelSize(width, height, level);
-  let pipeline = sharp(file, { limitInputPixels: false });
+  let pipeline = sharp(file, sharpInputOptions());
   if (level > 0) pipeline = pipeline.resize(size.width, size.height, { fit: 'fill', kernel: 'lanczos3' });
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
   return { data, width: info.width, height: info.height, channels: info.channels as RawImage['channels'] };
@@ -52,7 +53,7 @@ export async function renderThumbnail(file: string, width: number, height: numbe
   const scale = Math.min(1, THUMB_SIZE / Math.max(width, height));
   const tw = Math.max(1, Math.round(width * scale));
   const th = Math.max(1, Math.round(height * scale));
-  let pipeline = sharp(file, { limitInputPixels: false }).resize(tw, th, { fit: 'fill' }).removeAlpha();
+  let pipeline = sharp(file, sharpInputOptions()).resize(tw, th, { fit: 'fill' }).removeAlpha();
   if (mask) {
     const colors = new Map(classes.map((c) => [c.index, hexToRgb(c.color)]));
     const overlay = Buffer.alloc(tw * th * 4);

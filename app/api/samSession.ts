@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { ApiEvent, ImageRecord, LabelMask, SamPoint, SamStatus } from './apiTypes.js';
 import { ApiError } from './apiErrors.js';
 import type { InteractiveSamPredictor } from '../onnx/ortSamPredictor.js';
+import { sharpInputOptions } from '../images/inputLimits.js';
 
 interface Loaded {
   name: string;
@@ -78,7 +79,7 @@ export class SamSession {
       const sharp = (await import('sharp')).default;
       let decoded;
       try {
-        decoded = await sharp(file, { limitInputPixels: false }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+        decoded = await sharp(file, sharpInputOptions()).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
       } catch (err) {
         throw new ApiError('failed', `${file}: cannot decode image ${image.originalName} (${err instanceof Error ? err.message : String(err)})`);
       }

@@ -7,9 +7,11 @@
 // stem, if exactly one has it. An ambiguous stem is an 'invalid annotation' problem.
 // Non-image files in the image folder are reported as 'unsupported' and skipped (see
 // IMPORT_POLICY); hidden files and folders (.DS_Store, .git) are ignored silently.
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { extname, join, relative, resolve, sep } from 'node:path';
 import { decodeMaskPng, ImageDecodeError } from '../images/imageIO.js';
+import { readBytes } from './formats/common.js';
+import { readRegularFile, SourceFileError } from './sourceFiles.js';
 import type { ImportCandidate, ImportProblem, ImportReport } from './importTypes.js';
 import { runImport, type ImportOptions } from './importPipeline.js';
 import type { ProjectStore } from '../store/projectStore.js';
@@ -109,23 +111,19 @@ export function scanFolder(source: string, masksDir?: string): FolderScan {
 
 async function* folderCandidates(scan: FolderScan, problems: ImportProblem[], split?: Split): AsyncGenerator<ImportCandidate> {
   for (const img of scan.images) {
-    let imageBytes: Buffer;
-    try {
-      imageBytes = readFileSync(img.path);
-    } catch (err) {
-      problems.push({ file: img.path, reason: 'corrupt', detail: `cannot read file (${(err as NodeJS.ErrnoException).code ?? String(err)})` });
-      continue;
-    }
+    const imageBytes = readBytes(img.path, problems);
+    if (!imageBytes) continue;
     let mask: ImportCandidate['mask'];
     const mf = scan.maskFor.get(img.path);
     if (mf) {
       try {
-        const m = await decodeMaskPng(readFileSync(mf.path), mf.path);
+        const m = await decodeMaskPng(readRegularFile(mf.path), mf.path);
         mask = { ...m, sourcePath: mf.path };
       } catch (err) {
         // an unreadable mask of a wanted image is never just skipped: the image would lose its labels
-        const detail = err instanceof ImageDecodeError ? err.detail : err instanceof Error ? err.message : String(err);
-        const reason = err instanceof ImageDecodeError && err.reason === 'corrupt' ? 'corrupt' : 'invalid annotation';
+        const known = err instanceof ImageDecodeError || err instanceof SourceFileError ? err : null;
+        const detail = known ? known.detail : err instanceof Error ? err.message : String(err);
+        const reason = known?.reason === 'corrupt' || known?.reason === 'over limit' ? known.reason : 'invalid annotation';
         problems.push({ file: mf.path, reason, detail: `mask of ${img.rel}: ${detail}` });
         continue;
       }
@@ -139,6 +137,8 @@ export interface FolderImportOptions {
   split?: Split;
   onProgress?: ImportOptions['onProgress'];
   concurrency?: number;
+  onLockWait?: ImportOptions['onLockWait'];
+  holdsImportLock?: boolean;
 }
 
 /** `pasam import <dir> <source> [--masks <folder>] [--split …]` */
@@ -153,5 +153,7 @@ export async function importFolder(store: ProjectStore, source: string, opts: Fo
     unmatchedMasks: scan.unmatchedMasks,
     onProgress: opts.onProgress,
     concurrency: opts.concurrency,
+    onLockWait: opts.onLockWait,
+    holdsImportLock: opts.holdsImportLock,
   });
 }

@@ -1,5 +1,6 @@
 // Adds import candidates (from any format reader) to a project: decode and validate every file,
 // store the content files, then insert all rows in ONE transaction. A failing import adds nothing.
+import { existsSync } from 'node:fs';
 import type { ImportCandidate, ImportProblem, ImportReport, SkipReason } from './importTypes.js';
 import type { ProjectStore, NewImage } from '../store/projectStore.js';
 import { classPixelCounts } from '../store/projectStore.js';
@@ -7,6 +8,9 @@ import { sha256Hex } from '../store/contentStore.js';
 import type { Split } from '../store/storeTypes.js';
 import { SPLITS } from '../store/storeTypes.js';
 import { decodeImage, encodeMaskPng, ImageDecodeError, storableImage } from '../images/imageIO.js';
+import { IMPORT_LOCK } from '../store/contentRepair.js';
+import { lockProject, type LockHolder } from '../store/projectLock.js';
+import { StoreError } from '../store/projectStore.js';
 
 /**
  * What each kind of problem does to an import. 'fail': the whole import is refused (nothing
@@ -19,6 +23,7 @@ export const IMPORT_POLICY: Record<SkipReason, 'fail' | 'skip'> = {
   'mask size mismatch': 'fail',
   'unknown class value': 'fail',
   'invalid annotation': 'fail',
+  'over limit': 'fail',
   unsupported: 'skip',
   duplicate: 'skip',
 };
@@ -52,6 +57,24 @@ export interface ImportOptions {
    * A lazy reader may append to it while it yields (before yielding a mask that uses the class).
    */
   newClasses?: { name: string; color?: string }[];
+  /** Told when another import into this project is running and this one waits for it. */
+  onLockWait?: (holder: LockHolder) => void;
+  /** The caller already holds the project's import lock (see withImportLock). */
+  holdsImportLock?: boolean;
+}
+
+/**
+ * Runs `fn` holding the project's import lock. Imports into one project run one after another:
+ * a failing import's clean-up then never races another import's use of the same content files,
+ * and classes are resolved against the project as the previous import left it.
+ */
+export async function withImportLock<T>(store: ProjectStore, source: string, onWait: ImportOptions['onLockWait'], fn: () => Promise<T>): Promise<T> {
+  const { lock } = await lockProject(store, IMPORT_LOCK, `import of ${source}`, { onWait });
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
 }
 
 interface Checked {
@@ -127,6 +150,7 @@ async function checkCandidate(store: ProjectStore, c: ImportCandidate, order: nu
  * Throws only for errors of the project itself (disk full, database locked).
  */
 export async function runImport(store: ProjectStore, candidates: Iterable<ImportCandidate> | AsyncIterable<ImportCandidate>, opts: ImportOptions): Promise<ImportReport> {
+  if (!opts.holdsImportLock) return withImportLock(store, opts.source, opts.onLockWait, () => runImport(store, candidates, { ...opts, holdsImportLock: true }));
   const defaultSplit = opts.split ?? 'unassigned';
   if (!SPLITS.includes(defaultSplit)) throw new Error(`unknown split '${defaultSplit}' (use ${SPLITS.join(', ')})`);
   const baseClassCount = store.classCount();
@@ -137,8 +161,11 @@ export async function runImport(store: ProjectStore, candidates: Iterable<Import
   let done = 0;
   const allCreated: Checked['created'] = [];
   const undoFiles = (): void => {
-    // never delete a file that rows reference (another process may have imported the same content)
-    for (const f of allCreated) if (!store.contentReferenced(f.kind, f.sha256)) store.content.remove(f.kind, f.sha256, f.ext);
+    // Decided inside a write transaction: a mask save stores its file and row in one such
+    // transaction, so a file it has just (re)used is seen as referenced here and kept.
+    store.transaction(() => {
+      for (const f of allCreated) if (!store.contentReferenced(f.kind, f.sha256)) store.content.remove(f.kind, f.sha256, f.ext);
+    });
   };
   try {
     for await (const c of candidates as AsyncIterable<ImportCandidate>) {
@@ -194,6 +221,12 @@ export async function runImport(store: ProjectStore, candidates: Iterable<Import
     // Checking for images already in the project inside the (immediate) write transaction means
     // a concurrent import of the same files by another process cannot make this one fail.
     return store.transaction(() => {
+      // Every file a row will reference must exist now; deleters re-check references inside
+      // their own transaction, so once committed the file stays.
+      for (const image of unique) {
+        const missing = [store.content.path('images', image.sha256, image.ext), ...(image.mask ? [store.content.path('masks', image.mask.sha256, 'png')] : [])].find((p) => !existsSync(p));
+        if (missing) throw new StoreError(`${missing}: stored file of ${image.sourcePath ?? image.originalName} disappeared before the import committed; nothing was added, run the import again`);
+      }
       const accepted: NewImage[] = [];
       for (const image of unique) {
         const existing = store.findImageBySha(image.sha256);

@@ -16,7 +16,8 @@ export interface ImportCandidate {
   groupKey?: string;
 }
 
-export type SkipReason = 'corrupt' | 'unsupported' | 'mask size mismatch' | 'unknown class value' | 'duplicate' | 'invalid annotation';
+/** 'over limit': a file exceeds an input limit (image pixels, JSON size, polygon points…; see inputLimits.ts). */
+export type SkipReason = 'corrupt' | 'unsupported' | 'mask size mismatch' | 'unknown class value' | 'duplicate' | 'invalid annotation' | 'over limit';
 
 export interface ImportProblem {
   file: string;

@@ -1,6 +1,7 @@
 // Decoding mask files into per-pixel values: class-index masks (grey or palette index), binary
 // masks (soft edges thresholded), and colour masks (distinct colours → indices).
 import sharp from 'sharp';
+import { checkHeaderPixels, checkImagePixels, sharpInputOptions, sharpLimitError } from '../images/inputLimits.js';
 import { decodePng, isPng, PngError } from './pngPalette.js';
 
 export class MaskDecodeError extends Error {}
@@ -24,9 +25,22 @@ export function hexColor(r: number, g: number, b: number): string {
   return '#' + [r, g, b].map((v) => v.toString(16).padStart(2, '0')).join('');
 }
 
+/** Refuses a mask over the pixel limit from its header (InputLimitError), before decoding. */
+async function checkMaskPixels(bytes: Buffer): Promise<void> {
+  if (bytes.length === 0) throw new MaskDecodeError('mask file is empty'); // sharp would throw outside its promise
+  checkHeaderPixels(bytes, 'mask', 'mask');
+  const meta = await sharp(bytes, sharpInputOptions())
+    .metadata()
+    .catch((err: unknown) => {
+      throw sharpLimitError(err, 'mask', 'mask') ?? new MaskDecodeError(`cannot decode mask (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
+    });
+  if (meta.width && meta.height) checkImagePixels(meta.width, meta.height, 'mask', 'mask');
+}
+
 async function sharpRaw(bytes: Buffer): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
+  await checkMaskPixels(bytes);
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: false }).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(bytes, sharpInputOptions()).raw().toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height, channels: info.channels };
   } catch (err) {
     throw new MaskDecodeError(`cannot decode mask (${err instanceof Error ? err.message.split('\n')[0] : String(err)})`);
@@ -81,7 +95,8 @@ export async function decodeIndexMask(bytes: Buffer): Promise<ValueMask> {
  * masks that only hold 0 and 1 count 1 as foreground.
  */
 export async function decodeBinaryMask(bytes: Buffer, threshold = 128): Promise<ValueMask> {
-  const { data, info } = await sharp(bytes, { limitInputPixels: false })
+  await checkMaskPixels(bytes);
+  const { data, info } = await sharp(bytes, sharpInputOptions())
     .flatten({ background: '#000000' })
     .greyscale()
     .raw()

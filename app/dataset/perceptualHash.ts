@@ -2,6 +2,7 @@
 // thumbnail. Two images whose hashes differ in few bits look the same to a person (re-encoded,
 // slightly shifted in brightness, re-saved), which is what leaks between train and test.
 import sharp from 'sharp';
+import { sharpInputOptions } from '../images/inputLimits.js';
 
 export const HASH_SIZE = 32;
 const LOW = 8;
@@ -14,7 +15,7 @@ const COS = (() => {
 
 /** 32×32 grey thumbnail (row-major, 0..255) of any image sharp can decode. */
 export async function greyThumbnail(bytes: Buffer): Promise<Float64Array> {
-  const data = await sharp(bytes, { limitInputPixels: false }).greyscale().resize(HASH_SIZE, HASH_SIZE, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer();
+  const data = await sharp(bytes, sharpInputOptions()).greyscale().resize(HASH_SIZE, HASH_SIZE, { fit: 'fill', kernel: 'lanczos3' }).raw().toBuffer();
   const out = new Float64Array(HASH_SIZE * HASH_SIZE);
   const c = data.length / (HASH_SIZE * HASH_SIZE);
   for (let i = 0; i < out.length; i++) out[i] = data[i * c]!;

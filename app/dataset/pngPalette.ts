@@ -1,8 +1,9 @@
 // A small PNG codec for masks. sharp expands palette PNGs to RGB and scales 16-bit samples, which
 // loses the class index a mask stores; this reads the samples exactly as stored (palette indices,
 // 1..16-bit grey) and writes grey or palette PNGs exactly.
-import { deflateSync, inflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
 import { PNG_SIGNATURE, pngChunk } from '../images/greyPng.js';
+import { checkImagePixels, inflatePngData, InputLimitError } from '../images/inputLimits.js';
 
 
 export interface DecodedPng {
@@ -25,8 +26,15 @@ export function isPng(bytes: Buffer): boolean {
 }
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** Bit depths the PNG specification allows per colour type. */
+const DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
 
-export function decodePng(bytes: Buffer): DecodedPng {
+/**
+ * Decodes a non-interlaced PNG exactly. Throws PngError for a damaged or invalid file and an
+ * InputLimitError (naming `file`) past the pixel limit or for image data that inflates past
+ * what the header declares — checked before anything of the image's size is allocated.
+ */
+export function decodePng(bytes: Buffer, file = 'mask PNG'): DecodedPng {
   if (!isPng(bytes)) throw new PngError('not a PNG file');
   let pos = 8;
   let width = 0, height = 0, bitDepth = 0, colorType = -1, interlace = 0;
@@ -40,6 +48,7 @@ export function decodePng(bytes: Buffer): DecodedPng {
     if (start + len + 4 > bytes.length) throw new PngError(`truncated PNG (chunk ${type} runs past the end of the file)`);
     const data = bytes.subarray(start, start + len);
     if (type === 'IHDR') {
+      if (len !== 13) throw new PngError(`corrupt PNG (IHDR chunk is ${len} bytes, not 13)`);
       width = data.readUInt32BE(0);
       height = data.readUInt32BE(4);
       bitDepth = data[8]!;
@@ -59,17 +68,21 @@ export function decodePng(bytes: Buffer): DecodedPng {
   if (colorType < 0 || width === 0 || height === 0) throw new PngError('PNG has no valid IHDR');
   if (!sawEnd) throw new PngError('truncated PNG (no IEND chunk)');
   const channels = CHANNELS[colorType];
-  if (channels === undefined) throw new PngError(`unsupported PNG colour type ${colorType}`);
+  // an invalid colour type or depth is a damaged file (the import fails), not an unsupported one
+  if (channels === undefined) throw new PngError(`corrupt PNG (invalid colour type ${colorType})`);
+  if (!DEPTHS[colorType]!.includes(bitDepth)) throw new PngError(`corrupt PNG (bit depth ${bitDepth} is invalid for colour type ${colorType})`);
   if (interlace !== 0) throw new PngError('interlaced PNG masks are not supported');
-  if (colorType === 3 && !palette) throw new PngError('palette PNG without a PLTE chunk');
-  let raw: Buffer;
-  try {
-    raw = inflateSync(Buffer.concat(idat));
-  } catch {
-    throw new PngError('corrupt PNG image data (zlib stream does not inflate)');
-  }
+  if (colorType === 3 && !palette) throw new PngError('corrupt PNG (palette PNG without a PLTE chunk)');
+  checkImagePixels(width, height, file, 'mask');
   const bitsPerPixel = channels * bitDepth;
   const stride = Math.ceil((width * bitsPerPixel) / 8);
+  let raw: Buffer;
+  try {
+    raw = inflatePngData(Buffer.concat(idat), height * (stride + 1), file);
+  } catch (err) {
+    if (err instanceof InputLimitError) throw err;
+    throw new PngError('corrupt PNG image data (zlib stream does not inflate)');
+  }
   const bpp = Math.max(1, bitsPerPixel >> 3);
   if (raw.length < height * (stride + 1)) throw new PngError('truncated PNG image data');
   const samples = bitDepth === 16 ? new Uint16Array(width * height * channels) : new Uint8Array(width * height * channels);

@@ -10,7 +10,7 @@ import type { ClassMap } from './classMapping.js';
 import { parseCsv } from './formats/common.js';
 import { stemOf } from './sourceFiles.js';
 import { importFolder } from './folderImport.js';
-import { runImport, type ImportOptions } from './importPipeline.js';
+import { runImport, withImportLock, type ImportOptions } from './importPipeline.js';
 import type { ImportReport } from './importTypes.js';
 import { detectFormat } from './formats/detect.js';
 import { streamImport, type FormatOption } from './readSource.js';
@@ -31,6 +31,7 @@ export interface SourceImportOptions {
   /** Masks folder for the plain folder format (the store's folder import). */
   masks?: string;
   onProgress?: ImportOptions['onProgress'];
+  onLockWait?: ImportOptions['onLockWait'];
 }
 
 export interface SourceImportReport extends ImportReport {
@@ -44,13 +45,18 @@ export interface SourceImportReport extends ImportReport {
  * project's (new ones are created in the import's own transaction), and handed to runImport.
  */
 export async function importSource(store: ProjectStore, source: string, opts: SourceImportOptions = {}): Promise<SourceImportReport> {
+  // the lock covers class resolution too: the project's classes are read after any earlier import committed
+  return withImportLock(store, resolve(source), opts.onLockWait, () => importSourceLocked(store, source, opts));
+}
+
+async function importSourceLocked(store: ProjectStore, source: string, opts: SourceImportOptions): Promise<SourceImportReport> {
   const wanted = opts.format ?? 'auto';
   const detection = wanted === 'auto' && !opts.masks ? detectFormat(source) : undefined;
   const format = opts.masks ? 'folder' : (detection?.format ?? wanted);
   const detected = detection ? `${detection.format} (${detection.reason})` : undefined;
   if (format === 'folder') {
     if (opts.classMap?.size) throw new Error('--map needs a format with masks or annotations (the plain folder format reads class-index masks as they are)');
-    const report = await importFolder(store, source, { masks: opts.masks, split: opts.split, onProgress: opts.onProgress });
+    const report = await importFolder(store, source, { masks: opts.masks, split: opts.split, onProgress: opts.onProgress, holdsImportLock: true });
     return { ...report, ...(detected ? { detected } : {}), notes: [], newClasses: [] };
   }
   const stream = streamImport(source, { format, classMap: opts.classMap, colorMap: opts.colorMap, projectClasses: store.listClasses() });
@@ -63,6 +69,7 @@ export async function importSource(store: ProjectStore, source: string, opts: So
     onProgress: opts.onProgress,
     // Grows while the stream is read; the pipeline adds these classes in the import's transaction.
     newClasses: stream.newClasses,
+    holdsImportLock: true,
   });
   const added = !report.failed && report.added > 0;
   return { ...report, notes: stream.notes, newClasses: added ? stream.newClasses.map((c) => ({ index: c.index, name: c.name })) : [] };

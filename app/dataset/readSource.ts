@@ -12,6 +12,7 @@ import { readMvtec } from './formats/mvtec.js';
 import { FORMAT_NAMES, type FormatName, type ReadContext, type ReadOptions, type Reader } from './formats/readerTypes.js';
 import { readVoc } from './formats/voc.js';
 import { imageSize } from './sourceFiles.js';
+import { InputLimitError } from '../images/inputLimits.js';
 
 export type FormatOption = FormatName | 'auto';
 export const FORMAT_OPTIONS: readonly FormatOption[] = ['auto', ...FORMAT_NAMES];
@@ -66,8 +67,12 @@ export function streamImport(source: string, opts: PrepareOptions = {}): ImportS
       if (c.mask) {
         let size: { width: number; height: number };
         try {
-          size = await imageSize(c.imageBytes);
+          size = await imageSize(c.imageBytes, c.sourcePath);
         } catch (err) {
+          if (err instanceof InputLimitError) {
+            problems.push({ file: err.file, reason: 'over limit', detail: err.detail });
+            continue;
+          }
           problems.push({ file: c.sourcePath, reason: 'corrupt', detail: `cannot read image header (${err instanceof Error ? err.message.split('\n')[0] : String(err)})` });
           continue;
         }

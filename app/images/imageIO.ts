@@ -1,10 +1,12 @@
 // Decoding of images and class-index masks (sharp for PNG/JPEG/TIFF/WebP, our own BMP decoder),
 // normalised to 8-bit grey or RGB, with errors that name the file and say what is wrong.
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type Metadata, type Sharp } from 'sharp';
 import { decodeBmp, isBmp, BmpError } from './bmp.js';
-import { decodeGrey8Png, encodeGrey8Png } from './greyPng.js';
+import { decodeGrey8Png, encodeGrey8Png, PngFormatError } from './greyPng.js';
+import { checkImagePixels, headerDimensions, InputLimitError, sharpInputOptions, sharpLimitError } from './inputLimits.js';
 
-export type DecodeProblem = 'corrupt' | 'unsupported';
+/** 'over limit': larger than an input limit (see inputLimits.ts), refused before decoding. */
+export type DecodeProblem = 'corrupt' | 'unsupported' | 'over limit';
 
 /** An image or mask that cannot be read. `reason` says whether it is damaged or just not supported. */
 export class ImageDecodeError extends Error {
@@ -50,11 +52,41 @@ function sniff(bytes: Uint8Array): string | null {
   return null;
 }
 
+/** The pixel limit as an ImageDecodeError (checked on the header, before any pixel is decoded). */
+function checkPixels(width: number, height: number, fileName: string, what: string): void {
+  try {
+    checkImagePixels(width, height, fileName, what);
+  } catch (err) {
+    if (err instanceof InputLimitError) throw new ImageDecodeError(fileName, 'over limit', err.detail);
+    throw err;
+  }
+}
+
+/** sharp's metadata, after the PNG/JPEG header check; sharp's own pixel refusal as 'over limit'. */
+async function sharpMetadata(bytes: Uint8Array, fileName: string, what: string, damaged: string): Promise<Metadata> {
+  const d = headerDimensions(bytes);
+  if (d) checkPixels(d.width, d.height, fileName, what);
+  try {
+    return await sharpIn(bytes).metadata();
+  } catch (err) {
+    const limit = sharpLimitError(err, fileName, what);
+    if (limit) throw new ImageDecodeError(fileName, 'over limit', limit.detail);
+    throw new ImageDecodeError(fileName, 'corrupt', `${damaged} (${sharpMessage(err)})`);
+  }
+}
+
+/** sharp with its pixel guard at our limit and warnings treated as damage. */
+const sharpIn = (bytes: Uint8Array): Sharp => sharp(bytes, { failOn: 'warning', ...sharpInputOptions() });
+
 function sharpMessage(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).replace(/^Vips\w*: /, '').trim();
 }
 
 function decodeBmpImage(bytes: Uint8Array, fileName: string): DecodedImage {
+  if (bytes.length >= 26) {
+    const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    checkPixels(Math.abs(view.readInt32LE(18)), Math.abs(view.readInt32LE(22)), fileName, 'BMP');
+  }
   let bmp;
   try {
     bmp = decodeBmp(bytes);
@@ -90,12 +122,8 @@ export async function decodeImage(bytes: Uint8Array, fileName: string): Promise<
   if (kind === 'bmp') return decodeBmpImage(bytes, fileName);
   if (kind === 'gif') throw new ImageDecodeError(fileName, 'unsupported', 'GIF images are not supported (use PNG, JPEG, TIFF or BMP)');
   if (kind === null) throw new ImageDecodeError(fileName, 'corrupt', 'not a PNG, JPEG, TIFF, BMP or WebP image (unrecognised content)');
-  let meta: Metadata;
-  try {
-    meta = await sharp(bytes, { failOn: 'warning' }).metadata();
-  } catch (err) {
-    throw new ImageDecodeError(fileName, 'corrupt', `damaged ${kind.toUpperCase()} file (${sharpMessage(err)})`);
-  }
+  const meta = await sharpMetadata(bytes, fileName, `${kind.toUpperCase()} image`, `damaged ${kind.toUpperCase()} file`);
+  if (meta.width && meta.height) checkPixels(meta.width, meta.height, fileName, `${kind.toUpperCase()} image`);
   const format: string | undefined = meta.format;
   if (!(IMAGE_FORMATS as readonly string[]).includes(format ?? '')) throw new ImageDecodeError(fileName, 'unsupported', `${format} images are not supported`);
   if (!meta.width || !meta.height) throw new ImageDecodeError(fileName, 'corrupt', 'image has no size');
@@ -105,7 +133,7 @@ export async function decodeImage(bytes: Uint8Array, fileName: string): Promise<
   const space = meta.space ?? 'srgb';
   const grey = space === 'b-w' || space === 'grey16' || (meta.channels ?? 3) <= 2;
   const conversions: string[] = [];
-  let pipe = sharp(bytes, { failOn: 'warning' });
+  let pipe = sharpIn(bytes);
   if ((meta.orientation ?? 1) > 1) {
     pipe = pipe.rotate();
     conversions.push(`EXIF orientation ${meta.orientation} applied`);
@@ -198,10 +226,11 @@ export async function decodeMaskPng(bytes: Uint8Array, fileName: string): Promis
   const kind = sniff(bytes);
   if (kind === 'png') {
     try {
-      const fast = decodeGrey8Png(bytes, true);
+      const fast = decodeGrey8Png(bytes, true, fileName);
       if (fast) return fast;
     } catch (err) {
-      throw new ImageDecodeError(fileName, 'corrupt', `damaged mask PNG (${err instanceof Error ? err.message : String(err)})`);
+      if (err instanceof InputLimitError) throw new ImageDecodeError(fileName, 'over limit', err.detail);
+      throw new ImageDecodeError(fileName, 'corrupt', `damaged mask PNG (${err instanceof PngFormatError ? err.detail : err instanceof Error ? err.message : String(err)})`);
     }
   }
   let width: number;
@@ -213,18 +242,14 @@ export async function decodeMaskPng(bytes: Uint8Array, fileName: string): Promis
     ({ width, height, channels, data } = img);
   } else {
     if (kind === null) throw new ImageDecodeError(fileName, 'corrupt', 'mask is not a PNG, TIFF or BMP image (unrecognised content)');
-    let meta: Metadata;
-    try {
-      meta = await sharp(bytes, { failOn: 'warning' }).metadata();
-    } catch (err) {
-      throw new ImageDecodeError(fileName, 'corrupt', `damaged mask file (${sharpMessage(err)})`);
-    }
+    const meta = await sharpMetadata(bytes, fileName, 'mask', 'damaged mask file');
+    if (meta.width && meta.height) checkPixels(meta.width, meta.height, fileName, 'mask');
     if (meta.depth && meta.depth !== 'uchar') {
       throw new ImageDecodeError(fileName, 'unsupported', `${DEPTH_BITS[meta.depth] ?? meta.depth}-bit mask; class-index masks must be 8-bit (value = class index)`);
     }
     if (kind === 'jpeg') throw new ImageDecodeError(fileName, 'unsupported', 'JPEG masks are not supported: lossy compression changes class values; use PNG');
     try {
-      const r = await sharp(bytes, { failOn: 'warning' }).raw().toBuffer({ resolveWithObject: true });
+      const r = await sharpIn(bytes).raw().toBuffer({ resolveWithObject: true });
       ({ width, height, channels } = r.info);
       data = new Uint8Array(r.data.buffer, r.data.byteOffset, r.data.length);
     } catch (err) {

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ContentStore, sha256Hex } from './contentStore.js';
+import { repairAfterKilledImport, type RepairReport } from './contentRepair.js';
 import { LATEST_VERSION, migrate } from './migrations.js';
 import { decodeGrey8Png, encodeGrey8Png } from '../images/greyPng.js';
 import {
@@ -166,6 +167,8 @@ export class ProjectStore {
   readonly dir: string;
   readonly db: Database.Database;
   readonly content: ContentStore;
+  /** What open() cleaned up after an import that was killed (orphan and temp files), or null. */
+  repairedAtOpen: RepairReport | null = null;
 
   private constructor(dir: string, db: Database.Database) {
     this.dir = dir;
@@ -215,6 +218,11 @@ export class ProjectStore {
       throw new StoreError(`${join(root, DB_FILE)}: has no project row; the database is damaged`);
     }
     for (const d of PROJECT_DIRS) mkdirSync(join(root, d), { recursive: true });
+    try {
+      store.repairedAtOpen = repairAfterKilledImport(store);
+    } catch {
+      /* a read-only project still opens; `pasam check --repair` reports what cannot be removed */
+    }
     return store;
   }
 
@@ -562,7 +570,7 @@ export class ProjectStore {
     const file = this.maskPath(version);
     const bytes = this.content.read('masks', version.sha256, 'png');
     if (sha256Hex(bytes) !== version.sha256) throw new StoreError(`${file}: content does not match its sha256 (file damaged)`);
-    const m = decodeGrey8Png(bytes);
+    const m = decodeGrey8Png(bytes, false, file);
     if (!m) throw new StoreError(`${file}: not an 8-bit greyscale mask PNG`);
     return m.data;
   }

@@ -8,6 +8,8 @@ import type { ImportReport } from '../../dataset/importTypes.js';
 import { importSource, type SourceImportReport } from '../../dataset/projectDataset.js';
 import { FORMAT_OPTIONS, type FormatOption } from '../../dataset/readSource.js';
 import { ClassMapError, parseClassMap } from '../../dataset/classMapping.js';
+import { formatRepairReport } from '../../store/contentRepair.js';
+import { describeHolder } from '../../store/projectLock.js';
 
 /** `--colors "rust=#800000,pit=#008000"` → colour → class name. */
 export function parseColorMap(spec: string | undefined): Map<string, string> | undefined {
@@ -77,6 +79,9 @@ export const importCommand: CliCommand = {
     'The import is one transaction. A corrupt image, a mask of the wrong size or with an unknown',
     'class value fails the whole import (nothing is added, every bad file is listed, exit 1).',
     'Duplicates (same content) and non-image files are skipped and reported.',
+    'Imports into one project run one at a time: a second one says which import it waits for.',
+    'Input limits (image pixels, JSON size and nesting, polygon points, annotations per image)',
+    'refuse hostile files; see the README for their PASAM_MAX_* overrides.',
   ].join('\n'),
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
@@ -99,6 +104,7 @@ export const importCommand: CliCommand = {
     }
     const colorMap = parseColorMap(stringOption(values, 'colors'));
     const store = ProjectStore.open(positionals[0]!);
+    if (store.repairedAtOpen) io.err(`note: after a killed import, ${formatRepairReport(store.repairedAtOpen)}`);
     let report: ImportReport;
     try {
       // progress only for a person watching a terminal; pipes and --json stay clean
@@ -109,6 +115,7 @@ export const importCommand: CliCommand = {
         split: split as Split | undefined,
         classMap,
         colorMap,
+        onLockWait: (h) => io.err(`waiting for ${describeHolder(h)} to finish…`),
         onProgress: live ? (phase, done, total) => (done % 50 === 0 || done === total) && process.stderr.write(`\r${phase === 'validate' ? 'checked' : 'added'} ${done}${total ? `/${total}` : ''} `) : undefined,
       });
       if (live) process.stderr.write('\r\x1b[K');

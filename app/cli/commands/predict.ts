@@ -1,6 +1,7 @@
 // `pasam predict`: one interactive-style SAM prediction from the command line.
 // Heavy modules (tfjs, sharp) load inside run(), so that other commands start fast.
 import type { OutputInfo } from 'sharp';
+import { sharpInputOptions } from '../../images/inputLimits.js';
 import { UsageError, type CliCommand } from '../cliTypes.js';
 import { parseCommandArgs, parseIntOption, stringOption } from '../args.js';
 
@@ -49,7 +50,7 @@ export const predictCommand: CliCommand = {
     const { SamPredictor } = await import('../../model/sam/predictor.js');
     let decoded: { data: Buffer; info: OutputInfo };
     try {
-      decoded = await sharp(imagePath).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+      decoded = await sharp(imagePath, sharpInputOptions()).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
     } catch (err) {
       throw new Error(`${imagePath}: cannot decode image (${(err as Error).message})`);
     }

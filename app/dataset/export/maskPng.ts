@@ -2,6 +2,7 @@
 // manifest.csv with the split — the layout `pasam import --format mask-png` reads back.
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { sharpInputOptions } from '../../images/inputLimits.js';
 import { encodeIndexPng } from '../pngPalette.js';
 import { StemAllocator, classesJson, csvField, rgbOf, writeOut } from './exportFiles.js';
 import type { ExportClass, ExportItem, ExportSummary } from './exportTypes.js';
@@ -38,7 +39,7 @@ export async function exportMaskPng(items: ExportItem[], classes: ExportClass[],
 
 /** The image with class colours blended in at 50 % and class borders fully opaque. */
 export async function overlayPng(imageBytes: Buffer, mask: Uint8Array, width: number, height: number, colours: Map<number, [number, number, number]>): Promise<Buffer> {
-  const rgb = await sharp(imageBytes, { limitInputPixels: false }).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const rgb = await sharp(imageBytes, sharpInputOptions()).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   const c = rgb.info.channels;
   const px = Buffer.alloc(width * height * 3);
   for (let i = 0; i < width * height; i++) {

@@ -1,27 +1,32 @@
 // Plumbing shared by the format readers.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { ImportProblem } from '../importTypes.js';
 import type { Split } from '../../store/storeTypes.js';
 import { MaskDecodeError } from '../maskDecode.js';
-import { stemOf } from '../sourceFiles.js';
+import { InputLimitError } from '../../images/inputLimits.js';
+import { readRegularFile, SourceFileError, stemOf } from '../sourceFiles.js';
 
-export function readBytes(path: string, problems: ImportProblem[]): Buffer | null {
+/**
+ * A source file's bytes (regular files only, within the file size limit), or null with the
+ * problem recorded. `referencedBy`: the annotation that names this file — then a file that cannot
+ * be used fails the import (an annotation without its image), whatever the reason.
+ */
+export function readBytes(path: string, problems: ImportProblem[], referencedBy?: string): Buffer | null {
   try {
-    const b = readFileSync(path);
-    if (b.length === 0) {
-      problems.push({ file: path, reason: 'corrupt', detail: 'file is empty' });
-      return null;
-    }
-    return b;
+    return readRegularFile(path);
   } catch (err) {
-    problems.push({ file: path, reason: 'corrupt', detail: `cannot read file (${(err as NodeJS.ErrnoException).code ?? String(err)})` });
+    const e = SourceFileError.from(err);
+    if (!e) throw err;
+    const reason = referencedBy && e.reason === 'unsupported' ? 'invalid annotation' : e.reason;
+    problems.push({ file: path, reason, detail: referencedBy ? `${e.detail} (referenced by ${referencedBy})` : e.detail });
     return null;
   }
 }
 
 /** A mask decoding failure as a problem; anything else is a bug and propagates. */
 export function maskProblem(file: string, err: unknown): ImportProblem {
+  if (err instanceof InputLimitError) return { file, reason: 'over limit', detail: err.detail };
   if (err instanceof MaskDecodeError) {
     const unsupported = /are not supported|unsupported PNG/.test(err.message);
     return { file, reason: unsupported ? 'unsupported' : 'corrupt', detail: err.message };
@@ -90,7 +95,7 @@ const KEY_COLUMNS = ['id', 'image', 'file', 'filename', 'file_name', 'name', 'st
 /** manifest.csv (or the given csv) in dir, keyed by image stem. */
 export function readManifest(path: string): Manifest | null {
   if (!existsSync(path)) return null;
-  const rows = parseCsv(readFileSync(path, 'utf8'));
+  const rows = parseCsv(readRegularFile(path).toString('utf8'));
   if (rows.length < 2) return null;
   const columns = rows[0]!.map((c) => c.trim());
   const keyCol = KEY_COLUMNS.map((k) => columns.findIndex((c) => c.toLowerCase() === k)).find((i) => i >= 0);

@@ -1,7 +1,7 @@
 // `--format auto`: recognises a source layout and says why.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { findChildDir, isImageFile, listDirs, listFiles, stemOf } from '../sourceFiles.js';
+import { findChildDir, isImageFile, listDirs, listFiles, readJsonFile, SourceFileError, stemOf } from '../sourceFiles.js';
 import { isDefectFreeName, pairImagesAndMasks } from './classFolders.js';
 import { findCocoFiles } from './coco.js';
 import { IMAGE_DIR_NAMES, MASK_DIR_NAMES, isMaskStem } from './folder.js';
@@ -16,7 +16,7 @@ export interface Detection {
 
 function sniffJson(file: string): unknown {
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    return readJsonFile(file);
   } catch {
     return null;
   }
@@ -54,5 +54,16 @@ export function detectFormat(source: string): Detection {
   }
   const files = listFiles(source).filter(isImageFile);
   if (files.some((f) => isMaskStem(stemOf(f)))) return { format: 'mask-png', reason: 'images with <stem>_mask files beside them' };
+  // A damaged annotation file must not turn the source into a plain image folder, silently
+  // importing the images without their annotations.
+  for (const f of jsons.slice(0, 20)) {
+    try {
+      readJsonFile(f);
+    } catch (err) {
+      const e = SourceFileError.from(err);
+      if (!e) throw err;
+      throw new Error(`${f}: ${e.detail}; cannot tell which annotation format ${source} holds (fix the file, or give --format to import without it)`);
+    }
+  }
   return { format: 'folder', reason: `${files.length} images, no masks or annotations found` };
 }

@@ -2,10 +2,10 @@
 // either in a masks folder beside an images folder (images/x.jpg + masks/x.png) or beside the
 // image as <stem>_mask.png. A manifest.csv with a split column sets splits (the NEU-Seg layout);
 // classes.json ([{index, name, color}], what `pasam export --format mask-png` writes) names values.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { decodeIndexMask } from '../maskDecode.js';
-import { findChildDir, isImageFile, listFiles, stemOf } from '../sourceFiles.js';
+import { findChildDir, isImageFile, listFiles, readJsonFile, stemOf } from '../sourceFiles.js';
 import { maskProblem, manifestGroup, manifestSplit, readBytes, readManifest, splitFromPath } from './common.js';
 import type { ReadContext, Reader, ReaderCandidate, SourceClass } from './readerTypes.js';
 
@@ -21,10 +21,11 @@ export function isMaskStem(stem: string): boolean {
 export function readClassesJson(dir: string): SourceClass[] | null {
   const p = join(dir, 'classes.json');
   if (!existsSync(p)) return null;
-  const parsed = JSON.parse(readFileSync(p, 'utf8')) as unknown;
+  const parsed = readJsonFile(p);
   const list = Array.isArray(parsed) ? parsed : (parsed as { classes?: unknown }).classes;
   if (!Array.isArray(list)) throw new Error(`${p}: expected a list of {index, name}`);
-  return list.map((c: { index?: unknown; name?: unknown; color?: unknown }) => {
+  return list.map((c: { index?: unknown; name?: unknown; color?: unknown } | null) => {
+    if (typeof c !== 'object' || c === null) throw new Error(`${p}: every class must be an object {index, name}`);
     if (!Number.isInteger(c.index) || typeof c.name !== 'string') throw new Error(`${p}: every class needs an integer index and a name`);
     return { value: c.index as number, name: c.name, ...(typeof c.color === 'string' ? { color: c.color } : {}) };
   });

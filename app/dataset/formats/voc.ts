@@ -1,11 +1,11 @@
 // `voc`: JPEGImages/ + SegmentationClass/ palette PNGs (+ ImageSets/Segmentation/<split>.txt).
 // Classes come from a colour map when there is one (labelmap.txt as CVAT writes it, or the
 // caller's colorMap), else from the palette index. VOC's 255 'void' border becomes background.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Split } from '../../store/storeTypes.js';
 import { decodeColorMask, decodeIndexMask } from '../maskDecode.js';
-import { findChildDir, isImageFile, listFiles, stemOf } from '../sourceFiles.js';
+import { findChildDir, isImageFile, listFiles, readRegularFile, SourceFileError, stemOf } from '../sourceFiles.js';
 import { maskProblem, readBytes, splitFromWord } from './common.js';
 import type { ReadContext, ReadOptions, Reader, ReaderCandidate } from './readerTypes.js';
 
@@ -31,7 +31,7 @@ function readSplitLists(root: string): Map<string, Split> {
   for (const f of listFiles(dir, false)) {
     const split = splitFromWord(stemOf(f));
     if (!split) continue; // trainval.txt repeats train + val
-    for (const line of readFileSync(f, 'utf8').split(/\r?\n/)) {
+    for (const line of readRegularFile(f).toString('utf8').split(/\r?\n/)) {
       // One image name per line (names may contain spaces).
       const t = line.trim();
       if (t) out.set(t, split);
@@ -48,7 +48,11 @@ export async function* readVoc(source: string, opts: ReadOptions, ctx: ReadConte
   let colorMap = opts.colorMap;
   const labelmap = join(source, 'labelmap.txt');
   if (!colorMap && existsSync(labelmap)) {
-    colorMap = parseLabelmap(readFileSync(labelmap, 'utf8'));
+    try {
+      colorMap = parseLabelmap(readRegularFile(labelmap).toString('utf8'));
+    } catch (err) {
+      throw err instanceof SourceFileError ? err : new Error(`${labelmap}: ${err instanceof Error ? err.message : String(err)}`);
+    }
     notes.push(`labelmap.txt: ${colorMap.size} colours`);
   }
   const splits = readSplitLists(source);

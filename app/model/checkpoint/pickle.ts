@@ -1,168 +1,131 @@
-// A pickle virtual machine for the subset that torch.save writes for state dicts (protocols 2–5).
-// Classes are not executed: known globals (OrderedDict, torch tensor rebuilders, storage types)
-// get their meaning here; any other global becomes an inert PyObject.
+// A pickle virtual machine for the subset torch.save writes for state dicts (protocols 2–5).
+// Globals go through the allow-list in pickleGlobals.ts and are never executed. Every opcode costs
+// time linear in its operand (LONG4 included), nothing recurses (MARK frames and containers live on
+// explicit stacks), and the values it builds are bounded by the pickle's own length.
+import { callAllowed, describe, PickleError, PyDict, refuseUnlessAllowed, toTuple, type TensorRef } from './pickleGlobals.js';
 
-export class PyGlobal {
-  constructor(readonly module: string, readonly name: string) {}
-  get qualified(): string {
-    return `${this.module}.${this.name}`;
+/** Longest LONG1/LONG4 operand accepted: state dicts hold offsets and sizes, never huge integers. */
+export const MAX_LONG_BYTES = 4096;
+
+/** Little-endian two's-complement integer of any length, in time linear in its bytes. */
+export function decodeLong(b: Uint8Array): number {
+  const n = b.length;
+  if (n === 0) return 0;
+  const negative = (b[n - 1] & 0x80) !== 0;
+  if (n <= 6) {
+    let v = 0;
+    for (let i = n - 1; i >= 0; i--) v = v * 256 + b[i];
+    return negative ? v - 2 ** (8 * n) : v;
   }
-}
-/** An instance of a class we do not model (kept so that surrounding containers still parse). */
-export class PyObject {
-  state: unknown;
-  constructor(readonly cls: PyGlobal, readonly args: unknown[]) {}
-}
-export class PyDict extends Map<unknown, unknown> {}
-
-export interface StorageRef {
-  kind: 'storage';
-  key: string;
-  /** torch dtype name from the storage class: FloatStorage → 'float32'. */
-  dtype: string;
-  numel: number;
-}
-export interface TensorRef {
-  kind: 'tensor';
-  storage: StorageRef;
-  offset: number;
-  shape: number[];
-  stride: number[];
+  // BigInt from one hex string is linear; shifting a BigInt byte by byte is quadratic.
+  const v = BigInt(`0x${Buffer.from(b).reverse().toString('hex')}`);
+  return Number(negative ? v - (1n << BigInt(8 * n)) : v);
 }
 
-const STORAGE_DTYPES: Record<string, string> = {
-  FloatStorage: 'float32',
-  HalfStorage: 'float16',
-  BFloat16Storage: 'bfloat16',
-  DoubleStorage: 'float64',
-  LongStorage: 'int64',
-  IntStorage: 'int32',
-  ShortStorage: 'int16',
-  CharStorage: 'int8',
-  ByteStorage: 'uint8',
-  BoolStorage: 'bool',
-};
-const DTYPE_NAMES: Record<string, string> = { float32: 'float32', float: 'float32', float16: 'float16', half: 'float16', bfloat16: 'bfloat16', float64: 'float64', double: 'float64' };
-
-export class PickleError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'PickleError';
-  }
-}
-
-const MARK = Symbol('mark');
-
-function toTuple(v: unknown, what: string): unknown[] {
-  if (!Array.isArray(v)) throw new PickleError(`${what}: expected a tuple`);
-  return v;
-}
-
-function reduce(fn: unknown, args: unknown[]): unknown {
-  if (!(fn instanceof PyGlobal)) throw new PickleError(`REDUCE on a non-callable ${String(fn)}`);
-  switch (fn.qualified) {
-    case 'collections.OrderedDict':
-    case 'builtins.dict':
-      return new PyDict();
-    case 'torch._tensor._rebuild_from_type_v2':
-      // (func, subclass, args, state): rebuild the plain tensor.
-      return reduce(args[0], toTuple(args[2], '_rebuild_from_type_v2 arguments'));
-    case 'torch._utils._rebuild_tensor_v2':
-    case 'torch._utils._rebuild_tensor_v3':
-    case 'torch._utils._rebuild_tensor': {
-      const [storage, offset, shape, stride] = args as [StorageRef, number, number[], number[]];
-      if (!storage || (storage as StorageRef).kind !== 'storage') throw new PickleError('_rebuild_tensor_v2 without a storage');
-      return { kind: 'tensor', storage, offset: Number(offset), shape: toTuple(shape, 'tensor size').map(Number), stride: toTuple(stride, 'tensor stride').map(Number) } satisfies TensorRef;
-    }
-    case 'torch._utils._rebuild_parameter':
-    case 'torch._utils._rebuild_parameter_with_state':
-      return args[0];
-    default:
-      return new PyObject(fn, args);
-  }
-}
-
-/** Unpickles `data`; `persistentLoad` resolves BINPERSID ids (torch storages). */
+/** Unpickles `data`; `persistentLoad` resolves BINPERSID ids (torch storages). Throws PickleError. */
 export function unpickle(data: Uint8Array, persistentLoad: (pid: unknown) => unknown): unknown {
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   let p = 0;
-  const stack: unknown[] = [];
+  let stack: unknown[] = [];
+  // MARK starts a fresh stack, as in Python's pickle (its "metastack").
+  const metastack: unknown[][] = [];
   const memo = new Map<number, unknown>();
-  const need = (n: number) => {
-    if (p + n > buf.length) throw new PickleError(`pickle data ends unexpectedly at byte ${p}`);
+  const need = (n: number, what: string) => {
+    if (n > buf.length - p) throw new PickleError(`${what} of ${n} bytes at byte ${p} runs past the end of the pickle (${buf.length - p} bytes left)`);
   };
-  const u8 = () => (need(1), buf[p++]);
-  const u16 = () => (need(2), (p += 2), buf.readUInt16LE(p - 2));
-  const u32 = () => (need(4), (p += 4), buf.readUInt32LE(p - 4));
-  const i32 = () => (need(4), (p += 4), buf.readInt32LE(p - 4));
-  const u64 = () => (need(8), (p += 8), Number(buf.readBigUInt64LE(p - 8)));
-  const bytes = (n: number) => (need(n), (p += n), buf.subarray(p - n, p));
+  const u8 = () => (need(1, 'an opcode argument'), buf[p++]);
+  const u16 = () => (need(2, 'an opcode argument'), (p += 2), buf.readUInt16LE(p - 2));
+  const u32 = () => (need(4, 'an opcode argument'), (p += 4), buf.readUInt32LE(p - 4));
+  const i32 = () => (need(4, 'an opcode argument'), (p += 4), buf.readInt32LE(p - 4));
+  const u64 = () => {
+    need(8, 'an opcode argument');
+    p += 8;
+    const v = buf.readBigUInt64LE(p - 8);
+    return v > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(v);
+  };
+  const bytes = (n: number, what: string) => (need(n, what), (p += n), buf.subarray(p - n, p));
   const line = () => {
     const end = buf.indexOf(0x0a, p);
-    if (end < 0) throw new PickleError('pickle text line is not terminated');
+    if (end < 0) throw new PickleError(`pickle text line at byte ${p} is not terminated`);
     const s = buf.toString('latin1', p, end);
     p = end + 1;
     return s;
   };
-  const pop = () => {
-    if (stack.length === 0) throw new PickleError('pickle stack underflow');
+  // A function, not stack.push(...): `stack` is rebound by popMark() while the argument is evaluated.
+  const push = (v: unknown) => {
+    stack.push(v);
+  };
+  const pop = (): unknown => {
+    if (stack.length === 0) throw new PickleError(`pickle stack underflow at byte ${p - 1}`);
     return stack.pop();
   };
+  const top = (): unknown => {
+    if (stack.length === 0) throw new PickleError(`pickle stack is empty at byte ${p - 1}`);
+    return stack[stack.length - 1];
+  };
   const popMark = (): unknown[] => {
-    const i = stack.lastIndexOf(MARK);
-    if (i < 0) throw new PickleError('pickle MARK not found');
-    const items = stack.slice(i + 1);
-    stack.length = i;
+    const items = stack;
+    const outer = metastack.pop();
+    if (!outer) throw new PickleError(`pickle MARK not found at byte ${p - 1}`);
+    stack = outer;
     return items;
   };
-  const top = () => stack[stack.length - 1];
-  const setItems = (d: unknown, kv: unknown[]) => {
-    if (d instanceof PyDict) for (let i = 0; i < kv.length; i += 2) d.set(kv[i], kv[i + 1]);
-    else if (d instanceof PyObject) {
-      // dict subclasses we do not model: keep items on the object.
-      const items = (d.state as PyDict | undefined) ?? new PyDict();
-      for (let i = 0; i < kv.length; i += 2) items.set(kv[i], kv[i + 1]);
-      d.state = items;
-    } else throw new PickleError('SETITEM(S) on a non-dict');
+  const list = (): unknown[] => {
+    const l = top();
+    if (!Array.isArray(l)) throw new PickleError(`APPEND(S) on ${describe(l)} at byte ${p - 1}`);
+    return l;
   };
-  const decodeLong = (b: Buffer): number => {
-    if (b.length === 0) return 0;
-    let v = 0n;
-    for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]);
-    if (b[b.length - 1] & 0x80) v -= 1n << BigInt(8 * b.length);
-    return Number(v);
+  const setItems = (d: unknown, kv: unknown[]) => {
+    if (!(d instanceof PyDict)) throw new PickleError(`SETITEM(S) on ${describe(d)} at byte ${p - 1}`);
+    if (kv.length % 2 !== 0) throw new PickleError(`SETITEMS with an odd number of items at byte ${p - 1}`);
+    for (let i = 0; i < kv.length; i += 2) d.set(kv[i], kv[i + 1]);
+  };
+  const longOperand = (n: number) => {
+    if (n > MAX_LONG_BYTES) throw new PickleError(`integer operand of ${n} bytes at byte ${p} (limit ${MAX_LONG_BYTES}): no state dict holds such integers`);
+    return decodeLong(bytes(n, 'an integer'));
+  };
+  const memoKey = (k: number) => {
+    if (!memo.has(k)) throw new PickleError(`pickle memo ${k} is missing`);
+    return memo.get(k);
   };
 
   for (;;) {
+    if (p >= buf.length) throw new PickleError('pickle ends without a STOP opcode: truncated');
     const op = u8();
     switch (op) {
-      case 0x80: // PROTO
-        u8();
+      case 0x80: {
+        // PROTO
+        const v = u8();
+        if (v > 5) throw new PickleError(`pickle protocol ${v} is unknown`);
         break;
-      case 0x95: // FRAME
+      }
+      case 0x95: // FRAME (a length hint only)
         u64();
         break;
       case 0x2e: // STOP
         return pop();
       case 0x28: // MARK
-        stack.push(MARK);
+        metastack.push(stack);
+        stack = [];
         break;
       case 0x29: // EMPTY_TUPLE
         stack.push([]);
         break;
       case 0x74: // TUPLE
-        stack.push(popMark());
+        push(popMark());
         break;
       case 0x85: // TUPLE1
         stack.push([pop()]);
         break;
       case 0x86: {
+        // TUPLE2
         const b = pop();
         const a = pop();
         stack.push([a, b]);
         break;
       }
       case 0x87: {
+        // TUPLE3
         const c = pop();
         const b = pop();
         const a = pop();
@@ -173,16 +136,19 @@ export function unpickle(data: Uint8Array, persistentLoad: (pid: unknown) => unk
         stack.push([]);
         break;
       case 0x6c: // LIST
-        stack.push(popMark());
+        push(popMark());
         break;
       case 0x61: {
+        // APPEND
         const v = pop();
-        (top() as unknown[]).push(v);
+        list().push(v);
         break;
       }
       case 0x65: {
+        // APPENDS: a loop, not push(...items), which overflows the call stack for 500k items.
         const items = popMark();
-        (top() as unknown[]).push(...items);
+        const l = list();
+        for (const item of items) l.push(item);
         break;
       }
       case 0x7d: // EMPTY_DICT
@@ -190,19 +156,20 @@ export function unpickle(data: Uint8Array, persistentLoad: (pid: unknown) => unk
         break;
       case 0x64: {
         // DICT
-        const kv = popMark();
         const d = new PyDict();
-        setItems(d, kv);
+        setItems(d, popMark());
         stack.push(d);
         break;
       }
       case 0x73: {
+        // SETITEM
         const v = pop();
         const k = pop();
         setItems(top(), [k, v]);
         break;
       }
       case 0x75: {
+        // SETITEMS
         const kv = popMark();
         setItems(top(), kv);
         break;
@@ -211,37 +178,39 @@ export function unpickle(data: Uint8Array, persistentLoad: (pid: unknown) => unk
         stack.push(new Set());
         break;
       case 0x90: {
+        // ADDITEMS
         const items = popMark();
-        const s = top() as Set<unknown>;
-        items.forEach((i) => s.add(i));
+        const s = top();
+        if (!(s instanceof Set)) throw new PickleError(`ADDITEMS on ${describe(s)}`);
+        for (const item of items) s.add(item);
         break;
       }
       case 0x91: // FROZENSET
-        stack.push(new Set(popMark()));
+        push(new Set(popMark()));
         break;
       case 0x4e: // NONE
         stack.push(null);
         break;
-      case 0x88:
+      case 0x88: // NEWTRUE
         stack.push(true);
         break;
-      case 0x89:
+      case 0x89: // NEWFALSE
         stack.push(false);
         break;
-      case 0x4b:
+      case 0x4b: // BININT1
         stack.push(u8());
         break;
-      case 0x4d:
+      case 0x4d: // BININT2
         stack.push(u16());
         break;
-      case 0x4a:
+      case 0x4a: // BININT
         stack.push(i32());
         break;
       case 0x8a: // LONG1
-        stack.push(decodeLong(bytes(u8())));
+        stack.push(longOperand(u8()));
         break;
       case 0x8b: // LONG4
-        stack.push(decodeLong(bytes(u32())));
+        stack.push(longOperand(u32()));
         break;
       case 0x49: {
         // INT (text)
@@ -253,7 +222,7 @@ export function unpickle(data: Uint8Array, persistentLoad: (pid: unknown) => unk
         stack.push(parseInt(line().replace(/L$/, ''), 10));
         break;
       case 0x47: // BINFLOAT (big-endian double)
-        need(8);
+        need(8, 'a float');
         stack.push(buf.readDoubleBE(p));
         p += 8;
         break;
@@ -261,42 +230,51 @@ export function unpickle(data: Uint8Array, persistentLoad: (pid: unknown) => unk
         stack.push(parseFloat(line()));
         break;
       case 0x58: // BINUNICODE
-        stack.push(bytes(u32()).toString('utf8'));
+        stack.push(bytes(u32(), 'a string').toString('utf8'));
         break;
       case 0x8c: // SHORT_BINUNICODE
-        stack.push(bytes(u8()).toString('utf8'));
+        stack.push(bytes(u8(), 'a string').toString('utf8'));
         break;
       case 0x8d: // BINUNICODE8
-        stack.push(bytes(u64()).toString('utf8'));
+        stack.push(bytes(u64(), 'a string').toString('utf8'));
         break;
       case 0x55: // SHORT_BINSTRING
-        stack.push(bytes(u8()).toString('latin1'));
+        stack.push(bytes(u8(), 'a string').toString('latin1'));
         break;
       case 0x54: // BINSTRING
-        stack.push(bytes(u32()).toString('latin1'));
+        stack.push(bytes(u32(), 'a string').toString('latin1'));
         break;
       case 0x43: // SHORT_BINBYTES
-        stack.push(Uint8Array.from(bytes(u8())));
+        stack.push(Uint8Array.from(bytes(u8(), 'bytes')));
         break;
       case 0x42: // BINBYTES
-        stack.push(Uint8Array.from(bytes(u32())));
+        stack.push(Uint8Array.from(bytes(u32(), 'bytes')));
         break;
       case 0x8e: // BINBYTES8
-        stack.push(Uint8Array.from(bytes(u64())));
+      case 0x96: // BYTEARRAY8
+        stack.push(Uint8Array.from(bytes(u64(), 'bytes')));
         break;
       case 0x63: {
         // GLOBAL
         const module = line();
         const name = line();
-        stack.push(new PyGlobal(module, name));
+        stack.push(refuseUnlessAllowed(module, name));
         break;
       }
       case 0x93: {
         // STACK_GLOBAL
         const name = pop();
         const module = pop();
-        stack.push(new PyGlobal(String(module), String(name)));
+        if (typeof module !== 'string' || typeof name !== 'string') throw new PickleError(`STACK_GLOBAL of ${describe(module)} and ${describe(name)}, not strings`);
+        stack.push(refuseUnlessAllowed(module, name));
         break;
+      }
+      case 0x69: {
+        // INST: instantiates a class named inline; refuse by name, and no state dict uses it.
+        const module = line();
+        const name = line();
+        refuseUnlessAllowed(module, name);
+        throw new PickleError(`INST ${module}.${name} is not used by torch.save`);
       }
       case 0x71: // BINPUT
         memo.set(u8(), top());
@@ -307,16 +285,21 @@ export function unpickle(data: Uint8Array, persistentLoad: (pid: unknown) => unk
       case 0x94: // MEMOIZE
         memo.set(memo.size, top());
         break;
-      case 0x68: // BINGET
-      case 0x6a: {
-        // LONG_BINGET
-        const k = op === 0x68 ? u8() : u32();
-        if (!memo.has(k)) throw new PickleError(`pickle memo ${k} is missing`);
-        stack.push(memo.get(k));
+      case 0x70: // PUT (text)
+        memo.set(parseInt(line(), 10), top());
         break;
-      }
-      case 0x30: // POP
-        pop();
+      case 0x68: // BINGET
+        stack.push(memoKey(u8()));
+        break;
+      case 0x6a: // LONG_BINGET
+        stack.push(memoKey(u32()));
+        break;
+      case 0x67: // GET (text)
+        stack.push(memoKey(parseInt(line(), 10)));
+        break;
+      case 0x30: // POP: Python pops the mark itself when the current stack is empty.
+        if (stack.length > 0) stack.pop();
+        else popMark();
         break;
       case 0x31: // POP_MARK
         popMark();
@@ -324,26 +307,19 @@ export function unpickle(data: Uint8Array, persistentLoad: (pid: unknown) => unk
       case 0x32: // DUP
         stack.push(top());
         break;
-      case 0x52: {
-        // REDUCE
-        const args = toTuple(pop(), 'REDUCE arguments');
-        const fn = pop();
-        stack.push(reduce(fn, args));
-        break;
-      }
+      case 0x52: // REDUCE
       case 0x81: {
-        // NEWOBJ
-        const args = toTuple(pop(), 'NEWOBJ arguments');
-        const cls = pop();
-        stack.push(reduce(cls, args));
+        // NEWOBJ (cls, args) is the same call for the classes we allow.
+        const args = toTuple(pop(), op === 0x52 ? 'REDUCE arguments' : 'NEWOBJ arguments');
+        const fn = pop();
+        stack.push(callAllowed(fn, args));
         break;
       }
       case 0x62: {
-        // BUILD
-        const state = pop();
+        // BUILD: OrderedDict _metadata and tensor state carry nothing the weights need.
+        pop();
         const obj = top();
-        if (obj instanceof PyObject) obj.state = state;
-        // dicts (OrderedDict _metadata) and tensors: state is irrelevant for weights.
+        if (!(obj instanceof PyDict) && (obj as TensorRef | null)?.kind !== 'tensor') throw new PickleError(`BUILD on ${describe(obj)}`);
         break;
       }
       case 0x51: // BINPERSID
@@ -355,12 +331,3 @@ export function unpickle(data: Uint8Array, persistentLoad: (pid: unknown) => unk
   }
 }
 
-/** torch's persistent id ('storage', StorageClass, key, location, numel) → StorageRef. */
-export function torchStorageRef(pid: unknown): StorageRef {
-  const t = toTuple(pid, 'persistent id');
-  if (t[0] !== 'storage') throw new PickleError(`unknown persistent id type ${String(t[0])}`);
-  const cls = t[1];
-  let dtype = 'unknown';
-  if (cls instanceof PyGlobal) dtype = STORAGE_DTYPES[cls.name] ?? (cls.module === 'torch' ? DTYPE_NAMES[cls.name] ?? cls.name : cls.name);
-  return { kind: 'storage', key: String(t[2]), dtype, numel: Number(t[4]) };
-}
