@@ -14,15 +14,31 @@ const args = parseMainArgs(process.argv.slice(app.isPackaged ? 1 : 2));
 let mainWindow = null;
 let core = null;
 
-/** The app core is TypeScript/ESM; tsx compiles it on load exactly as bin/pasam.js does. */
-async function loadCore() {
+// The bundler defines __PASAM_BUILT__ (npm run build → out/electronMain.cjs, what the package runs).
+const BUILT = typeof __PASAM_BUILT__ !== 'undefined' && __PASAM_BUILT__;
+
+/**
+ * The app core. Built: bundled into this file (the requires below are resolved at build time) with
+ * the renderer pre-built beside it. In a checkout: TypeScript/ESM compiled on load by tsx, exactly
+ * as bin/pasam.js does, and the renderer rebuilt when its sources changed.
+ */
+async function importCore() {
+  if (BUILT) {
+    return { api: require('../app/api/apiService.ts'), types: require('../app/api/apiTypes.ts'), errors: require('../app/api/apiErrors.ts'), rendererDir: path.join(__dirname, 'renderer') };
+  }
   const { register } = await import('tsx/esm/api');
   register();
-  const api = await import(path.join(__dirname, '..', 'app', 'api', 'apiService.ts'));
-  const types = await import(path.join(__dirname, '..', 'app', 'api', 'apiTypes.ts'));
-  const errors = await import(path.join(__dirname, '..', 'app', 'api', 'apiErrors.ts'));
-  const build = await import(path.join(__dirname, '..', 'renderer', 'build.mjs'));
+  const source = (...parts) => path.join(__dirname, '..', ...parts);
+  const api = await import(source('app', 'api', 'apiService.ts'));
+  const types = await import(source('app', 'api', 'apiTypes.ts'));
+  const errors = await import(source('app', 'api', 'apiErrors.ts'));
+  const build = await import(source('renderer', 'build.mjs'));
   await build.ensureRendererBuilt();
+  return { api, types, errors, rendererDir: build.RENDERER_DIST };
+}
+
+async function loadCore() {
+  const { api, types, errors, rendererDir } = await importCore();
   const service = new api.ApiService({
     transport: 'electron',
     projectDir: args.projectDir ? path.resolve(args.projectDir) : undefined,
@@ -32,7 +48,7 @@ async function loadCore() {
       return r.canceled || r.filePaths.length === 0 ? null : r.filePaths[0];
     },
   });
-  return { service, types, errors, rendererDir: build.RENDERER_DIST };
+  return { service, types, errors, rendererDir };
 }
 
 async function handleAppRequest(request) {

@@ -1,3 +1,3 @@
 export const RENDERER_DIST: string;
-export function buildRenderer(): Promise<void>;
+export function buildRenderer(outDir?: string): Promise<void>;
 export function ensureRendererBuilt(): Promise<boolean>;

@@ -1,5 +1,6 @@
 // Bundles the React renderer with esbuild into renderer/dist/ (git-ignored). `pasam serve` and the
-// Electron main process call ensureRendererBuilt() so that no separate build step is needed.
+// Electron main process call ensureRendererBuilt() in a checkout so that no separate build step is
+// needed; `npm run build` (scripts/build.mjs) builds it once into out/renderer for the package.
 import { build } from 'esbuild';
 import { mkdirSync, readdirSync, renameSync, statSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,14 +35,15 @@ const INDEX_HTML = `<!doctype html>
 </html>
 `;
 
-export async function buildRenderer() {
-  mkdirSync(RENDERER_DIST, { recursive: true });
+/** Builds the page into outDir (renderer/dist in a checkout; out/renderer for the package). */
+export async function buildRenderer(outDir = RENDERER_DIST) {
+  mkdirSync(outDir, { recursive: true });
   // Built beside, then renamed into place: a server reading dist/ never sees a half-written file.
   const tmp = `.tmp-${process.pid}-${Date.now()}`;
   await build({
     entryPoints: [join(here, 'src', 'main.tsx')],
     bundle: true,
-    outfile: join(RENDERER_DIST, `app.js${tmp}`),
+    outfile: join(outDir, `app.js${tmp}`),
     format: 'iife',
     platform: 'browser',
     target: ['chrome120'],
@@ -51,10 +53,10 @@ export async function buildRenderer() {
     define: { 'process.env.NODE_ENV': '"production"' },
     logLevel: 'error',
   });
-  copyFileSync(join(here, 'src', 'styles.css'), join(RENDERER_DIST, `app.css${tmp}`));
-  writeFileSync(join(RENDERER_DIST, `index.html${tmp}`), INDEX_HTML);
-  for (const f of ['app.js', 'app.css', 'index.html']) renameSync(join(RENDERER_DIST, f + tmp), join(RENDERER_DIST, f));
-  writeFileSync(join(RENDERER_DIST, '.stamp'), String(Date.now()));
+  copyFileSync(join(here, 'src', 'styles.css'), join(outDir, `app.css${tmp}`));
+  writeFileSync(join(outDir, `index.html${tmp}`), INDEX_HTML);
+  for (const f of ['app.js', 'app.css', 'index.html']) renameSync(join(outDir, f + tmp), join(outDir, f));
+  writeFileSync(join(outDir, '.stamp'), String(Date.now()));
 }
 
 /** Builds the renderer if dist/ is missing or older than any source. Returns whether it built. */

@@ -3,6 +3,7 @@
 import { Worker } from 'node:worker_threads';
 import type { ApiErrorBody, ApiEvent, ImageRecord, LabelMask, SamPoint, SamStatus } from './apiTypes.js';
 import { ApiError } from './apiErrors.js';
+import { workerEntry } from '../buildMode.js';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
 type Request = { op: 'status' } | { op: 'setImage'; image: ImageRecord; file: string; projectDir: string } | { op: 'predict'; image: ImageRecord; file: string; projectDir: string; points: SamPoint[]; box: [number, number, number, number] | null } | { op: 'clearImage' } | { op: 'modelPredict'; projectDir: string; imageId: number };
@@ -16,7 +17,7 @@ export class SamWorkerClient {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const w = new Worker(new URL('./samWorker.mjs', import.meta.url));
+    const w = new Worker(workerEntry(new URL('./samWorkerMain.ts', import.meta.url), 'samWorker.cjs'));
     w.unref();
     w.on('message', (m: { id?: number; ok?: boolean; result?: unknown; error?: ApiErrorBody; event?: ApiEvent }) => {
       if (m.event) return this.emit(m.event);

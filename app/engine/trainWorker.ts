@@ -21,11 +21,14 @@ let cancelled = false;
 port.on('message', (m: ParentToWorker) => {
   if (m?.type === 'cancel') cancelled = true;
 });
-const result = await runTrainingJob(input.projectDir, input.runId, input.resume, {
+// A promise chain, not top-level await: the production bundle is CommonJS (scripts/build.mjs). A
+// rejection stays unhandled on purpose, so that it reaches the parent as the worker's 'error'.
+void runTrainingJob(input.projectDir, input.runId, input.resume, {
   emit: (event) => port.postMessage({ type: 'event', event } satisfies WorkerToParent),
   isCancelled: () => cancelled,
   // A macrotask turn lets a pending 'cancel' message in between steps.
   pause: () => new Promise((r) => setImmediate(r)),
+}).then((result: JobResult) => {
+  port.postMessage({ type: 'done', result } satisfies WorkerToParent);
+  port.close();
 });
-port.postMessage({ type: 'done', result } satisfies WorkerToParent);
-port.close();

@@ -3,23 +3,15 @@
 import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../buildMode.js';
 import { ProjectStore } from '../store/projectStore.js';
 import { createRun, type JobResult } from './trainingJob.js';
 import type { TrainConfig } from './trainConfig.js';
 import type { TrainEvent } from './trainEvents.js';
 import type { TrainWorkerInput, WorkerToParent } from './trainWorker.js';
 
-const WORKER_URL = new URL('./trainWorker.ts', import.meta.url);
-
-/**
- * The worker runs TypeScript through tsx. `execArgv: ['--import', 'tsx']` does not reach a
- * worker's own entry module on Node 20, so a one-line ESM bootstrap registers tsx first.
- */
-function workerBootstrap(): URL {
-  const api = import.meta.resolve('tsx/esm/api');
-  const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(WORKER_URL.href)});`;
-  return new URL('data:text/javascript,' + encodeURIComponent(code));
-}
+/** The training worker: its bundle when built, its TypeScript source under tsx in a checkout. */
+const workerModule = (): URL => workerEntry(new URL('./trainWorker.ts', import.meta.url), 'trainWorker.cjs');
 
 export interface TrainingHandle {
   readonly projectDir: string;
@@ -89,7 +81,7 @@ export class TrainingService extends EventEmitter {
 
   private launch(input: TrainWorkerInput): TrainingHandle {
     const events = new EventEmitter();
-    const worker = new Worker(workerBootstrap(), { workerData: input });
+    const worker = new Worker(workerModule(), { workerData: input });
     let result: JobResult | null = null;
     let lastError: string | null = null;
     const emit = (e: TrainEvent): void => {

@@ -1,7 +1,8 @@
 // `pasam serve`: the renderer, a JSON/binary RPC endpoint (POST /api/<method>), binary routes for
 // tiles/thumbnails (GET /bin/...) and a WebSocket of events, all behind a session token and an
 // Origin/Host check. Bound to loopback unless the caller explicitly allows another address.
-import { createRequire } from 'node:module';
+// A JSON import (not a runtime read beside this file) so that the bundler inlines the policy.
+import contentSecurityPolicyDirectives from '../api/contentSecurityPolicy.json' with { type: 'json' };
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
@@ -49,7 +50,7 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 // One policy for both shells: the Electron main process reads the same file.
-const CONTENT_SECURITY_POLICY = (createRequire(import.meta.url)('../api/contentSecurityPolicy.json') as string[]).join('; ');
+const CONTENT_SECURITY_POLICY = contentSecurityPolicyDirectives.join('; ');
 
 function contentSecurityPolicy(): string {
   return CONTENT_SECURITY_POLICY;

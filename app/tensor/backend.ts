@@ -3,6 +3,8 @@
 import { tf } from './tf.js';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BUILT, builtFile } from '../buildMode.js';
 import { installWasmKernelFixes } from './wasmKernelFixes.js';
 
 export type BackendName = 'gpu' | 'node' | 'wasm' | 'cpu';
@@ -52,9 +54,8 @@ async function tryNative(pkg: string): Promise<string | undefined> {
 async function tryWasm(): Promise<string | undefined> {
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    const entry = require.resolve('@tensorflow/tfjs-backend-wasm');
-    // In Node the .wasm binaries are read from the package's dist folder.
-    wasm.setWasmPaths(dirname(entry) + '/');
+    // The .wasm binaries: copied beside the bundle by `npm run build`; in a checkout, the package's dist folder.
+    wasm.setWasmPaths(BUILT ? fileURLToPath(builtFile('')) : dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + '/');
     const ok = await tf.setBackend('wasm');
     // The stock wasm Slice/SplitV/Unpack copy the whole source tensor per slice (tensor/wasmKernelFixes.ts).
     if (ok) installWasmKernelFixes();

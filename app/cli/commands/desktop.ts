@@ -2,11 +2,13 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { BUILT, builtFile } from '../../buildMode.js';
 import type { CliCommand } from '../cliTypes.js';
 import { parseCommandArgs, stringOption } from '../args.js';
 import { runServe } from './serve.js';
 
-const ELECTRON_MAIN = fileURLToPath(new URL('../../../main/electronMain.cjs', import.meta.url));
+/** The Electron main script: the bundle beside this one when built, the source in a checkout. */
+const electronMain = (): string => fileURLToPath(BUILT ? builtFile('electronMain.cjs') : new URL('../../../main/electronMain.cjs', import.meta.url));
 
 /** The Electron binary's path, or why there is none. */
 export function findElectronBinary(): { path: string } | { reason: string } {
@@ -33,7 +35,7 @@ Starts PA-SAM Workstation in Electron. Where no Electron binary is installed it 
     const workspaceDir = stringOption(values, 'workspace');
     const electron = findElectronBinary();
     if ('path' in electron) {
-      const args = [ELECTRON_MAIN, ...(positionals[0] ? [positionals[0]] : []), ...(workspaceDir ? ['--workspace', workspaceDir] : [])];
+      const args = [electronMain(), ...(positionals[0] ? [positionals[0]] : []), ...(workspaceDir ? ['--workspace', workspaceDir] : [])];
       const child = spawn(electron.path, args, { stdio: 'inherit' });
       return new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
     }

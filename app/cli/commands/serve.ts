@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+import { BUILT, builtFile } from '../../buildMode.js';
 import type { CliCommand, CliIO } from '../cliTypes.js';
 import { UsageError } from '../cliTypes.js';
 import { parseCommandArgs, stringOption } from '../args.js';
@@ -40,15 +42,22 @@ export function parseServeArgs(argv: string[]): ServeArgs {
   return { projectDir: positionals[0], workspaceDir, port, host, allowRemote };
 }
 
+/** The built page: shipped beside the bundle when built; in a checkout, rebuilt when sources changed. */
+async function rendererFolder(): Promise<string> {
+  if (BUILT) return fileURLToPath(builtFile('renderer'));
+  const { ensureRendererBuilt, RENDERER_DIST } = await import('../../../renderer/build.mjs');
+  await ensureRendererBuilt();
+  return RENDERER_DIST;
+}
+
 /** Runs the server until SIGINT/SIGTERM. The URL line is printed before anything else. */
 export async function runServe(args: ServeArgs, io: CliIO, banner?: string): Promise<number> {
   // Loaded here, not at the top: every other CLI command would pay for sharp, SQLite and esbuild.
-  const { ensureRendererBuilt, RENDERER_DIST } = await import('../../../renderer/build.mjs');
   const { ApiService } = await import('../../api/apiService.js');
   const { startServeServer } = await import('../../server/serveServer.js');
-  await ensureRendererBuilt();
+  const rendererDir = await rendererFolder();
   const api = new ApiService({ transport: 'http', projectDir: args.projectDir, workspaceDir: args.workspaceDir });
-  const server = await startServeServer({ api, rendererDir: RENDERER_DIST, host: args.host, port: args.port, allowRemote: args.allowRemote });
+  const server = await startServeServer({ api, rendererDir, host: args.host, port: args.port, allowRemote: args.allowRemote });
   io.out(server.url);
   if (banner) io.err(banner);
   io.err(`pasam serve: ${args.projectDir ? `project ${args.projectDir}` : `workspace ${args.workspaceDir}`}; open the URL above (Ctrl+C stops)`);
