@@ -7,6 +7,8 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ProjectStore, StoreError } from '../store/projectStore.js';
 import { importFolder } from '../dataset/folderImport.js';
+import { saveUserMask } from '../store/annotation.js';
+import { latestMaskSummaries } from '../store/masks.js';
 import { IMAGE_STATUSES, SPLITS, type ImageRecord, type MaskSource } from '../store/storeTypes.js';
 import {
   API_METHODS,
@@ -138,11 +140,9 @@ export class ApiService {
         if (mask.width !== image.width || mask.height !== image.height) {
           throw new ApiError('bad-request', `mask is ${mask.width}×${mask.height} but image ${image.id} (${image.originalName}) is ${image.width}×${image.height}`);
         }
-        // The store writes the PNG (fsync + rename) and the row (SQLite WAL) before we answer.
-        const source = oneOf(p, 'source', MASK_SOURCES);
-        const version = store.addMaskVersion(image.id, mask.data, { source, note: optString(p, 'note', 500) ?? null });
-        // An accepted SAM mask is the user's annotation too (the store marks only manual saves).
-        if (source === 'sam' && image.status === 'new') store.setStatus([image.id], 'annotated');
+        // The store writes the PNG (fsync + rename) and the row (SQLite WAL) before we answer;
+        // an accepted SAM mask is the user's annotation too (annotation.statusAfterSave).
+        const version = saveUserMask(store, image.id, mask.data, { source: oneOf(p, 'source', MASK_SOURCES), note: optString(p, 'note', 500) ?? null });
         this.emit({ type: 'mask.saved', imageId: image.id, version });
         return version;
       },
@@ -306,22 +306,7 @@ export class ApiService {
       hasPrediction: optBool(f, 'hasPrediction'),
       nameContains: optString(f, 'nameContains', 200),
     });
-    // One pass over the mask tables instead of a query per image (10,000 rows stay fast).
-    const latest = new Map<number, { version: number; id: number; predicted: number }>();
-    for (const r of store.db.prepare("SELECT image_id, MAX(version) AS version, MAX(id) AS id, MAX(source = 'model') AS predicted FROM mask_versions GROUP BY image_id").all() as {
-      image_id: number;
-      version: number;
-      id: number;
-      predicted: number;
-    }[]) latest.set(r.image_id, r);
-    const classes = new Map<number, number[]>();
-    for (const r of store.db
-      .prepare('SELECT l.image_id AS image_id, mc.class_idx AS idx FROM (SELECT image_id, MAX(id) AS id FROM mask_versions GROUP BY image_id) l JOIN mask_classes mc ON mc.mask_version_id = l.id ORDER BY mc.class_idx')
-      .all() as { image_id: number; idx: number }[]) {
-      const list = classes.get(r.image_id) ?? [];
-      list.push(r.idx);
-      classes.set(r.image_id, list);
-    }
+    const latest = latestMaskSummaries(store);
     const items: ImageRow[] = records.map((r) => ({
       id: r.id,
       name: r.originalName,
@@ -330,8 +315,8 @@ export class ApiService {
       split: r.split,
       status: r.status,
       maskVersion: latest.get(r.id)?.version ?? 0,
-      hasPrediction: (latest.get(r.id)?.predicted ?? 0) > 0,
-      classes: classes.get(r.id) ?? [],
+      hasPrediction: latest.get(r.id)?.predicted ?? false,
+      classes: latest.get(r.id)?.classes ?? [],
     }));
     return { total: items.length, items };
   }
