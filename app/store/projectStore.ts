@@ -21,7 +21,7 @@ import * as settings from './settings.js';
 import * as embeddings from './embeddings.js';
 import type { ImageFilter, ImageStatus, JsonObject, ProjectInfo, RunStatus, Split, BatchItemStatus, MaskVersion, ImageRecord } from './storeTypes.js';
 
-export { StoreError } from './storeContext.js';
+export { StoreError, UsageError } from './storeContext.js';
 export { CLASS_PALETTE, MAX_CLASSES, validateClassName } from './classes.js';
 export { classPixelCounts, type MaskSaveOptions } from './masks.js';
 export type { NewImage } from './imports.js';

@@ -15,8 +15,19 @@ export interface StoreContext {
   transaction<T>(fn: () => T): T;
 }
 
-/** A thrown error whose message is meant for the user as-is. */
-export class StoreError extends Error {
+/**
+ * A thrown error whose message is meant for the user as-is: a bad request, not a fault. The store
+ * and the use cases above it throw it (or a subclass); the API answers it as 'bad-request'.
+ */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A UsageError from the project store (bad names, unknown ids, damaged files). */
+export class StoreError extends UsageError {
   constructor(message: string) {
     super(message);
     this.name = 'StoreError';
