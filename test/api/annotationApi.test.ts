@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ApiService } from '../../app/api/apiService.js';
 import { ApiError } from '../../app/api/apiErrors.js';
 import { SHARED_DIR } from '../helpers/cli.js';
-import { tempDir } from '../e2e/helpers/serveProcess.js';
+import { tempDir } from '../helpers/tempDir.js';
 
 const api = new ApiService({ transport: 'http', home: tempDir('annot-api-home') });
 after(() => api.close());
