@@ -12,8 +12,6 @@ import { useServedUi, startServe, tempDir, NEU, startNeuTrainProject, browserSki
 
 const skip = browserSkipReason();
 const ui = useServedUi();
-const TRAIN = NEU_TRAIN_FOUR;
-const ENV = WASM_ENV;
 let home: string;
 let projectDir: string;
 let runId: number;
@@ -22,7 +20,7 @@ interface JobRow { id: number; status: string; live: boolean; interrupted: boole
 
 before(async () => {
   if (skip) return;
-  ({ serve: ui.serve, home, projectDir } = await startNeuTrainProject('batch', 'NEU batch', TRAIN, ENV));
+  ({ serve: ui.serve, home, projectDir } = await startNeuTrainProject('batch', 'NEU batch', NEU_TRAIN_FOUR, WASM_ENV));
   ({ runId } = await ui.serve.rpc<{ runId: number }>('training.start', { config: { inputSize: 64, epochs: 1, valFraction: 0 }, name: 'batch model' }));
   for (let i = 0; ; i++) {
     const r = (await ui.serve.rpc<{ id: number; status: string }[]>('training.runs')).find((x) => x.id === runId)!;
@@ -98,7 +96,7 @@ test('kill the server mid-job, restart: the job is interrupted, Resume finishes 
   store.close();
   assert.ok(doneBefore.length < names.length, `killed with ${doneBefore.length} of ${names.length} done`);
 
-  ui.serve = await startServe([projectDir], { PASAM_HOME: home, ...ENV });
+  ui.serve = await startServe([projectDir], { PASAM_HOME: home, ...WASM_ENV });
   const after = (await jobs()).find((j) => j.id === job!.id)!;
   assert.equal(after.interrupted, true);
   await ui.page.goto(ui.serve.url);

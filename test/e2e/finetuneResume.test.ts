@@ -8,8 +8,6 @@ import { useServedUi, startServe, startNeuTrainProject, browserSkipReason, scree
 
 const skip = browserSkipReason();
 const ui = useServedUi();
-const TRAIN = NEU_TRAIN_FOUR;
-const ENV = WASM_ENV;
 let home: string;
 let projectDir: string;
 
@@ -17,7 +15,7 @@ interface RunRow { id: number; status: string; interrupted: boolean; epochsDone:
 
 before(async () => {
   if (skip) return;
-  ({ serve: ui.serve, home, projectDir } = await startNeuTrainProject('ftr', 'NEU resume', TRAIN, ENV));
+  ({ serve: ui.serve, home, projectDir } = await startNeuTrainProject('ftr', 'NEU resume', NEU_TRAIN_FOUR, WASM_ENV));
   await ui.openPage();
 });
 
@@ -35,7 +33,7 @@ test('kill the app during training, restart: the run is interrupted and Resume c
   const epochsBefore = store.listRunEpochs(runId);
   store.close();
 
-  ui.serve = await startServe([projectDir], { PASAM_HOME: home, ...ENV });
+  ui.serve = await startServe([projectDir], { PASAM_HOME: home, ...WASM_ENV });
   const after = (await ui.serve.rpc<RunRow[]>('training.runs')).find((r) => r.id === runId)!;
   assert.equal(after.interrupted, true);
   await ui.page.goto(ui.serve.url);
