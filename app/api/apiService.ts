@@ -1,11 +1,10 @@
 // The implementation of the typed API over the project store, the import pipeline and the SAM
 // predictor. Runs in the serve process or the Electron main process, never in the renderer; both
 // transports call `call(method, params)` and `binary(route)`.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { ProjectStore, StoreError } from '../store/projectStore.js';
+import { resolve } from 'node:path';
+import { ProjectStore, UsageError } from '../store/projectStore.js';
 import { importFolder } from '../dataset/folderImport.js';
 import { IMAGE_STATUSES, SPLITS, type ImageRecord, type MaskSource } from '../store/storeTypes.js';
 import {
@@ -15,13 +14,15 @@ import {
   type ApiParams,
   type ApiResult,
   type BinaryRoute,
-  type ImageRow,
   type ProjectSummary,
 } from './apiTypes.js';
 import { ApiError } from './apiErrors.js';
 import { asObject, hexColor, intList, labelMask, oneOf, optBool, optInt, optOneOfList, optString, reqInt, reqString } from './paramCheck.js';
 import { RecentProjects, pasamHome } from './recentProjects.js';
-import { checkTileLevel, decodeLevel, encodeTile, renderThumbnail, type RawImage } from './imageRender.js';
+import { checkTileLevel, encodeTile } from './imageRender.js';
+import { DecodedLevels, thumbnail } from './imageCache.js';
+import { absolutePath, listDir, recentProjects } from './hostFiles.js';
+import { createProject, imageRows, maskOf, saveMask, updateClass } from './annotationUseCases.js';
 import { SamWorkerClient } from './samWorkerClient.js';
 import { activeRun } from './modelPrediction.js';
 import { FineTuneService } from './fineTuneService.js';
@@ -41,13 +42,12 @@ type Handler<M extends ApiMethod> = (params: Record<string, unknown>) => Promise
 
 const VERSION = '0.1.0';
 const MASK_SOURCES: readonly MaskSource[] = ['import', 'manual', 'sam', 'model'];
-const DECODED_LEVELS_KEPT = 4;
 
 export class ApiService {
   private store: ProjectStore | null = null;
   private readonly listeners = new Set<(e: ApiEvent) => void>();
   private readonly recent: RecentProjects;
-  private readonly levels = new Map<string, Promise<RawImage>>();
+  private readonly levels = new DecodedLevels();
   readonly sam: SamWorkerClient;
   readonly fineTune: FineTuneService;
   private readonly handlers: { [M in ApiMethod]: Handler<M> };
@@ -68,16 +68,16 @@ export class ApiService {
         homeDir: homedir(),
         nativeDialogs: Boolean(this.opts.pickDirectory),
       }),
-      'host.listDir': (p) => this.listDir(reqString(p, 'path')),
+      'host.listDir': (p) => listDir(reqString(p, 'path')),
       'host.pickDirectory': async (p) => ({ path: this.opts.pickDirectory ? await this.opts.pickDirectory(optString(p, 'title') ?? 'Choose a folder') : null }),
-      'projects.recent': () => this.recentProjects(),
+      'projects.recent': () => recentProjects(this.recent, this.opts.workspaceDir),
       'projects.create': (p) => {
         const dir = absolutePath(reqString(p, 'dir'));
-        const name = reqString(p, 'name', 200);
-        const classes = Array.isArray(p.classes) ? p.classes.map((c, i) => asObject(c, `classes[${i}]`)) : [];
-        const store = ProjectStore.create(dir, { name, classes: classes.map((c) => reqString(c, 'name', 64)) });
-        for (const c of classes) if (c.color !== undefined) store.setClassColor(reqString(c, 'name', 64), hexColor(c, 'color'));
-        store.close();
+        const classes = (Array.isArray(p.classes) ? p.classes : []).map((c, i) => {
+          const o = asObject(c, `classes[${i}]`);
+          return { name: reqString(o, 'name', 64), color: o.color === undefined ? undefined : hexColor(o, 'color') };
+        });
+        createProject(dir, reqString(p, 'name', 200), classes);
         return this.openProject(dir);
       },
       'projects.open': (p) => this.openProject(absolutePath(reqString(p, 'dir'))),
@@ -90,20 +90,21 @@ export class ApiService {
       },
       'classes.update': (p) => {
         const store = this.requireStore();
-        const index = reqInt(p, 'index', 1);
-        const current = store.listClasses().find((c) => c.index === index);
-        if (!current) throw new ApiError('not-found', `no class with index ${index}`);
-        const name = optString(p, 'name', 64);
-        const color = p.color === undefined ? undefined : hexColor(p, 'color');
-        store.transaction(() => {
-          if (color) store.setClassColor(current.name, color);
-          if (name && name !== current.name) store.renameClass(current.name, name);
-        });
+        const classes = updateClass(store, reqInt(p, 'index', 1), { name: optString(p, 'name', 64), color: p.color === undefined ? undefined : hexColor(p, 'color') });
         this.emit({ type: 'project.opened', project: this.summary(store) });
-        return store.listClasses();
+        return classes;
       },
       'images.import': (p) => this.importImages(reqString(p, 'path'), optString(p, 'masks'), optString(p, 'format')),
-      'images.list': (p) => this.listImages(asObject(p.filter, 'filter')),
+      'images.list': (p) => {
+        const f = asObject(p.filter, 'filter');
+        return imageRows(this.requireStore(), {
+          split: optOneOfList(f, 'split', SPLITS),
+          status: optOneOfList(f, 'status', IMAGE_STATUSES),
+          classIndex: optInt(f, 'classIndex', 1),
+          hasPrediction: optBool(f, 'hasPrediction'),
+          nameContains: optString(f, 'nameContains', 200),
+        });
+      },
       'images.get': (p) => {
         const store = this.requireStore();
         const image = this.requireImage(reqInt(p, 'id', 1));
@@ -121,28 +122,11 @@ export class ApiService {
         this.emit({ type: 'images.changed', ids });
         return { updated };
       },
-      'masks.get': (p) => {
-        const store = this.requireStore();
-        const image = this.requireImage(reqInt(p, 'imageId', 1));
-        const versionId = optInt(p, 'versionId', 1);
-        const version = versionId === undefined ? store.latestMask(image.id) : store.getMaskVersion(versionId);
-        if (versionId !== undefined && (!version || version.imageId !== image.id)) throw new ApiError('not-found', `image ${image.id} has no mask version ${versionId}`);
-        if (!version) return { version: null, mask: null };
-        return { version, mask: { width: image.width, height: image.height, data: store.readMask(version) } };
-      },
+      'masks.get': (p) => maskOf(this.requireStore(), this.requireImage(reqInt(p, 'imageId', 1)), optInt(p, 'versionId', 1)),
       'masks.versions': (p) => this.requireStore().maskHistory(this.requireImage(reqInt(p, 'imageId', 1)).id),
       'masks.save': (p) => {
-        const store = this.requireStore();
         const image = this.requireImage(reqInt(p, 'imageId', 1));
-        const mask = labelMask(p, 'mask');
-        if (mask.width !== image.width || mask.height !== image.height) {
-          throw new ApiError('bad-request', `mask is ${mask.width}×${mask.height} but image ${image.id} (${image.originalName}) is ${image.width}×${image.height}`);
-        }
-        // The store writes the PNG (fsync + rename) and the row (SQLite WAL) before we answer.
-        const source = oneOf(p, 'source', MASK_SOURCES);
-        const version = store.addMaskVersion(image.id, mask.data, { source, note: optString(p, 'note', 500) ?? null });
-        // An accepted SAM mask is the user's annotation too (the store marks only manual saves).
-        if (source === 'sam' && image.status === 'new') store.setStatus([image.id], 'annotated');
+        const version = saveMask(this.requireStore(), image, labelMask(p, 'mask'), oneOf(p, 'source', MASK_SOURCES), optString(p, 'note', 500) ?? null);
         this.emit({ type: 'mask.saved', imageId: image.id, version });
         return version;
       },
@@ -206,7 +190,7 @@ export class ApiService {
     try {
       return await handler(asObject(params));
     } catch (err) {
-      if (err instanceof StoreError) throw new ApiError('bad-request', err.message);
+      if (err instanceof UsageError) throw new ApiError('bad-request', err.message);
       throw err;
     }
   }
@@ -215,9 +199,9 @@ export class ApiService {
     const store = this.requireStore();
     const image = this.requireImage(route.imageId);
     const file = store.imagePath(image);
-    if (route.kind === 'thumb') return { contentType: 'image/jpeg', body: await this.thumbnail(store, image, file) };
+    if (route.kind === 'thumb') return { contentType: 'image/jpeg', body: await thumbnail(store, image) };
     checkTileLevel(image.width, image.height, route.level);
-    const level = await this.decodedLevel(image, file, route.level);
+    const level = await this.levels.get(image, file, route.level);
     return { contentType: 'image/png', body: await encodeTile(level, route.x, route.y) };
   }
 
@@ -261,81 +245,6 @@ export class ApiService {
     return summary;
   }
 
-  private recentProjects(): ApiResult<'projects.recent'> {
-    const out = this.recent.list().filter((r) => ProjectStore.isProject(r.dir));
-    const ws = this.opts.workspaceDir;
-    if (ws && existsSync(ws)) {
-      for (const name of readdirSync(ws).sort()) {
-        const dir = resolve(ws, name);
-        if (!out.some((r) => r.dir === dir) && ProjectStore.isProject(dir)) out.push({ dir, name, openedAt: null });
-      }
-    }
-    return out;
-  }
-
-  private listDir(path: string): ApiResult<'host.listDir'> {
-    const dir = absolutePath(path);
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch (err) {
-      throw new ApiError('not-found', `${dir}: cannot list (${err instanceof Error ? err.message : String(err)})`);
-    }
-    const entries = names
-      .filter((n) => !n.startsWith('.'))
-      .map((name) => ({ name, path: join(dir, name) }))
-      .filter((e) => {
-        try {
-          return statSync(e.path).isDirectory();
-        } catch {
-          return false;
-        }
-      })
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .map((e) => ({ ...e, isProject: ProjectStore.isProject(e.path) }));
-    const parent = dirname(dir);
-    return { path: dir, parent: parent === dir ? null : parent, entries };
-  }
-
-  private listImages(f: Record<string, unknown>): ApiResult<'images.list'> {
-    const store = this.requireStore();
-    const records = store.listImages({
-      split: optOneOfList(f, 'split', SPLITS),
-      status: optOneOfList(f, 'status', IMAGE_STATUSES),
-      classIndex: optInt(f, 'classIndex', 1),
-      hasPrediction: optBool(f, 'hasPrediction'),
-      nameContains: optString(f, 'nameContains', 200),
-    });
-    // One pass over the mask tables instead of a query per image (10,000 rows stay fast).
-    const latest = new Map<number, { version: number; id: number; predicted: number }>();
-    for (const r of store.db.prepare("SELECT image_id, MAX(version) AS version, MAX(id) AS id, MAX(source = 'model') AS predicted FROM mask_versions GROUP BY image_id").all() as {
-      image_id: number;
-      version: number;
-      id: number;
-      predicted: number;
-    }[]) latest.set(r.image_id, r);
-    const classes = new Map<number, number[]>();
-    for (const r of store.db
-      .prepare('SELECT l.image_id AS image_id, mc.class_idx AS idx FROM (SELECT image_id, MAX(id) AS id FROM mask_versions GROUP BY image_id) l JOIN mask_classes mc ON mc.mask_version_id = l.id ORDER BY mc.class_idx')
-      .all() as { image_id: number; idx: number }[]) {
-      const list = classes.get(r.image_id) ?? [];
-      list.push(r.idx);
-      classes.set(r.image_id, list);
-    }
-    const items: ImageRow[] = records.map((r) => ({
-      id: r.id,
-      name: r.originalName,
-      width: r.width,
-      height: r.height,
-      split: r.split,
-      status: r.status,
-      maskVersion: latest.get(r.id)?.version ?? 0,
-      hasPrediction: (latest.get(r.id)?.predicted ?? 0) > 0,
-      classes: classes.get(r.id) ?? [],
-    }));
-    return { total: items.length, items };
-  }
-
   private async importImages(path: string, masks: string | undefined, format: string | undefined): Promise<ApiResult<'images.import'>> {
     const store = this.requireStore();
     if (format !== undefined && format !== 'folder') throw new ApiError('bad-request', `import format '${format}' is not available here (use 'folder')`);
@@ -356,45 +265,6 @@ export class ApiService {
     return report;
   }
 
-  private async thumbnail(store: ProjectStore, image: ImageRecord, file: string): Promise<Buffer> {
-    const mask = store.latestMask(image.id);
-    const classes = store.listClasses();
-    const colorKey = createHash('sha256').update(classes.map((c) => `${c.index}${c.color}`).join()).digest('hex').slice(0, 8);
-    const cacheFile = join(store.dir, 'cache', 'thumbs', image.sha256.slice(0, 2), `${image.sha256.slice(0, 24)}-${mask ? mask.sha256.slice(0, 16) : 'none'}-${colorKey}.jpg`);
-    if (existsSync(cacheFile)) return readFileSync(cacheFile);
-    const body = await renderThumbnail(file, image.width, image.height, mask ? store.readMask(mask) : null, classes);
-    try {
-      // A cache, not data: rename for atomicity, no fsync (a lost thumbnail is simply redrawn).
-      mkdirSync(dirname(cacheFile), { recursive: true });
-      const tmp = `${cacheFile}.${process.pid}.tmp`;
-      writeFileSync(tmp, body);
-      renameSync(tmp, cacheFile);
-    } catch {
-      /* a read-only project still shows thumbnails, just without the cache */
-    }
-    return body;
-  }
-
-  private decodedLevel(image: ImageRecord, file: string, level: number): Promise<RawImage> {
-    const key = `${image.id}:${level}`;
-    let p = this.levels.get(key);
-    if (p) {
-      this.levels.delete(key);
-      this.levels.set(key, p);
-      return p;
-    }
-    p = decodeLevel(file, image.width, image.height, level);
-    p.catch(() => this.levels.delete(key));
-    this.levels.set(key, p);
-    while (this.levels.size > DECODED_LEVELS_KEPT) this.levels.delete(this.levels.keys().next().value as string);
-    return p;
-  }
-}
-
-function absolutePath(p: string): string {
-  const expanded = p === '~' ? homedir() : p.startsWith('~/') ? join(homedir(), p.slice(2)) : p;
-  if (!isAbsolute(expanded)) throw new ApiError('bad-request', `'${p}' must be an absolute path`);
-  return resolve(expanded);
 }
 
 function finite(o: Record<string, unknown>, key: string): number {

@@ -5,52 +5,13 @@ import type { MetricSummary, TrainEvent, ProgressEvent } from '../engine/trainEv
 import type { TrainingPreset, HardwareFacts, DatasetFacts } from '../finetune/hardwarePreset.js';
 import type { BatchProgress } from '../batch/batchSegmentation.js';
 import type { BatchReport } from '../batch/batchReport.js';
-import type { RunStatus, BatchItemStatus } from '../store/storeTypes.js';
+import type { PresetInfo } from '../finetune/trainingPreset.js';
+import type { BatchJobRow, BatchItemRow } from '../batch/batchJobRows.js';
 import type { RunRow, EpochPoint, RunDetail, ImageScore, RunEvaluation, ComparedImage, RunComparison } from '../finetune/runTypes.js';
 
 export type { TrainConfig, MetricSummary, TrainEvent, ProgressEvent, TrainingPreset, HardwareFacts, DatasetFacts, BatchProgress, BatchReport };
 export type { RunRow, EpochPoint, RunDetail, ImageScore, RunEvaluation, ComparedImage, RunComparison };
-
-export interface PresetInfo {
-  preset: TrainingPreset;
-  hardware: HardwareFacts;
-  dataset: DatasetFacts;
-  /** The complete training config the preset gives (the Advanced panel starts from it). */
-  config: TrainConfig;
-  /** Base models available for the Advanced panel (library names) and the presets from scratch. */
-  baseModels: string[];
-  presets: string[];
-}
-
-export interface BatchJobRow {
-  id: number;
-  status: RunStatus;
-  live: boolean;
-  interrupted: boolean;
-  input: string | null;
-  output: string | null;
-  model: string;
-  overlay: boolean;
-  recursive: boolean;
-  report: string | null;
-  total: number;
-  done: number;
-  failed: number;
-  skipped: number;
-  pending: number;
-  createdAt: string;
-  finishedAt: string | null;
-  error: string | null;
-}
-
-export interface BatchItemRow {
-  file: string;
-  status: BatchItemStatus;
-  defectPercent: number | null;
-  classes: string[];
-  meanConfidence: number | null;
-  error: string | null;
-}
+export type { PresetInfo, BatchJobRow, BatchItemRow };
 
 export interface FineTuneApiMethods {
   'training.preset': { params: Record<string, never>; result: PresetInfo };

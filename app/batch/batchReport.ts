@@ -6,6 +6,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import type { BatchJobItemRecord, BatchJobRecord, BatchItemStatus } from '../store/storeTypes.js';
 import type { ClassStats } from './maskStats.js';
+import { readBatchItemResult } from './batchJobRecord.js';
 
 export const BATCH_REPORT_FORMAT = 'pasam-batch-report';
 export const BATCH_REPORT_VERSION = 1;
@@ -98,7 +99,7 @@ export function buildBatchReport(job: BatchJobRecord, items: readonly BatchJobIt
   const counts = { done: 0, failed: 0, skipped: 0, pending: 0 };
   const images: ReportImage[] = items.map((it) => {
     counts[it.status]++;
-    const r = it.status === 'done' ? (it.result as unknown as BatchItemResult | null) : null;
+    const r = readBatchItemResult(it);
     if (!r) {
       return { file: it.sourcePath, status: it.status, mask: null, overlay: null, width: null, height: null, classesPresent: [], defectPixels: null, defectPercent: null, components: null, perClass: {}, meanConfidence: null, confidenceOver: null, ms: null, error: it.error };
     }

@@ -3,9 +3,11 @@
 // mask is on disk. A killed or cancelled job resumes where it stopped (finished images are
 // skipped); damaged or unsupported files are recorded and skipped, never fatal. The output folder
 // can never be the input folder, lie inside it, or contain it.
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { ProjectStore } from '../store/projectStore.js';
+import { acquireRunLock } from '../store/runLock.js';
+import { UsageError } from '../store/storeContext.js';
 import type { BatchItemStatus, BatchJobRecord } from '../store/storeTypes.js';
 import { walkFiles } from '../dataset/folderImport.js';
 import { decodeImageRgb, encodeMaskPng } from '../images/imageIO.js';
@@ -13,15 +15,16 @@ import type { RgbImage } from '../model/sam/transforms.js';
 import type { SegmentationEngine } from '../onnx/ortSegmenter.js';
 import type { InferenceEngine } from '../onnx/samOnnxLibrary.js';
 import { maskClassStats } from './maskStats.js';
+import { BATCH_JOB_KIND, batchJobLockFile, readBatchJobConfig, readBatchJobConfigOrNull, type BatchJobConfig, type BatchModelSource } from './batchJobRecord.js';
+import { toJsonObject } from '../engine/runRecord.js';
 import { predictImages } from './batchPredict.js';
 import { encodeOverlayPng } from './overlay.js';
 import { buildBatchReport, writeBatchReport, type BatchItemResult, type BatchReport, type ReportClass, type ReportFiles } from './batchReport.js';
 
-export const BATCH_JOB_KIND = 'segment-folder';
 /** Files the job segments (the store's decoders read all of them; BMP through our own decoder). */
 export const BATCH_IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp'];
 
-export type BatchModelSource = { kind: 'run'; runId: number; checkpoint?: 'best' | 'last' | 'auto' } | { kind: 'model'; path: string };
+export { BATCH_JOB_KIND, batchJobLockFile, type BatchJobConfig, type BatchModelSource } from './batchJobRecord.js';
 
 export interface BatchJobOptions {
   input: string;
@@ -33,17 +36,7 @@ export interface BatchJobOptions {
   report?: string | null;
 }
 
-/** What a job keeps in batch_jobs.config. */
-export interface BatchJobConfig {
-  model: BatchModelSource & { key: string };
-  recursive: boolean;
-  overlay: boolean;
-  /** Folder (relative to the output) holding the overlays. */
-  overlayDir: string;
-  report: string | null;
-}
-
-export class BatchUsageError extends Error {
+export class BatchUsageError extends UsageError {
   constructor(message: string) {
     super(message);
     this.name = 'BatchUsageError';
@@ -134,8 +127,8 @@ function modelKey(m: BatchModelSource): string {
 export function findResumableJob(store: ProjectStore, input: string, output: string, cfg: Pick<BatchJobConfig, 'model' | 'recursive' | 'overlay'>): BatchJobRecord | null {
   const jobs = store.listBatchJobs().filter((j) => j.kind === BATCH_JOB_KIND && j.status !== 'completed' && j.source === input && j.output === output);
   for (const j of jobs.reverse()) {
-    const c = j.config as unknown as BatchJobConfig;
-    if (c.model?.key === cfg.model.key && c.recursive === cfg.recursive && c.overlay === cfg.overlay) return j;
+    const c = readBatchJobConfigOrNull(j);
+    if (c && c.model.key === cfg.model.key && c.recursive === cfg.recursive && c.overlay === cfg.overlay) return j;
   }
   return null;
 }
@@ -165,7 +158,7 @@ export function prepareBatchJob(store: ProjectStore, opts: BatchJobOptions): { j
   for (let n = 2; topLevel.has(overlayDir); n++) overlayDir = `overlays-${n}`;
   const config: BatchJobConfig = { model, recursive, overlay, overlayDir, report: opts.report ? resolve(opts.report) : null };
   const job = store.transaction(() => {
-    const j = store.createBatchJob({ kind: BATCH_JOB_KIND, source: input, output, config: config as unknown as Record<string, unknown> });
+    const j = store.createBatchJob({ kind: BATCH_JOB_KIND, source: input, output, config: toJsonObject(config) });
     addItems(store, j.id, files);
     return j;
   });
@@ -216,27 +209,6 @@ function writeFileAtomic(file: string, bytes: Uint8Array): void {
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/** A lock file keeps two processes from running one job; a dead owner's lock is taken over. */
-function acquireJobLock(store: ProjectStore, jobId: number): () => void {
-  const dir = join(store.dir, 'batch');
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `job-${jobId}.lock`);
-  if (existsSync(file)) {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
-      let alive = true;
-      try {
-        process.kill(pid, 0);
-      } catch {
-        alive = false;
-      }
-      if (alive) throw new Error(`batch job ${jobId} is being run by process ${pid}`);
-    }
-  }
-  writeFileSync(file, String(process.pid));
-  return () => rmSync(file, { force: true });
-}
-
 export interface RunBatchOptions {
   onProgress?: (p: BatchProgress) => void;
   /** Checked between batches; true stops the job (status 'cancelled', resumable). */
@@ -252,8 +224,8 @@ export async function runBatchJob(store: ProjectStore, jobId: number, opts: RunB
   const job0 = store.getBatchJob(jobId);
   if (!job0) throw new BatchUsageError(`no batch job with id ${jobId} in ${store.dir}`);
   if (job0.kind !== BATCH_JOB_KIND) throw new BatchUsageError(`batch job ${jobId} is a '${job0.kind}' job, not '${BATCH_JOB_KIND}'`);
-  const cfg = job0.config as unknown as BatchJobConfig;
-  const release = acquireJobLock(store, jobId);
+  const cfg = readBatchJobConfig(job0);
+  const release = acquireRunLock(batchJobLockFile(store.dir, jobId), (pid) => `batch job ${jobId} is being run by process ${pid}`);
   let opened: OpenedBatchModel | null = null;
   try {
     const { input, output } = checkBatchFolders(job0.source!, job0.output!);
@@ -279,7 +251,7 @@ export async function runBatchJob(store: ProjectStore, jobId: number, opts: RunB
       opts.onProgress?.({ jobId, total, ...counts, current, imagesPerSecond: rate, etaSeconds: rate ? counts.pending / rate : null, elapsedSeconds: elapsed });
     };
     const finish = (rel: string, id: number, status: BatchItemStatus, result: BatchItemResult | null, error: string | null): void => {
-      store.updateBatchJobItem(id, { status, result: result as unknown as Record<string, unknown> | null, error });
+      store.updateBatchJobItem(id, { status, result: result && toJsonObject(result), error });
       counts.pending--;
       counts[status]++;
       sessionDone++;

@@ -1,9 +1,9 @@
 // One training run end to end, with its I/O: opens the project, records which mask versions the
 // run uses, builds the model, loads the data, runs the loop with checkpoint/store hooks and
 // records the outcome. Runs wherever it is called (the worker calls it; so can tests and bench).
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProjectStore } from '../store/projectStore.js';
+import { acquireRunLock } from '../store/runLock.js';
 import { initBackend } from '../tensor/backend.js';
 import { chooseRunMasks, loadRunData, type RunData, type UsedMask } from './dataPipeline.js';
 import { checkpointDir, hasCheckpoint, readCheckpoint, readCheckpointMeta, runDir, writeCheckpoint, type CheckpointKind } from './runCheckpoint.js';
@@ -11,6 +11,7 @@ import { validateTrainConfig, type TrainConfig } from './trainConfig.js';
 import type { MetricSummary, TrainEvent } from './trainEvents.js';
 import { train, type TrainerState, type TrainOutcome } from './trainer.js';
 import { buildSegmenter, type BuiltSegmenter } from './modelFactory.js';
+import { readRunConfig, toJsonObject } from './runRecord.js';
 import { fromHost } from './trainer.js';
 
 export interface JobHooks {
@@ -35,28 +36,7 @@ export interface JobResult {
 export function createRun(store: ProjectStore, config: TrainConfig, name?: string): number {
   validateTrainConfig(config);
   const label = name ?? `${config.model.base ?? config.model.preset} S=${config.inputSize} ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
-  return store.createRun({ name: label, config: config as unknown as Record<string, unknown>, status: 'queued' }).id;
-}
-
-/** A lock file keeps two processes from training the same run; a dead owner's lock is taken over. */
-function acquireLock(dir: string, runId: number): () => void {
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, 'lock');
-  if (existsSync(file)) {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    let alive = false;
-    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) {
-      try {
-        process.kill(pid, 0);
-        alive = true;
-      } catch {
-        alive = false;
-      }
-    }
-    if (alive) throw new Error(`run ${runId} is being trained by process ${pid}`);
-  }
-  writeFileSync(file, String(process.pid));
-  return () => rmSync(file, { force: true });
+  return store.createRun({ name: label, config: toJsonObject(config), status: 'queued' }).id;
 }
 
 function inferValSource(store: ProjectStore, used: UsedMask[], recorded: unknown): RunData['valSource'] {
@@ -81,9 +61,9 @@ export async function runTrainingJob(projectDir: string, runId: number, resume: 
     if (!run) throw new Error(`no training run with id ${runId} in ${store.dir}`);
     if (!resume && run.status !== 'queued') throw new Error(`run ${runId} is ${run.status}; use --resume ${runId} to continue it`);
     if (resume && run.status === 'completed') throw new Error(`run ${runId} already completed; nothing to resume`);
-    const config = validateTrainConfig(run.config as unknown as TrainConfig);
+    const config = readRunConfig(run);
     const dir = runDir(store.dir, runId);
-    release = acquireLock(dir, runId);
+    release = acquireRunLock(join(dir, 'lock'), (pid) => `run ${runId} is being trained by process ${pid}`);
     const backend = await initBackend();
 
     let used = store.runMaskVersions(runId);

@@ -22,3 +22,9 @@ export function setActiveRun(store: ProjectStore, runId: number | null): void {
   }
   store.setSetting(ACTIVE_MODEL_KEY, { runId, setAt: new Date().toISOString() });
 }
+
+/** The active model's run id and name (both null when there is none). */
+export function activeModelInfo(store: ProjectStore): { runId: number | null; name: string | null } {
+  const id = activeRunId(store);
+  return { runId: id, name: id === null ? null : (store.getRun(id)?.name ?? null) };
+}

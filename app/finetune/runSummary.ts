@@ -4,27 +4,27 @@ import { createHash } from 'node:crypto';
 import type { ProjectStore } from '../store/projectStore.js';
 import type { TrainingRunRecord } from '../store/storeTypes.js';
 import type { TrainConfig } from '../engine/trainConfig.js';
-import type { MetricSummary } from '../engine/trainEvents.js';
+import { readEpochMetrics, readRunConfig, readRunConfigOrNull, readRunMetrics } from '../engine/runRecord.js';
 import type { EpochPoint, RunDetail, RunRow } from './runTypes.js';
 
-export function baseLabel(config: Partial<TrainConfig>): string {
-  const m = config.model;
+export function baseLabel(config: Pick<TrainConfig, 'model'> | null): string {
+  const m = config?.model;
   if (!m) return '?';
   return m.base ?? `${m.preset ?? '?'} (scratch)`;
 }
 
 export function runRow(store: ProjectStore, run: TrainingRunRecord, opts: { live: boolean; activeRunId: number | null }): RunRow {
-  const cfg = run.config as unknown as Partial<TrainConfig>;
+  const cfg = readRunConfigOrNull(run);
   const used = store.runMaskVersions(run.id);
   const train = used.filter((u) => u.split === 'train').length;
   const digest = used.length ? createHash('sha256').update(used.map((u) => `${u.maskVersionId}:${u.split}`).join('\n')).digest('hex').slice(0, 8) : '-';
-  const m = run.metrics as { best?: MetricSummary | null; bestEpoch?: number | null; epochsDone?: number };
+  const m = readRunMetrics(run);
   const epochs = store.listRunEpochs(run.id);
   // The best so far comes from the epochs while a run trains (its summary is written at the end).
   let best: RunRow['best'] = m.best ? { mIoU: m.best.mIoU, mDice: m.best.mDice, epoch: m.bestEpoch ?? null } : null;
   if (!best) {
     for (const e of epochs) {
-      const val = (e.metrics as { val?: MetricSummary }).val;
+      const val = readEpochMetrics(e).val;
       if (val && val.mIoU !== null && (best === null || (best.mIoU ?? -1) < val.mIoU)) best = { mIoU: val.mIoU, mDice: val.mDice, epoch: e.epoch };
     }
   }
@@ -38,8 +38,8 @@ export function runRow(store: ProjectStore, run: TrainingRunRecord, opts: { live
     live: opts.live,
     interrupted: unfinished && !opts.live,
     base: baseLabel(cfg),
-    inputSize: cfg.inputSize ?? 0,
-    epochs: cfg.epochs ?? 0,
+    inputSize: cfg?.inputSize ?? 0,
+    epochs: cfg?.epochs ?? 0,
     epochsDone: m.epochsDone ?? (epochs.length ? epochs[epochs.length - 1]!.epoch : 0),
     data: { images: used.length, train, val: used.length - train, digest },
     best,
@@ -52,10 +52,7 @@ export function runRow(store: ProjectStore, run: TrainingRunRecord, opts: { live
 
 /** What the trainer records per epoch (trainer.ts recordEpoch): trainLoss, val, seconds. */
 export function epochPoints(store: ProjectStore, runId: number): EpochPoint[] {
-  return store.listRunEpochs(runId).map((e) => {
-    const m = e.metrics as { trainLoss?: number; val?: MetricSummary; seconds?: number };
-    return { epoch: e.epoch, trainLoss: m.trainLoss ?? null, val: m.val ?? null, seconds: m.seconds ?? null };
-  });
+  return store.listRunEpochs(runId).map((e) => ({ epoch: e.epoch, ...readEpochMetrics(e) }));
 }
 
 export function runDetail(store: ProjectStore, runId: number, opts: { live: boolean; activeRunId: number | null; progress: RunDetail['progress']; lossCurve: RunDetail['lossCurve'] }): RunDetail {
@@ -63,12 +60,12 @@ export function runDetail(store: ProjectStore, runId: number, opts: { live: bool
   if (!run) throw new Error(`no training run with id ${runId}`);
   const row = runRow(store, run, opts);
   const epochs = epochPoints(store, runId);
-  const m = run.metrics as { best?: MetricSummary | null; valSource?: string };
+  const m = readRunMetrics(run);
   let best = m.best ?? null;
   if (!best && row.best?.epoch) best = epochs.find((e) => e.epoch === row.best!.epoch)?.val ?? null;
   return {
     run: row,
-    config: run.config as unknown as TrainConfig,
+    config: readRunConfig(run),
     classes: ['background', ...store.listClasses().map((c) => c.name)],
     epochs,
     best,

@@ -10,8 +10,8 @@ import { ProjectStore } from '../../app/store/projectStore.js';
 import { decodeImageRgb } from '../../app/images/imageIO.js';
 import { openRunSegmentation } from '../../app/onnx/runExport.js';
 import { predictImages } from '../../app/batch/batchPredict.js';
-import { trainedTinyNeuProject } from '../engine/engineTestUtils.js';
-import { tempDir } from '../e2e/helpers/serveProcess.js';
+import { trainedTinyNeuProject } from '../helpers/engineTestUtils.js';
+import { tempDir } from '../helpers/tempDir.js';
 
 let dir: string;
 let runId: number;

@@ -13,8 +13,8 @@ import { decodeImageRgb, decodeMaskPng } from '../../app/images/imageIO.js';
 import { openRunSegmentation } from '../../app/onnx/runExport.js';
 import { PASAM_BIN, runCliInProcess } from '../helpers/cli.js';
 import { bmpOf } from '../helpers/images.js';
-import { NEU_DIR } from '../engine/neuProject.js';
-import { trainedTinyNeuProject } from '../engine/engineTestUtils.js';
+import { NEU_DIR } from '../helpers/neuProject.js';
+import { trainedTinyNeuProject } from '../helpers/engineTestUtils.js';
 
 let dir: string;
 let runId: number;

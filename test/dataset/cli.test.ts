@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHARED_DIR } from '../helpers/cli.js';
+import { SHARED_DIR, runCliInProcess as runCli } from '../helpers/cli.js';
 import { decodeIndexMask } from '../../app/dataset/maskDecode.js';
 import { EXPORT_FORMATS } from '../../app/dataset/export/exportTypes.js';
 import { indexMaskPng, jpegImage, pngImage, tempDir, write } from './fixtures.js';
@@ -27,7 +27,7 @@ function neuSubset(): string {
   return dir;
 }
 
-import { newProject, runCli, withStore, withStoreAsync } from './cliHelpers.js';
+import { newProject, withStore, withStoreAsync } from './projectFixture.js';
 
 test('NEU-Seg layout imports with its official split and mapped classes; check finds exactly the listed cross-split near-duplicate', { skip: !existsSync(NEU) && 'NEU-Seg not staged' }, async () => {
   const src = neuSubset();

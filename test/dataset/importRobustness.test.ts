@@ -5,10 +5,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { PASAM_BIN } from '../helpers/cli.js';
+import { PASAM_BIN, runCliInProcess as runCli } from '../helpers/cli.js';
 import { encodeIndexPng } from '../../app/dataset/pngPalette.js';
 import { grey16Png, indexMaskPng, jpegImage, tempDir, write } from './fixtures.js';
-import { newProject, runCli, withStore } from './cliHelpers.js';
+import { newProject, withStore } from './projectFixture.js';
 
 test('SIGKILL during an import leaves no partial import; the import then runs cleanly', async () => {
   const src = tempDir();

@@ -5,8 +5,8 @@ import { copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { SHARED_DIR } from '../helpers/cli.js';
-import { startServe, tempDir, type ServeHandle } from './helpers/serveProcess.js';
-import { browserSkipReason, launchBrowser, newPage, screenshot } from './helpers/browser.js';
+import { startServe, tempDir, type ServeHandle } from './helpers/fixture.js';
+import { browserSkipReason, launchBrowser, newPage, screenshot } from './helpers/fixture.js';
 
 const skip = browserSkipReason();
 const NEU = join(SHARED_DIR, 'datasets', 'neu-seg', 'images');

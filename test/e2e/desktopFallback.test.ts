@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { PASAM_BIN } from '../helpers/cli.js';
 import { findElectronBinary } from '../../app/cli/commands/desktop.js';
-import { tempDir } from './helpers/serveProcess.js';
+import { tempDir } from './helpers/fixture.js';
 
 const electron = findElectronBinary();
 const skip = 'path' in electron ? 'an Electron binary exists here, so desktop launches it (covered by electron.test.ts)' : undefined;

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SHARED_DIR } from '../helpers/cli.js';
 import { findElectronBinary } from '../../app/cli/commands/desktop.js';
-import { startServe, tempDir } from './helpers/serveProcess.js';
-import { screenshot } from './helpers/browser.js';
+import { startServe, tempDir } from './helpers/fixture.js';
+import { screenshot } from './helpers/fixture.js';
 
 const MAIN = fileURLToPath(new URL('../../main/electronMain.cjs', import.meta.url));
 const electron = findElectronBinary();

@@ -1,19 +1,15 @@
 // An 8000×6000 image opens from a downsampled pyramid level, loads full-resolution tiles only where
 // the user zooms in, pans with space-drag, and a stroke there is saved in the full-resolution mask.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { Browser, Page } from 'playwright-core';
-import { startServe, tempDir, type ServeHandle } from './helpers/serveProcess.js';
-import { browserSkipReason, launchBrowser, newPage, screenshot } from './helpers/browser.js';
+import { useServedUi, startServe, tempDir, browserSkipReason, screenshot } from './helpers/fixture.js';
 
 const skip = browserSkipReason();
+const ui = useServedUi();
 const W = 8000;
 const H = 6000;
-let serve: ServeHandle;
-let browser: Browser;
-let page: Page;
 let imageId: number;
 
 before(async () => {
@@ -27,78 +23,72 @@ before(async () => {
   </svg>`;
   await sharp(Buffer.from(svg), { limitInputPixels: false }).jpeg({ quality: 85 }).toFile(join(source, 'plate-8000x6000.jpg'));
   const workspace = tempDir('big-ws');
-  serve = await startServe(['--workspace', workspace], { PASAM_HOME: tempDir('big-home') });
-  await serve.rpc('projects.create', { dir: join(workspace, 'big'), name: 'Plates', classes: [{ name: 'crack', color: '#00e5ff' }] });
-  const report = await serve.rpc<{ added: number }>('images.import', { path: source });
+  ui.serve = await startServe(['--workspace', workspace], { PASAM_HOME: tempDir('big-home') });
+  await ui.serve.rpc('projects.create', { dir: join(workspace, 'big'), name: 'Plates', classes: [{ name: 'crack', color: '#00e5ff' }] });
+  const report = await ui.serve.rpc<{ added: number }>('images.import', { path: source });
   assert.equal(report.added, 1);
-  imageId = (await serve.rpc<{ items: { id: number }[] }>('images.list', {})).items[0]!.id;
-  browser = await launchBrowser();
-  ({ page } = await newPage(browser));
-});
-
-after(async () => {
-  await browser?.close();
-  await serve?.stop();
+  imageId = (await ui.serve.rpc<{ items: { id: number }[] }>('images.list', {})).items[0]!.id;
+  await ui.openPage();
 });
 
 test('an 8000×6000 image opens from coarse tiles, zooms to full-resolution tiles and pans', { skip }, async () => {
   const tiles: string[] = [];
-  page.on('request', (r) => {
+  ui.page.on('request', (r) => {
     const m = /\/bin\/tile\/\d+\/(\d+)\/(\d+)\/(\d+)/.exec(r.url());
     if (m) tiles.push(`${m[1]}/${m[2]}/${m[3]}`);
   });
-  await page.goto(serve.url);
-  await page.locator('[data-testid=grid-cell]').first().dblclick();
-  await page.waitForFunction(() => document.querySelector('[data-testid=image-name]')?.textContent?.startsWith('plate'));
-  await page.waitForFunction(() => /%$/.test(document.querySelector('.zoom-badge')?.textContent ?? ''));
-  await page.waitForTimeout(500);
+  await ui.page.goto(ui.serve.url);
+  await ui.page.locator('[data-testid=grid-cell]').first().dblclick();
+  await ui.page.waitForFunction(() => document.querySelector('[data-testid=image-name]')?.textContent?.startsWith('plate'));
+  await ui.page.waitForFunction(() => /%$/.test(document.querySelector('.zoom-badge')?.textContent ?? ''));
+  await ui.page.waitForTimeout(500);
   // Fitted (~13 %): the overview (level 3) and level 2 tiles; nothing at full resolution.
   assert.ok(tiles.length > 0 && tiles.length <= 8, `tiles at fit: ${tiles.join(' ')}`);
   assert.ok(tiles.every((t) => Number(t.split('/')[0]) >= 2), `no fine tiles when fitted: ${tiles.join(' ')}`);
-  await screenshot(page, 'large-image-fitted');
+  await screenshot(ui.page, 'large-image-fitted');
 
-  const box = (await page.locator('[data-testid=stage]').boundingBox())!;
+  const box = (await ui.page.locator('[data-testid=stage]').boundingBox())!;
   const c = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-  await page.mouse.move(c.x, c.y);
-  for (let i = 0; i < 12; i++) await page.mouse.wheel(0, -240);
-  await page.waitForFunction(() => parseInt(document.querySelector('.zoom-badge')?.textContent ?? '0', 10) >= 100, undefined, { timeout: 20_000 });
-  await page.waitForTimeout(800);
+  await ui.page.mouse.move(c.x, c.y);
+  for (let i = 0; i < 12; i++) await ui.page.mouse.wheel(0, -240);
+  await ui.page.waitForFunction(() => parseInt(document.querySelector('.zoom-badge')?.textContent ?? '0', 10) >= 100, undefined, { timeout: 20_000 });
+  await ui.page.waitForTimeout(800);
   const fine = tiles.filter((t) => t.startsWith('0/'));
   assert.ok(fine.length >= 1 && fine.length <= 6, `full-resolution tiles only around the cursor: ${fine.join(' ')}`);
   // Zooming keeps the point under the cursor: the image centre stays at the stage centre.
-  const coords = await page.locator('.coords').textContent();
+  const coords = await ui.page.locator('.coords').textContent();
   const [ix, iy] = coords!.split(',').map((s) => Number(s.trim()));
   assert.ok(Math.abs(ix! - W / 2) < 30 && Math.abs(iy! - H / 2) < 30, `cursor still over the centre (${coords})`);
 
   // Space-drag pans by the dragged distance.
-  await page.keyboard.down(' ');
-  await page.mouse.down();
-  await page.mouse.move(c.x - 300, c.y - 200, { steps: 6 });
-  await page.mouse.up();
-  await page.keyboard.up(' ');
-  await page.mouse.move(c.x, c.y);
-  const after = (await page.locator('.coords').textContent())!.split(',').map((s) => Number(s.trim()));
-  const zoom = parseInt((await page.locator('.zoom-badge').textContent())!, 10) / 100;
+  await ui.page.keyboard.down(' ');
+  await ui.page.mouse.down();
+  await ui.page.mouse.move(c.x - 300, c.y - 200, { steps: 6 });
+  await ui.page.mouse.up();
+  await ui.page.keyboard.up(' ');
+  await ui.page.mouse.move(c.x, c.y);
+  const after = (await ui.page.locator('.coords').textContent())!.split(',').map((s) => Number(s.trim()));
+  const zoom = parseInt((await ui.page.locator('.zoom-badge').textContent())!, 10) / 100;
   assert.ok(Math.abs(after[0]! - (ix! + 300 / zoom)) < 4 && Math.abs(after[1]! - (iy! + 200 / zoom)) < 4, `panned: ${after.join(',')} from ${ix},${iy} at ${zoom}`);
-  await page.waitForTimeout(500);
-  await screenshot(page, 'large-image-zoomed');
+  await ui.page.waitForTimeout(500);
+  await screenshot(ui.page, 'large-image-zoomed');
 });
 
 test('a stroke at full zoom lands at the right place of the full-resolution mask', { skip }, async () => {
-  const box = (await page.locator('[data-testid=stage]').boundingBox())!;
+  const box = (await ui.page.locator('[data-testid=stage]').boundingBox())!;
   const c = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-  await page.mouse.move(c.x, c.y);
-  const [ix, iy] = (await page.locator('.coords').textContent())!.split(',').map((s) => Number(s.trim()));
-  await page.keyboard.press('b');
-  await page.mouse.down();
-  await page.mouse.move(c.x + 40, c.y, { steps: 4 });
-  await page.mouse.up();
-  await page.waitForSelector('[data-testid=save-state][data-state=saved][data-version="1"]', { timeout: 60_000 });
-  const saved = await serve.rpc<{ mask: { width: number; height: number; data: Uint8Array } }>('masks.get', { imageId });
+  await ui.page.mouse.move(c.x, c.y);
+  const [ix, iy] = (await ui.page.locator('.coords').textContent())!.split(',').map((s) => Number(s.trim()));
+  await ui.page.keyboard.press('b');
+  await ui.page.mouse.down();
+  await ui.page.mouse.move(c.x + 40, c.y, { steps: 4 });
+  await ui.page.mouse.up();
+  await ui.page.waitForSelector('[data-testid=save-state][data-state=saved][data-version="1"]', { timeout: 60_000 });
+  const saved = await ui.serve.rpc<{ mask: { width: number; height: number; data: Uint8Array } }>('masks.get', { imageId });
   assert.deepEqual([saved.mask.width, saved.mask.height], [W, H]);
   assert.equal(saved.mask.data[iy! * W + ix!], 1, `the stroke starts at image pixel ${ix},${iy}`);
   let n = 0;
   for (const v of saved.mask.data) n += v;
   assert.ok(n > 0 && n < 20_000, `a small stroke (${n} pixels) in a 48-megapixel mask`);
-  await screenshot(page, 'large-image-stroke');
+  await screenshot(ui.page, 'large-image-stroke');
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { WebSocket } from 'ws';
 import { runCli } from '../helpers/cli.js';
-import { startServe, tempDir, type ServeHandle } from './helpers/serveProcess.js';
+import { startServe, tempDir, type ServeHandle } from './helpers/fixture.js';
 
 let serve: ServeHandle;
 let workspace: string;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ProjectStore } from '../../app/store/projectStore.js';
 import { augmentBatch, chooseRunMasks, labelBatch, labelOnGrid, loadRunData, mixSeed } from '../../app/engine/dataPipeline.js';
-import { makeNeuProject } from './neuProject.js';
+import { makeNeuProject } from '../helpers/neuProject.js';
 
 test('a run takes the latest mask version of each image and records exactly those', async () => {
   const dir = await makeNeuProject([

@@ -11,8 +11,8 @@ import type { Sample } from '../../app/engine/dataPipeline.js';
 import type { SegmenterDescription, TrainableSegmenter } from '../../app/model/segmenterTypes.js';
 import { decodeMaskPng } from '../../app/images/imageIO.js';
 import { runCli } from '../helpers/cli.js';
-import { makeNeuProject, NEU_DIR } from './neuProject.js';
-import { config, trainInProcess } from './engineTestUtils.js';
+import { makeNeuProject, NEU_DIR } from '../helpers/neuProject.js';
+import { config, trainInProcess } from '../helpers/engineTestUtils.js';
 
 before(async () => {
   if (!process.env.PASAM_BACKEND) process.env.PASAM_BACKEND = 'wasm';

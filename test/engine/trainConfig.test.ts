@@ -7,7 +7,7 @@ import { defaultTrainConfig, resolveTrainConfig, TrainConfigError, validateTrain
 import { runCli } from '../helpers/cli.js';
 import { buildTrainConfig } from '../../app/cli/commands/train.js';
 import { UsageError } from '../../app/cli/cliTypes.js';
-import { makeNeuProject } from './neuProject.js';
+import { makeNeuProject } from '../helpers/neuProject.js';
 
 test('defaults are the project defaults (PA-SAM.md §9) and valid', () => {
   const c = validateTrainConfig(defaultTrainConfig());

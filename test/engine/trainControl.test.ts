@@ -11,8 +11,8 @@ import { train } from '../../app/engine/trainer.js';
 import { TrainingService } from '../../app/engine/trainingService.js';
 import { checkpointDir, readCheckpointMeta } from '../../app/engine/runCheckpoint.js';
 import type { TrainEvent } from '../../app/engine/trainEvents.js';
-import { makeNeuProject } from './neuProject.js';
-import { config, MIXED_FOUR, resumeInProcess, trainInProcess } from './engineTestUtils.js';
+import { makeNeuProject } from '../helpers/neuProject.js';
+import { config, MIXED_FOUR, resumeInProcess, trainInProcess } from '../helpers/engineTestUtils.js';
 
 let dir: string;
 before(async () => {

@@ -12,8 +12,8 @@ import { loadRunSegmenter } from '../../app/engine/runModel.js';
 import { segmentationLoss } from '../../app/engine/loss.js';
 import type { TrainableSegmenter } from '../../app/model/segmenterTypes.js';
 import type { Sample } from '../../app/engine/dataPipeline.js';
-import { makeNeuProject } from './neuProject.js';
-import { config, MIXED_FOUR, samTinyLibrary, trainInProcess } from './engineTestUtils.js';
+import { makeNeuProject } from '../helpers/neuProject.js';
+import { config, MIXED_FOUR, samTinyLibrary, trainInProcess } from '../helpers/engineTestUtils.js';
 
 before(async () => {
   if (!process.env.PASAM_BACKEND) process.env.PASAM_BACKEND = 'wasm';

@@ -8,8 +8,8 @@ import { ProjectStore } from '../../app/store/projectStore.js';
 import { loadSplit } from '../../app/engine/dataPipeline.js';
 import { evaluateSamples } from '../../app/engine/evaluate.js';
 import { loadRunSegmenter } from '../../app/engine/runModel.js';
-import { makeNeuProject } from './neuProject.js';
-import { config, trainInProcess } from './engineTestUtils.js';
+import { makeNeuProject } from '../helpers/neuProject.js';
+import { config, trainInProcess } from '../helpers/engineTestUtils.js';
 
 before(async () => {
   if (!process.env.PASAM_BACKEND) process.env.PASAM_BACKEND = 'wasm';

@@ -13,8 +13,8 @@ import { initBackend } from '../../app/tensor/backend.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
 import { checkpointDir, readCheckpoint, readCheckpointMeta } from '../../app/engine/runCheckpoint.js';
 import { PASAM_BIN, runCli } from '../helpers/cli.js';
-import { makeNeuProject } from './neuProject.js';
-import { config, MIXED_FOUR, trainInProcess } from './engineTestUtils.js';
+import { makeNeuProject } from '../helpers/neuProject.js';
+import { config, MIXED_FOUR, trainInProcess } from '../helpers/engineTestUtils.js';
 
 before(async () => {
   if (!process.env.PASAM_BACKEND) process.env.PASAM_BACKEND = 'wasm';

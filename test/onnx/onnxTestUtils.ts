@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 import type { PasamModel } from '../../app/model/pasam/pasamModel.js';
 import { buildPasamGraph } from '../../app/onnx/pasamExport.js';
 import { openOrtSession } from '../../app/onnx/ortSession.js';
-import { pseudoRandom } from '../pasam/pasamTestUtils.js';
+import { pseudoRandom } from '../helpers/pasamTestUtils.js';
 
 /** Moves every trainable tensor off its initial value (B starts at zero, so LoRA would be inert). */
 export function perturbTrainables(model: PasamModel, seed: number): void {

@@ -10,9 +10,9 @@ import { tf } from '../../app/tensor/tf.js';
 import { initBackend } from '../../app/tensor/backend.js';
 import { PasamModel } from '../../app/model/pasam/pasamModel.js';
 import { releaseOrtSessions } from '../../app/onnx/ortSession.js';
-import { compareTensors } from '../sam/samFixture.js';
-import { fixtureSamWeights, pseudoRandom } from '../pasam/pasamTestUtils.js';
-import { loadFixture } from '../sam/samFixture.js';
+import { compareTensors } from '../helpers/samFixture.js';
+import { fixtureSamWeights, pseudoRandom } from '../helpers/pasamTestUtils.js';
+import { loadFixture } from '../helpers/samFixture.js';
 import { disposeSamWeights } from '../../app/model/sam/weights.js';
 import { onnxLogits, perturbTrainables, tfjsLogitsNchw } from './onnxTestUtils.js';
 

@@ -10,8 +10,8 @@ import type { tf } from '../../app/tensor/tf.js';
 import { initBackend } from '../../app/tensor/backend.js';
 import { PasamModel } from '../../app/model/pasam/pasamModel.js';
 import { releaseOrtSessions } from '../../app/onnx/ortSession.js';
-import { compareTensors } from '../sam/samFixture.js';
-import { pseudoRandom } from '../pasam/pasamTestUtils.js';
+import { compareTensors } from '../helpers/samFixture.js';
+import { pseudoRandom } from '../helpers/pasamTestUtils.js';
 import { onnxLogits, perturbTrainables, tfjsLogitsNchw } from './onnxTestUtils.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pasam-onnx-vitb-'));

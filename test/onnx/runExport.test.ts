@@ -17,9 +17,9 @@ import { releaseOrtSessions } from '../../app/onnx/ortSession.js';
 import { OrtSegmenter, TfjsSegmenter } from '../../app/onnx/ortSegmenter.js';
 import { ensureRunOnnx, exportRunOnnx, openRunSegmentation, tritonFromExport } from '../../app/onnx/runExport.js';
 import { runCliInProcess } from '../helpers/cli.js';
-import { compareTensors } from '../sam/samFixture.js';
-import { config, trainInProcess } from '../engine/engineTestUtils.js';
-import { makeNeuProject, NEU_DIR } from '../engine/neuProject.js';
+import { compareTensors } from '../helpers/samFixture.js';
+import { config, trainInProcess } from '../helpers/engineTestUtils.js';
+import { makeNeuProject, NEU_DIR } from '../helpers/neuProject.js';
 import { parsePbtxt } from './pbtxt.js';
 
 const TEST_IMAGES = ['test_000001', 'test_000002'];

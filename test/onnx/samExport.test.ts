@@ -14,7 +14,7 @@ import { SamPredictor, type SamPrompt } from '../../app/model/sam/predictor.js';
 import { openOrtSession, releaseOrtSessions } from '../../app/onnx/ortSession.js';
 import { OrtSamPredictor } from '../../app/onnx/ortSamPredictor.js';
 import { ensureSamOnnx, openInteractivePredictor } from '../../app/onnx/samOnnxLibrary.js';
-import { compareTensors, fixtureFile, fixtureImage, fixtureTensor, loadFixture, type SamFixture } from '../sam/samFixture.js';
+import { compareTensors, fixtureFile, fixtureImage, fixtureTensor, loadFixture, type SamFixture } from '../helpers/samFixture.js';
 
 let fx: SamFixture;
 let home: string;

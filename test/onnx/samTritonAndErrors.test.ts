@@ -17,7 +17,7 @@ import { OrtSamPredictor } from '../../app/onnx/ortSamPredictor.js';
 import { tritonFromExport } from '../../app/onnx/runExport.js';
 import { ensureSamOnnx, openInteractivePredictor } from '../../app/onnx/samOnnxLibrary.js';
 import { writeTritonRepository } from '../../app/onnx/tritonRepository.js';
-import { fixtureImage, loadFixture, type SamFixture } from '../sam/samFixture.js';
+import { fixtureImage, loadFixture, type SamFixture } from '../helpers/samFixture.js';
 import { parsePbtxt } from './pbtxt.js';
 import { runCliInProcess } from '../helpers/cli.js';
 

@@ -7,7 +7,7 @@ import { initBackend } from '../../app/tensor/backend.js';
 import { createIpeg, ipegForward, type IpegParams } from '../../app/model/pasam/ipeg.js';
 import { parsePasamConfig, type IpegConfig } from '../../app/model/pasam/pasamConfig.js';
 import { mapTensorTree, ParamStore } from '../../app/model/pasam/params.js';
-import { gradientCheck, pseudoRandom } from './pasamTestUtils.js';
+import { gradientCheck, pseudoRandom } from '../helpers/pasamTestUtils.js';
 
 before(async () => {
   await initBackend();

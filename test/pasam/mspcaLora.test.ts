@@ -8,7 +8,7 @@ import { initBackend } from '../../app/tensor/backend.js';
 import { gelu } from '../../app/tensor/gradOps.js';
 import { loraBranchForward, mspcaResidual, type LoraBranchParams, type MspcaParams } from '../../app/model/pasam/mspcaLora.js';
 import { mspcaScales, parsePasamConfig, partialChannels, type MspcaLoraConfig } from '../../app/model/pasam/pasamConfig.js';
-import { gradientCheck, pseudoRandom } from './pasamTestUtils.js';
+import { gradientCheck, pseudoRandom } from '../helpers/pasamTestUtils.js';
 
 before(async () => {
   await initBackend();

@@ -11,8 +11,8 @@ import { disposeSamWeights, type SamWeights } from '../../app/model/sam/weights.
 import { PasamModel } from '../../app/model/pasam/pasamModel.js';
 import { createMultiClassDecoder, multiClassDecoderForward } from '../../app/model/pasam/multiClassDecoder.js';
 import { ParamStore } from '../../app/model/pasam/params.js';
-import { compareTensors, fixtureTensor, loadFixture, type SamFixture } from '../sam/samFixture.js';
-import { fixtureSamWeights, nchwToNhwc } from './pasamTestUtils.js';
+import { compareTensors, fixtureTensor, loadFixture, type SamFixture } from '../helpers/samFixture.js';
+import { fixtureSamWeights, nchwToNhwc } from '../helpers/pasamTestUtils.js';
 
 let fx: SamFixture;
 let sam: SamWeights;

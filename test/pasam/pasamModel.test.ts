@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../../app/tensor/tf.js';
 import { initBackend } from '../../app/tensor/backend.js';
 import { PasamModel } from '../../app/model/pasam/pasamModel.js';
-import { pseudoRandom } from './pasamTestUtils.js';
+import { pseudoRandom } from '../helpers/pasamTestUtils.js';
 
 before(async () => {
   await initBackend();

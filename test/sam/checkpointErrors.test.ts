@@ -5,7 +5,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileS
 import { join } from 'node:path';
 import { CheckpointValidationError, importCheckpoint } from '../../app/model/checkpoint/importer.js';
 import { listModels, modelsRoot } from '../../app/model/library.js';
-import { loadFixture, useTempPasamHome, type SamFixture } from './samFixture.js';
+import { loadFixture, useTempPasamHome, type SamFixture } from '../helpers/samFixture.js';
 
 let fx: SamFixture;
 const tmp = useTempPasamHome('pasam-ckpt-');

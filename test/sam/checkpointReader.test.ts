@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCheckpoint } from '../../app/model/checkpoint/checkpointReader.js';
 import { floatBytes, statePickle, writeTorchZip, type FakeStorage } from './torchZipWriter.js';
-import { loadFixture } from './samFixture.js';
+import { loadFixture } from '../helpers/samFixture.js';
 
 function withTmp(fn: (dir: string) => Promise<void>): () => Promise<void> {
   return async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { runCli } from '../helpers/cli.js';
-import { fixtureTensor, loadFixture, type SamFixture } from './samFixture.js';
+import { fixtureTensor, loadFixture, type SamFixture } from '../helpers/samFixture.js';
 
 let fx: SamFixture;
 let dir: string;

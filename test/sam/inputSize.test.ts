@@ -10,7 +10,7 @@ import { SamModel } from '../../app/model/sam/samModel.js';
 import { SamPredictor } from '../../app/model/sam/predictor.js';
 import { imageEncoderForward } from '../../app/model/sam/imageEncoder.js';
 import { disposeSamWeights, type SamWeights } from '../../app/model/sam/weights.js';
-import { compareTensors, fixtureImage, importFixtureModel, loadFixture, useTempPasamHome, type SamFixture } from './samFixture.js';
+import { compareTensors, fixtureImage, importFixtureModel, loadFixture, useTempPasamHome, type SamFixture } from '../helpers/samFixture.js';
 
 let fx: SamFixture;
 let native: SamWeights;

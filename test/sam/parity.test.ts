@@ -8,7 +8,7 @@ import { loadModelWeights } from '../../app/model/library.js';
 import { SamModel } from '../../app/model/sam/samModel.js';
 import { SamPredictor, type SamPrompt } from '../../app/model/sam/predictor.js';
 import { preprocessImage } from '../../app/model/sam/transforms.js';
-import { compareTensors, fixtureFile, fixtureImage, fixtureTensor, importFixtureModel, loadFixture, nhwcToNchw, useTempPasamHome, type SamFixture } from './samFixture.js';
+import { compareTensors, fixtureFile, fixtureImage, fixtureTensor, importFixtureModel, loadFixture, nhwcToNchw, useTempPasamHome, type SamFixture } from '../helpers/samFixture.js';
 
 let fx: SamFixture;
 useTempPasamHome('pasam-parity-');

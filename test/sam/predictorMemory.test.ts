@@ -9,7 +9,7 @@ import { initBackend } from '../../app/tensor/backend.js';
 import { FileEmbeddingCache } from '../../app/model/sam/embeddingCache.js';
 import { loadSamModel } from '../../app/model/sam/loadSam.js';
 import { SamPredictor } from '../../app/model/sam/predictor.js';
-import { compareTensors, fixtureImage, fixtureTensor, importFixtureModel, loadFixture, useTempPasamHome, type SamFixture } from './samFixture.js';
+import { compareTensors, fixtureImage, fixtureTensor, importFixtureModel, loadFixture, useTempPasamHome, type SamFixture } from '../helpers/samFixture.js';
 
 let fx: SamFixture;
 const tmp = useTempPasamHome('pasam-pred-');

@@ -7,7 +7,7 @@ import { initBackend } from '../../app/tensor/backend.js';
 import { loadSamModel } from '../../app/model/sam/loadSam.js';
 import { SamModel } from '../../app/model/sam/samModel.js';
 import { linear } from '../../app/model/nn.js';
-import { importFixtureModel, loadFixture, useTempPasamHome, type SamFixture } from './samFixture.js';
+import { importFixtureModel, loadFixture, useTempPasamHome, type SamFixture } from '../helpers/samFixture.js';
 
 let fx: SamFixture;
 let model: SamModel;

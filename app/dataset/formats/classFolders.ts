@@ -3,12 +3,28 @@
 // named like defect-free ("MT_Free", "good", "ok", "normal") gives its images empty masks.
 import { basename, dirname, extname, join, relative } from 'node:path';
 import { decodeBinaryMask } from '../maskDecode.js';
+import type { ImportProblem } from '../importTypes.js';
 import { imageSize, isImageFile, listDirs, listFiles, stemOf } from '../sourceFiles.js';
 import { maskProblem, readBytes, splitFromPath } from './common.js';
 import { MASK_DIR_NAMES, isMaskStem } from './folder.js';
-import type { ReadContext, ReadOptions, Reader, ReaderCandidate } from './readerTypes.js';
+import type { ReadContext, ReadOptions, Reader, ReaderCandidate, SourceMask } from './readerTypes.js';
 
 const DEFECT_FREE = /(^|[_\-\s])(free|good|ok|normal|clean|no[_\-\s]?defects?|defect[_\-\s]?free|negative)$/i;
+
+
+/**
+ * The all-background mask of a defect-free image (its size from the header), or null with a
+ * 'corrupt' problem when the header cannot be read. Shared by class folders and MVTec 'good'.
+ */
+export async function emptyMaskOf(image: string, bytes: Buffer, problems: ImportProblem[]): Promise<SourceMask | null> {
+  try {
+    const { width, height } = await imageSize(bytes);
+    return { width, height, values: new Uint16Array(width * height), sourcePath: image };
+  } catch (err) {
+    problems.push({ file: image, reason: 'corrupt', detail: `cannot read image header (${err instanceof Error ? err.message.split('\n')[0] : String(err)})` });
+    return null;
+  }
+}
 
 export function isDefectFreeName(name: string): boolean {
   return DEFECT_FREE.test(name);
@@ -80,13 +96,9 @@ export async function* readClassFolders(source: string, opts: ReadOptions, ctx: 
           continue;
         }
       } else if (free) {
-        try {
-          const { width, height } = await imageSize(bytes);
-          c.mask = { width, height, values: new Uint16Array(width * height), sourcePath: image };
-        } catch (err) {
-          problems.push({ file: image, reason: 'corrupt', detail: `cannot read image header (${err instanceof Error ? err.message.split('\n')[0] : String(err)})` });
-          continue;
-        }
+        const empty = await emptyMaskOf(image, bytes, problems);
+        if (!empty) continue;
+        c.mask = empty;
       } else unannotated++;
       yield c;
     }

@@ -5,8 +5,9 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { Split } from '../../store/storeTypes.js';
 import { decodeBinaryMask } from '../maskDecode.js';
-import { imageSize, isImageFile, listDirs, listFiles, stemOf } from '../sourceFiles.js';
+import { isImageFile, listDirs, listFiles, stemOf } from '../sourceFiles.js';
 import { maskProblem, readBytes } from './common.js';
+import { emptyMaskOf } from './classFolders.js';
 import type { ReadContext, ReadOptions, Reader, ReaderCandidate, SourceClass } from './readerTypes.js';
 
 export function isMvtecCategory(dir: string): boolean {
@@ -34,13 +35,9 @@ export async function* readMvtec(source: string, opts: ReadOptions, ctx: ReadCon
           const c: ReaderCandidate = { sourcePath: image, originalName: multi ? `${catName}_${defect}_${basename(image)}` : good ? basename(image) : `${defect}_${basename(image)}`, imageBytes: bytes, split };
           if (multi) c.groupKey = catName;
           if (good) {
-            try {
-              const { width, height } = await imageSize(bytes);
-              c.mask = { width, height, values: new Uint16Array(width * height), sourcePath: image };
-            } catch (err) {
-              problems.push({ file: image, reason: 'corrupt', detail: `cannot read image header (${err instanceof Error ? err.message.split('\n')[0] : String(err)})` });
-              continue;
-            }
+            const empty = await emptyMaskOf(image, bytes, problems);
+            if (!empty) continue;
+            c.mask = empty;
           } else {
             const maskFile = ['_mask.png', '.png'].map((s) => join(cat, 'ground_truth', defect, stemOf(image) + s)).find((p) => existsSync(p));
             if (maskFile) {

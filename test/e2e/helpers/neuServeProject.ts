@@ -12,6 +12,11 @@ export const NEU_CLASSES = [
   { name: 'scratches', color: '#ffe119' },
 ];
 
+/** Four NEU-Seg training images covering the three classes: enough for a run of a few seconds. */
+export const NEU_TRAIN_FOUR = ['train_000201', 'train_000501', 'train_000601', 'train_003591'];
+/** The training tests pin the backend the CI machine has (wasm) so timings and results are comparable. */
+export const WASM_ENV = { PASAM_BACKEND: 'wasm' };
+
 export async function startNeuTrainProject(prefix: string, name: string, ids: readonly string[], env: Record<string, string>): Promise<{ serve: ServeHandle; home: string; projectDir: string }> {
   const home = tempDir(`${prefix}-home`);
   const workspace = tempDir(`${prefix}-ws`);

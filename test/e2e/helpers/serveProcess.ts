@@ -1,8 +1,5 @@
 // Starts the real `pasam serve` as a child process, as a user would, and reads the URL it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { PASAM_BIN } from '../../helpers/cli.js';
 
@@ -21,9 +18,7 @@ export interface ServeHandle {
   rpc<T = unknown>(method: string, params?: unknown): Promise<T>;
 }
 
-export function tempDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `pasam-${prefix}-`));
-}
+export { tempDir } from '../../helpers/tempDir.js';
 
 export async function startServe(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ServeHandle> {
   const proc = spawn(process.execPath, [PASAM_BIN, 'serve', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,17 +1,8 @@
-// Running the real `pasam` dispatcher in this process (a spawned CLI costs seconds of start-up
-// each on a busy machine) against real project stores.
+// Real project stores for the dataset CLI tests: a fresh project, and the store opened around a
+// check. The CLI itself runs through test/helpers/cli.ts (runCliInProcess).
 import { join } from 'node:path';
-import { main } from '../../app/cli/main.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
 import { tempDir } from './fixtures.js';
-
-/** The real `pasam` dispatcher, in this process (a spawned CLI costs seconds of start-up each). */
-export async function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
 
 export function newProject(classes?: string): string {
   const dir = join(tempDir(), 'project');
