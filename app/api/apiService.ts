@@ -140,7 +140,9 @@ export class ApiService {
         }
         // The store writes the PNG (fsync + rename) and the row (SQLite WAL) before we answer.
         const source = oneOf(p, 'source', MASK_SOURCES);
-        const version = store.addMaskVersion(image.id, mask.data, { source, note: optString(p, 'note', 500) ?? null });
+        const runId = p.runId === undefined ? null : reqInt(p, 'runId', 1);
+        if (runId !== null && !store.getRun(runId)) throw new ApiError('bad-request', `no training run with id ${runId}`);
+        const version = store.addMaskVersion(image.id, mask.data, { source, note: optString(p, 'note', 500) ?? null, runId });
         // An accepted SAM mask is the user's annotation too (the store marks only manual saves).
         if (source === 'sam' && image.status === 'new') store.setStatus([image.id], 'annotated');
         this.emit({ type: 'mask.saved', imageId: image.id, version });

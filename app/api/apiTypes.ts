@@ -102,13 +102,14 @@ export interface ApiMethods extends FineTuneApiMethods {
   'masks.get': { params: { imageId: number; versionId?: number }; result: { version: MaskVersion | null; mask: LabelMask | null } };
   'masks.versions': { params: { imageId: number }; result: MaskVersion[] };
   /** Writes a new mask version durably before answering. */
-  'masks.save': { params: { imageId: number; mask: LabelMask; source: MaskSource; note?: string }; result: MaskVersion };
+  /** `runId`: the training run a model-sourced mask came from (an accepted prediction). */
+  'masks.save': { params: { imageId: number; mask: LabelMask; source: MaskSource; note?: string; runId?: number }; result: MaskVersion };
   'sam.status': { params: Record<string, never>; result: SamStatus };
   'sam.setImage': { params: { imageId: number }; result: { ms: number } };
   /** Binary mask (0/1) at image resolution for the prompts. */
   'sam.predict': { params: { imageId: number; points: SamPoint[]; box?: [number, number, number, number] | null }; result: { mask: LabelMask; score: number } };
-  /** Pre-annotation from the project's active fine-tuned model (class-index mask). */
-  'model.predict': { params: { imageId: number }; result: { mask: LabelMask; model: string } };
+  /** Pre-annotation from the project's active fine-tuned model (class-index mask): a proposal, nothing is saved. */
+  'model.predict': { params: { imageId: number }; result: { mask: LabelMask; model: string; runId: number } };
 }
 
 export type ApiMethod = keyof ApiMethods;

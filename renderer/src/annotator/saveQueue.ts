@@ -11,6 +11,8 @@ interface Pending {
   height: number;
   snapshot: () => Uint8Array;
   source: MaskSource;
+  /** The training run of an accepted model prediction. */
+  runId?: number;
 }
 
 // Sent at once: a closed window or killed renderer must not hold back a committed edit. Edits made
@@ -66,7 +68,7 @@ export class SaveQueue {
     const data = p.snapshot();
     this.inFlight = (async () => {
       try {
-        const v = await this.api.call('masks.save', { imageId: p.imageId, mask: { width: p.width, height: p.height, data }, source: p.source });
+        const v = await this.api.call('masks.save', { imageId: p.imageId, mask: { width: p.width, height: p.height, data }, source: p.source, ...(p.runId !== undefined ? { runId: p.runId } : {}) });
         this.onSaved(p.imageId, v);
         if (!this.pending) this.set({ kind: 'saved', version: v.version });
       } catch (err) {
