@@ -3,9 +3,10 @@
 // progress bar with ETA, live loss and validation mIoU/mDice curves, images/s and the learning
 // rate, with cancel, and resume for a run that the app left behind (closed or crashed).
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { runState } from './runState.js';
 import type { ApiClient } from '../apiClient.js';
 import type { ProjectSummary } from '../../../app/api/apiTypes.js';
-import type { PresetInfo, RunDetail, RunRow, TrainConfig, ProgressEvent } from '../../../app/api/fineTuneTypes.js';
+import type { PresetInfo, RunDetail, TrainConfig, ProgressEvent } from '../../../app/api/fineTuneTypes.js';
 import type { ToastState } from '../components/Toasts.js';
 import { LineChart } from './LineChart.js';
 import { PerClassTable } from './ConfusionHeatmap.js';
@@ -31,9 +32,13 @@ const NUMBER_FIELDS: { key: keyof TrainConfig; label: string; step?: string }[] 
   { key: 'seed', label: 'Seed' },
 ];
 
-export function StatusPill({ row }: { row: Pick<RunRow, 'status' | 'live' | 'interrupted'> }) {
-  const label = row.interrupted ? 'interrupted' : row.live && row.status !== 'completed' ? 'training' : row.status;
-  return <span className={`st ${row.interrupted ? 'interrupted' : row.live ? 'live' : row.status}`}>{label}</span>;
+export function StatusPill({ row }: { row: Parameters<typeof runState>[0] }) {
+  const s = runState(row);
+  return (
+    <span className={`st ${s.kind === 'training' || s.kind === 'starting' ? 'live' : s.kind}`} data-state={s.kind} title={s.explanation}>
+      {s.label}
+    </span>
+  );
 }
 
 export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; toasts: ToastState; onShowRuns: () => void }) {
@@ -65,7 +70,9 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
       try {
         const d = await api.call('training.run', { runId: id });
         setDetail(d);
-        if (d.progress) setProgress(d.progress);
+        // The last progress event of a run that has stopped is history, not state.
+        const stopped = d.run.status !== 'running' && d.run.status !== 'queued';
+        setProgress(stopped ? null : d.progress);
         if (d.lossCurve.length) setLoss(d.lossCurve);
       } catch (err) {
         toasts.error(err);
@@ -97,6 +104,8 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
   useEffect(
     () =>
       api.onEvent((e) => {
+        // Cancel, resume or a change made on the Runs page: re-read the record, the one truth.
+        if (e.type === 'runs.changed' && runId !== null) return void loadDetail(runId);
         if (e.type !== 'training.event') return;
         const ev = e.event;
         if (ev.runId === null || ev.runId !== runId) return;
@@ -104,6 +113,7 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
           setProgress(ev);
           setLoss((l) => [...l, { step: ev.step, loss: ev.loss }]);
         } else if (ev.type === 'epoch' || ev.type === 'finished' || ev.type === 'failed' || ev.type === 'started') void loadDetail(ev.runId);
+        if (ev.type === 'finished' || ev.type === 'failed') setProgress(null);
         if (ev.type === 'failed') toasts.error(`Run ${ev.runId} failed: ${ev.error}`);
         if (ev.type === 'finished') toasts.info(`Run ${ev.runId} ${ev.status}${ev.best?.mIoU != null ? ` — best val mIoU ${pct(ev.best.mIoU)} %` : ''}`);
       }),
@@ -148,7 +158,7 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
   const row = detail?.run ?? null;
   const cfg = detail?.config ?? null;
   const stepsPerEpoch = progress ? progress.totalSteps / Math.max(1, progress.epochs) : null;
-  const fraction = row?.status === 'completed' ? 1 : progress ? progress.step / Math.max(1, progress.totalSteps) : row && row.epochs ? row.epochsDone / row.epochs : 0;
+  const fraction = row?.status === 'completed' ? 1 : progress && (row?.status === 'running' || row?.status === 'queued') ? progress.step / Math.max(1, progress.totalSteps) : row && row.epochs ? row.epochsDone / row.epochs : 0;
   const lossSeries = useMemo(
     () => [
       { name: 'per step', color: '#3d8bfd', points: stepsPerEpoch ? loss.map((p) => [p.step / stepsPerEpoch, p.loss] as [number, number]) : [] },
@@ -163,7 +173,8 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
     ],
     [detail],
   );
-  const running = Boolean(row?.live && row.status !== 'completed' && row.status !== 'failed' && row.status !== 'cancelled');
+  const state = row ? runState(row) : null;
+  const running = state?.kind === 'training' || state?.kind === 'starting';
   const set = (k: keyof TrainConfig, v: unknown) => setDraft((d) => (d ? ({ ...d, [k]: v } as TrainConfig) : d));
 
   return (
@@ -285,12 +296,12 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
                 </span>
                 {row.active && <span className="st active">active model</span>}
                 <span className="grow" />
-                {running && (
+                {state?.canCancel && (
                   <button data-testid="run-cancel" onClick={() => void act('cancel')}>
                     ■ Cancel
                   </button>
                 )}
-                {(row.interrupted || row.status === 'failed' || row.status === 'cancelled') && (
+                {state?.canResume && (
                   <button className="primary" data-testid="run-resume" onClick={() => void act('resume')}>
                     ⟳ Resume
                   </button>
@@ -304,15 +315,9 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
                 <span data-testid="progress-text">
                   {row.status === 'completed'
                     ? `Completed ${row.epochsDone} epochs in ${duration(row.durationSeconds)}`
-                    : progress
+                    : running && progress
                       ? `${Math.round(100 * fraction)} % · epoch ${progress.epoch}/${progress.epochs} · step ${progress.step}/${progress.totalSteps}`
-                      : row.interrupted
-                        ? `Interrupted after ${row.epochsDone} of ${row.epochs} epochs — resume continues from the last checkpoint`
-                        : row.status === 'failed'
-                          ? `Failed: ${row.error ?? ''}`
-                          : row.status === 'cancelled'
-                            ? `Cancelled after ${row.epochsDone} of ${row.epochs} epochs`
-                            : 'Starting…'}
+                      : state!.explanation}
                 </span>
                 <span className="grow" />
                 {running && progress && <span data-testid="eta">ETA {duration(progress.etaSeconds)}</span>}
