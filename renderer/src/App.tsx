@@ -1,5 +1,8 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { ApiClient } from './apiClient.js';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { ApiClient, SessionState } from './apiClient.js';
+import { pendingEdits } from './session/pendingEdits.js';
+import { replayPendingEdits } from './session/replayPendingEdits.js';
+import { SessionBanner } from './components/SessionBanner.js';
 import type { HostInfo, ImageFilterParams, ImageRow, ProjectSummary } from '../../app/api/apiTypes.js';
 import { ProjectsPage } from './pages/ProjectsPage.js';
 import { DatasetPage } from './pages/DatasetPage.js';
@@ -21,9 +24,13 @@ export function App({ api }: { api: ApiClient }) {
   const [imageId, setImageId] = useState<number | null>(null);
   const [connected, setConnected] = useState(true);
   const [status, setStatus] = useState<string>('');
+  const [session, setSession] = useState<SessionState>('connected');
+  const [pending, setPending] = useState(pendingEdits.count);
   const toasts = useToasts();
 
   useEffect(() => api.onConnection(setConnected), [api]);
+  useEffect(() => api.onSession(setSession), [api]);
+  useEffect(() => pendingEdits.onCount(setPending), []);
   useEffect(() => {
     void (async () => {
       try {
@@ -60,6 +67,24 @@ export function App({ api }: { api: ApiClient }) {
     void reloadRows();
   }, [reloadRows]);
 
+  // Edits kept in this browser while the server was unreachable (an earlier page load) are saved
+  // once per project as soon as this tab is signed in.
+  const replayed = useRef<string | null>(null);
+  useEffect(() => {
+    if (!project || session !== 'connected' || replayed.current === project.dir) return;
+    replayed.current = project.dir;
+    void replayPendingEdits(api, project.dir).then(
+      (r) => {
+        if (r.saved) {
+          toasts.info(`Saved ${r.saved} ${r.saved === 1 ? 'edit' : 'edits'} kept in this browser while the server was away`);
+          void reloadRows();
+        }
+        if (r.failed.length) toasts.error(`Could not save ${r.failed.length} kept edits: ${r.failed.join('; ')}`);
+      },
+      (err) => toasts.error(err),
+    );
+  }, [api, project?.dir, session]);
+
   const updateRow = useCallback((id: number, patch: Partial<ImageRow>) => {
     setRows((rs) => rs.map((r) => (r.id === id ? { ...r, ...patch } : r)));
   }, []);
@@ -89,7 +114,7 @@ export function App({ api }: { api: ApiClient }) {
   );
 
   return (
-    <div className="app" data-page={page}>
+    <div className={session === 'signed-out' ? 'app with-banner' : 'app'} data-page={page}>
       <header className="appbar">
         <div className="brand">
           <span className="logo" aria-hidden>◆</span> PA-SAM <span className="brand-sub">Workstation</span>
@@ -103,6 +128,10 @@ export function App({ api }: { api: ApiClient }) {
               className={page === t.id ? 'tab active' : 'tab'}
               disabled={!t.enabled}
               onClick={() => {
+                if (t.id !== page && session !== 'connected' && pendingEdits.count > 0) {
+                  toasts.error(`Not leaving this page: ${pendingEdits.count} unsaved ${pendingEdits.count === 1 ? 'edit waits' : 'edits wait'} for the server. ${session === 'signed-out' ? 'Sign in again first (banner above).' : 'Reconnecting…'}`);
+                  return;
+                }
                 if (t.id === 'annotate' && imageId === null && rows[0]) setImageId(rows[0].id);
                 if (t.id !== page) setStatus('');
                 setPage(t.id);
@@ -122,6 +151,7 @@ export function App({ api }: { api: ApiClient }) {
           )}
         </div>
       </header>
+      {session === 'signed-out' && <SessionBanner api={api} pending={pending} onSignedIn={() => toasts.info('Signed in again')} />}
       <main className="content">
         {page === 'projects' && host && <ProjectsPage api={api} host={host} current={project} onOpened={opened} toasts={toasts} />}
         {page === 'dataset' && project && (
@@ -135,8 +165,8 @@ export function App({ api }: { api: ApiClient }) {
         {page === 'batch' && project && <BatchPage api={api} host={host} project={project} toasts={toasts} />}
       </main>
       <footer className="statusbar">
-        <span className={connected ? 'conn ok' : 'conn bad'} data-testid="connection">
-          {connected ? '● Connected' : '● Reconnecting…'}
+        <span className={session === 'signed-out' ? 'conn signed-out' : connected ? 'conn ok' : 'conn bad'} data-testid="connection" data-session={session}>
+          {session === 'signed-out' ? '● Signed out — server restarted' : connected ? '● Connected' : '● Reconnecting…'}
         </span>
         <span className="sep" />
         <span className="status-text" data-testid="status-text">{status}</span>

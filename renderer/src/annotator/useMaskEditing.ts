@@ -4,7 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ApiClient } from '../apiClient.js';
 import type { MaskSource, MaskVersion } from '../../../app/api/apiTypes.js';
 import { LabelDocument } from './labelDocument.js';
-import { SaveQueue, type SaveState } from './saveQueue.js';
+import { SaveQueue, type EditStash, type SaveState } from './saveQueue.js';
 
 export interface MaskEditing {
   doc: React.MutableRefObject<LabelDocument | null>;
@@ -20,6 +20,8 @@ export interface MaskEditing {
 
 export function useMaskEditing(opts: {
   api: ApiClient;
+  /** Keeps edits the server did not take (see session/pendingEdits.ts). */
+  stash?: EditStash;
   imageId: () => number | null;
   redraw(): void;
   setStatus(s: string): void;
@@ -30,7 +32,7 @@ export function useMaskEditing(opts: {
   const doc = useRef<LabelDocument | null>(null);
   const live = useRef(opts);
   live.current = opts;
-  const saver = useMemo(() => new SaveQueue(opts.api, setSaveState, (id, v) => live.current.onSaved(id, v)), [opts.api]);
+  const saver = useMemo(() => new SaveQueue(opts.api, setSaveState, (id, v) => live.current.onSaved(id, v), opts.stash), [opts.api]);
 
   const enqueue = (d: LabelDocument, imageId: number, source: MaskSource, runId?: number) =>
     saver.enqueue({ imageId, width: d.width, height: d.height, snapshot: () => d.labels.slice(), source, ...(runId !== undefined ? { runId } : {}) });
@@ -75,7 +77,7 @@ export function useMaskEditing(opts: {
   useEffect(() => {
     const before = (e: BeforeUnloadEvent) => {
       if (!saver.dirty) return;
-      void saver.flush();
+      void saver.flush().catch(() => undefined); // kept in the stash if it fails
       e.preventDefault();
     };
     window.addEventListener('beforeunload', before);

@@ -22,6 +22,7 @@ import { ClassPalette, type StyleOverrides } from '../annotator/ClassPalette.js'
 import { ImagePanel } from '../annotator/ImagePanel.js';
 import { AnnotatorStage } from '../annotator/AnnotatorStage.js';
 import { useProposal } from '../annotator/useProposal.js';
+import { pendingEdits } from '../session/pendingEdits.js';
 import { ProposalPanel } from '../annotator/ProposalPanel.js';
 import type { ToastState } from '../components/Toasts.js';
 import { HelpOverlay } from '../components/HelpOverlay.js';
@@ -79,6 +80,10 @@ export function AnnotatorPage(props: {
   const redrawRef = useRef<() => void>(() => undefined);
   const editing = useMaskEditing({
     api,
+    stash: {
+      put: (e) => void pendingEdits.put({ ...e, projectDir: project.dir, at: new Date().toISOString() }).catch(() => undefined),
+      remove: (id) => void pendingEdits.remove(project.dir, id).catch(() => undefined),
+    },
     imageId: () => st.current.image?.id ?? null,
     redraw: () => redrawRef.current(),
     setStatus: props.setStatus,
