@@ -25,6 +25,7 @@ import { checkTileLevel, decodeLevel, encodeTile, renderThumbnail, type RawImage
 import { SamWorkerClient } from './samWorkerClient.js';
 import { activeRun } from './modelPrediction.js';
 import { FineTuneService } from './fineTuneService.js';
+import { datasetHandlers } from './datasetUseCases.js';
 
 export interface ApiServiceOptions {
   transport: 'http' | 'electron';
@@ -179,6 +180,15 @@ export class ApiService {
         return this.sam.modelPredict(store.dir, image.id);
       },
       ...this.fineTune.handlers,
+      ...datasetHandlers({
+        requireStore: () => this.requireStore(),
+        absolutePath,
+        emit: (e) => this.emit(e),
+        imported: (store) => {
+          this.emit({ type: 'images.changed', ids: null });
+          this.emit({ type: 'project.opened', project: this.summary(store) });
+        },
+      }),
     };
   }
 

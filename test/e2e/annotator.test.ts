@@ -84,6 +84,8 @@ test('create a project and import a folder through the UI', { skip }, async () =
   await page.click('[data-testid=import-button]');
   await page.fill('[data-testid=folder-path]', source);
   await page.click('[data-testid=folder-pick]');
+  await page.waitForSelector('[data-testid=import-preview][data-images="6"]', { timeout: 30_000 });
+  await page.click('[data-testid=import-confirm]');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=grid-cell]').length === 6, undefined, { timeout: 30_000 });
   await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('[data-testid=grid-cell] img')].every((i) => i.complete && i.naturalWidth > 0));
   await screenshot(page, 'dataset-page');

@@ -1,7 +1,9 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { ApiClient } from '../apiClient.js';
-import type { ImageFilterParams, ImageRow, ImageStatus, ProjectSummary, Split } from '../../../app/api/apiTypes.js';
+import type { ImageFilterParams, ImageRow, ImportReport, ImageStatus, ProjectSummary, Split } from '../../../app/api/apiTypes.js';
 import { FolderPicker, pickNative } from '../components/FolderPicker.js';
+import { ImportDialog } from '../components/ImportDialog.js';
+import { ExportDialog } from '../components/ExportDialog.js';
 import type { ToastState } from '../components/Toasts.js';
 
 const SPLITS: Split[] = ['train', 'val', 'test', 'unassigned'];
@@ -34,6 +36,8 @@ export function DatasetPage(props: {
   const [search, setSearch] = useState(filter.nameContains ?? '');
   const [picker, setPicker] = useState(false);
   const [importing, setImporting] = useState<string | null>(null);
+  const [importPath, setImportPath] = useState<string | null>(null);
+  const [exporting, setExporting] = useState(false);
   const scroller = useRef<HTMLDivElement>(null);
   const [box, setBox] = useState({ width: 800, height: 600, top: 0 });
 
@@ -131,24 +135,13 @@ export function DatasetPage(props: {
     }
   };
 
-  const runImport = async (path: string) => {
-    setImporting('Importing…');
-    try {
-      const report = await api.call('images.import', { path });
-      const skipped = report.problems.length;
-      if (report.failed) {
-        const first = report.problems[0];
-        toasts.error(`Import failed, nothing was added: ${report.problems.length} bad file(s)${first ? ` — ${first.file}: ${first.detail}` : ''}`);
-        return;
-      }
-      toasts.info(`Imported ${report.added} image${report.added === 1 ? '' : 's'} (${report.withMasks} with masks)${skipped ? `, ${skipped} skipped` : ''}`);
-      await props.reload();
-    } catch (err) {
-      toasts.error(err);
-    } finally {
-      setImporting(null);
-    }
+  const imported = async (report: ImportReport) => {
+    setImportPath(null);
+    const skipped = report.problems.length;
+    toasts.info(`Imported ${report.added} image${report.added === 1 ? '' : 's'} (${report.withMasks} with masks)${skipped ? `, ${skipped} skipped` : ''}`);
+    await props.reload();
   };
+  const runImport = async (path: string) => setImportPath(path);
 
   const startImport = async () => {
     const native = await pickNative(api, 'Import images from folder');
@@ -231,6 +224,9 @@ export function DatasetPage(props: {
         <button className="primary" onClick={() => void startImport()} disabled={importing !== null} data-testid="import-button">
           {importing ?? 'Import folder…'}
         </button>
+        <button onClick={() => setExporting(true)} data-testid="export-button">
+          Export…
+        </button>
       </div>
       {selected.size > 0 && (
         <div className="selectionbar" data-testid="bulk-actions">
@@ -260,6 +256,8 @@ export function DatasetPage(props: {
         </div>
         {rows.length === 0 && <div className="empty-state">No images{Object.values(filter).some((v) => v !== undefined) ? ' match the filters' : ' yet — import a folder to start'}.</div>}
       </div>
+      {importPath && <ImportDialog api={api} path={importPath} onDone={(r) => void imported(r).finally(() => setImporting(null))} onCancel={() => (setImportPath(null), setImporting(null))} />}
+      {exporting && <ExportDialog api={api} projectDir={project.dir} onClose={() => setExporting(false)} />}
       {picker && (
         <FolderPicker
           api={api}
