@@ -3,6 +3,8 @@ import type { ApiClient, SessionState } from './apiClient.js';
 import { pendingEdits } from './session/pendingEdits.js';
 import { replayPendingEdits } from './session/replayPendingEdits.js';
 import { SessionBanner } from './components/SessionBanner.js';
+import { HelpOverlay } from './components/HelpOverlay.js';
+import { isTyping, matchShortcut } from './annotator/shortcuts.js';
 import type { HostInfo, ImageFilterParams, ImageRow, ProjectSummary } from '../../app/api/apiTypes.js';
 import { ProjectsPage } from './pages/ProjectsPage.js';
 import { DatasetPage } from './pages/DatasetPage.js';
@@ -30,6 +32,18 @@ export function App({ api }: { api: ApiClient }) {
 
   useEffect(() => api.onConnection(setConnected), [api]);
   useEffect(() => api.onSession(setSession), [api]);
+  // `?` everywhere: the annotator shows its own full list; other pages the global shortcuts.
+  const [help, setHelp] = useState(false);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (page === 'annotate' || isTyping(e)) return;
+      const action = matchShortcut(e)?.action;
+      if (action === 'help') setHelp((h) => !h);
+      else if (e.key === 'Escape') setHelp(false);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [page]);
   useEffect(() => pendingEdits.onCount(setPending), []);
   useEffect(() => {
     void (async () => {
@@ -174,6 +188,7 @@ export function App({ api }: { api: ApiClient }) {
         <span className="muted">{host ? `${host.transport === 'electron' ? 'Desktop' : 'Browser'} · v${host.version}` : ''}</span>
       </footer>
       <Toasts state={toasts} />
+      {help && page !== 'annotate' && <HelpOverlay onClose={() => setHelp(false)} scope={page === 'dataset' ? 'dataset' : 'global'} />}
     </div>
   );
 }

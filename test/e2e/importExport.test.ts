@@ -78,6 +78,11 @@ test('a mask-png folder through the UI: layout shown first, then the same projec
   await page.click('[data-testid=import-confirm]');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=grid-cell]').length === 3, undefined, { timeout: 30_000 });
   assert.deepEqual(contents(uiDir), contents(cliDir));
+  // Item 6 on the way: filter chips count, and `?` opens the help on the Dataset page too.
+  await page.waitForFunction(() => document.querySelector('[data-testid=filter-split-unassigned] .chip-count')?.textContent === '3');
+  await page.keyboard.press('?');
+  assert.match((await page.textContent('[data-testid=help-overlay]'))!, /select every image/);
+  await page.keyboard.press('Escape');
   assert.equal(contents(uiDir).images.filter((i) => i.mask).length, 3);
 });
 

@@ -29,7 +29,7 @@ export interface Shortcut {
   keys: string;
   help: string;
   /** Where it works: everywhere, or only in the annotator. */
-  scope: 'global' | 'annotator';
+  scope: 'global' | 'annotator' | 'dataset';
   /** Null for mouse gestures listed for completeness (wheel, space-drag). */
   action: ShortcutAction | null;
   match?: (e: KeyboardEvent) => boolean;
@@ -65,6 +65,9 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: 'Wheel', help: 'Zoom to cursor', scope: 'annotator', action: null },
   { keys: 'Space + drag', help: 'Pan (middle mouse too)', scope: 'annotator', action: null },
   { keys: 'F', help: 'Fit image to window', scope: 'annotator', action: 'fit', match: letter('f') },
+  { keys: 'Ctrl+A', help: 'Dataset: select every image in the list', scope: 'dataset', action: null },
+  { keys: 'Enter', help: 'Dataset: open the first selected image', scope: 'dataset', action: null },
+  { keys: 'Esc', help: 'Dataset: clear the selection', scope: 'dataset', action: null },
   { keys: '?', help: 'This help (on every page)', scope: 'global', action: 'help', match: (e) => !ctrl(e) && e.key === '?' },
 ];
 

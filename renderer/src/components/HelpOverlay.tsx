@@ -1,7 +1,7 @@
 import { helpRows } from '../annotator/shortcuts.js';
 
 /** Lists the shortcuts table; on pages other than the annotator only the global ones apply. */
-export function HelpOverlay({ onClose, scope }: { onClose: () => void; scope?: 'global' | 'annotator' }) {
+export function HelpOverlay({ onClose, scope }: { onClose: () => void; scope?: 'global' | 'annotator' | 'dataset' }) {
   return (
     <div className="modal-backdrop" onMouseDown={onClose}>
       <div className="modal help" role="dialog" aria-label="Keyboard shortcuts" onMouseDown={(e) => e.stopPropagation()} data-testid="help-overlay">
@@ -9,7 +9,7 @@ export function HelpOverlay({ onClose, scope }: { onClose: () => void; scope?: '
         <table>
           <tbody>
             {helpRows(scope).map((s) => (
-              <tr key={s.keys}>
+              <tr key={s.scope + s.keys}>
                 <td>
                   <kbd>{s.keys}</kbd>
                 </td>

@@ -4,6 +4,7 @@
 // rate, with cancel, and resume for a run that the app left behind (closed or crashed).
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { runState } from './runState.js';
+import { useSessionState } from '../components/useSessionState.js';
 import type { ApiClient } from '../apiClient.js';
 import type { ProjectSummary } from '../../../app/api/apiTypes.js';
 import type { PresetInfo, RunDetail, TrainConfig, ProgressEvent } from '../../../app/api/fineTuneTypes.js';
@@ -44,10 +45,12 @@ export function StatusPill({ row }: { row: Parameters<typeof runState>[0] }) {
 export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; toasts: ToastState; onShowRuns: () => void }) {
   const { api, toasts } = props;
   const [info, setInfo] = useState<PresetInfo | null>(null);
-  const [draft, setDraft] = useState<TrainConfig | null>(null);
-  const [optionsText, setOptionsText] = useState('{}');
-  const [advanced, setAdvanced] = useState(false);
-  const [name, setName] = useState('');
+  // The Advanced form survives leaving the page (per project).
+  const keep = `pasam.finetune.${props.project.dir}`;
+  const [draft, setDraft, draftKept] = useSessionState<TrainConfig | null>(`${keep}.draft`, null);
+  const [optionsText, setOptionsText] = useSessionState(`${keep}.options`, '{}');
+  const [advanced, setAdvanced] = useSessionState(`${keep}.advanced`, false);
+  const [name, setName] = useSessionState(`${keep}.name`, '');
   const [runId, setRunId] = useState<number | null>(null);
   const [detail, setDetail] = useState<RunDetail | null>(null);
   const [progress, setProgress] = useState<ProgressEvent | null>(null);
@@ -58,8 +61,10 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
     try {
       const p = await api.call('training.preset', {});
       setInfo(p);
-      setDraft(p.config);
-      setOptionsText(JSON.stringify(p.config.model.options, null, 0));
+      if (!draftKept) {
+        setDraft(p.config);
+        setOptionsText(JSON.stringify(p.config.model.options, null, 0));
+      }
     } catch (err) {
       toasts.error(err);
     }

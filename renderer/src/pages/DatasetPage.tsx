@@ -38,6 +38,23 @@ export function DatasetPage(props: {
   const [importing, setImporting] = useState<string | null>(null);
   const [importPath, setImportPath] = useState<string | null>(null);
   const [exporting, setExporting] = useState(false);
+  // Chip counts are over the whole project (not the filtered list), so a chip says what it would show.
+  const [counts, setCounts] = useState<{ split: Record<string, number>; status: Record<string, number> }>({ split: {}, status: {} });
+  useEffect(() => {
+    let live = true;
+    api.call('images.list', {}).then((r) => {
+      if (!live) return;
+      const c = { split: {} as Record<string, number>, status: {} as Record<string, number> };
+      for (const row of r.items) {
+        c.split[row.split] = (c.split[row.split] ?? 0) + 1;
+        c.status[row.status] = (c.status[row.status] ?? 0) + 1;
+      }
+      setCounts(c);
+    }, () => undefined);
+    return () => {
+      live = false;
+    };
+  }, [api, rows]);
   const scroller = useRef<HTMLDivElement>(null);
   const [box, setBox] = useState({ width: 800, height: 600, top: 0 });
 
@@ -191,15 +208,15 @@ export function DatasetPage(props: {
         <input className="search" type="search" placeholder="Search by name…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="search" />
         <div className="chips" aria-label="Split filter">
           {SPLITS.map((s) => (
-            <button key={s} className={filter.split?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter((f) => ({ ...f, split: toggle(f.split, s) }))}>
-              {s}
+            <button key={s} className={filter.split?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter((f) => ({ ...f, split: toggle(f.split, s) }))} data-testid={`filter-split-${s}`}>
+              {s} <span className="chip-count">{counts.split[s] ?? 0}</span>
             </button>
           ))}
         </div>
         <div className="chips" aria-label="Status filter">
           {STATUSES.map((s) => (
             <button key={s} className={filter.status?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter((f) => ({ ...f, status: toggle(f.status, s) }))} data-testid={`filter-status-${s}`}>
-              {s}
+              {s} <span className="chip-count">{counts.status[s] ?? 0}</span>
             </button>
           ))}
         </div>
