@@ -75,9 +75,7 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
       try {
         const d = await api.call('training.run', { runId: id });
         setDetail(d);
-        // The last progress event of a run that has stopped is history, not state.
-        const stopped = d.run.status !== 'running' && d.run.status !== 'queued';
-        setProgress(stopped ? null : d.progress);
+        if (d.progress) setProgress(d.progress);
         if (d.lossCurve.length) setLoss(d.lossCurve);
       } catch (err) {
         toasts.error(err);
@@ -118,7 +116,6 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
           setProgress(ev);
           setLoss((l) => [...l, { step: ev.step, loss: ev.loss }]);
         } else if (ev.type === 'epoch' || ev.type === 'finished' || ev.type === 'failed' || ev.type === 'started') void loadDetail(ev.runId);
-        if (ev.type === 'finished' || ev.type === 'failed') setProgress(null);
         if (ev.type === 'failed') toasts.error(`Run ${ev.runId} failed: ${ev.error}`);
         if (ev.type === 'finished') toasts.info(`Run ${ev.runId} ${ev.status}${ev.best?.mIoU != null ? ` — best val mIoU ${pct(ev.best.mIoU)} %` : ''}`);
       }),
@@ -163,7 +160,11 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
   const row = detail?.run ?? null;
   const cfg = detail?.config ?? null;
   const stepsPerEpoch = progress ? progress.totalSteps / Math.max(1, progress.epochs) : null;
-  const fraction = row?.status === 'completed' ? 1 : progress && (row?.status === 'running' || row?.status === 'queued') ? progress.step / Math.max(1, progress.totalSteps) : row && row.epochs ? row.epochsDone / row.epochs : 0;
+  const state = row ? runState(row) : null;
+  const running = state?.kind === 'training' || state?.kind === 'starting';
+  // The last progress event of a run that has stopped is history (the loss chart's), not its state.
+  const live = running ? progress : null;
+  const fraction = row?.status === 'completed' ? 1 : live ? live.step / Math.max(1, live.totalSteps) : row && row.epochs ? row.epochsDone / row.epochs : 0;
   const lossSeries = useMemo(
     () => [
       { name: 'per step', color: '#3d8bfd', points: stepsPerEpoch ? loss.map((p) => [p.step / stepsPerEpoch, p.loss] as [number, number]) : [] },
@@ -178,8 +179,6 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
     ],
     [detail],
   );
-  const state = row ? runState(row) : null;
-  const running = state?.kind === 'training' || state?.kind === 'starting';
   const set = (k: keyof TrainConfig, v: unknown) => setDraft((d) => (d ? ({ ...d, [k]: v } as TrainConfig) : d));
 
   return (
@@ -320,17 +319,17 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
                 <span data-testid="progress-text">
                   {row.status === 'completed'
                     ? `Completed ${row.epochsDone} epochs in ${duration(row.durationSeconds)}`
-                    : running && progress
-                      ? `${Math.round(100 * fraction)} % · epoch ${progress.epoch}/${progress.epochs} · step ${progress.step}/${progress.totalSteps}`
+                    : live
+                      ? `${Math.round(100 * fraction)} % · epoch ${live.epoch}/${live.epochs} · step ${live.step}/${live.totalSteps}`
                       : state!.explanation}
                 </span>
                 <span className="grow" />
-                {running && progress && <span data-testid="eta">ETA {duration(progress.etaSeconds)}</span>}
+                {live && <span data-testid="eta">ETA {duration(live.etaSeconds)}</span>}
               </div>
               <div className="ft-stats">
-                <Stat k="Epoch" v={progress ? `${progress.epoch} / ${progress.epochs}` : `${row.epochsDone} / ${row.epochs}`} />
-                <Stat k="Loss" v={progress ? progress.loss.toFixed(4) : (detail?.epochs.at(-1)?.trainLoss?.toFixed(4) ?? '–')} />
-                <Stat k="Learning rate" v={progress ? progress.learningRate.toExponential(2) : '–'} />
+                <Stat k="Epoch" v={live ? `${live.epoch} / ${live.epochs}` : `${row.epochsDone} / ${row.epochs}`} />
+                <Stat k="Loss" v={live ? live.loss.toFixed(4) : (detail?.epochs.at(-1)?.trainLoss?.toFixed(4) ?? '–')} />
+                <Stat k="Learning rate" v={live ? live.learningRate.toExponential(2) : '–'} />
                 <Stat k="Images/s" v={progress ? progress.imagesPerSecond.toFixed(2) : '–'} testId="images-per-second" />
                 <Stat k="Best mIoU" v={row.best ? `${pct(row.best.mIoU)} %` : '–'} testId="best-miou" />
                 <Stat k="Best mDice" v={row.best ? `${pct(row.best.mDice)} %` : '–'} />
