@@ -58,9 +58,11 @@ export function maskOf(store: ProjectStore, image: ImageRecord, versionId: numbe
  * Saves the user's mask of `image`. The store writes the PNG (fsync + rename) and the row (SQLite
  * WAL) before this returns; an accepted SAM mask annotates the image like a manual one.
  */
-export function saveMask(store: ProjectStore, image: ImageRecord, mask: { width: number; height: number; data: Uint8Array }, source: MaskSource, note: string | null): MaskVersion {
+export function saveMask(store: ProjectStore, image: ImageRecord, mask: { width: number; height: number; data: Uint8Array }, source: MaskSource, note: string | null, runId: number | null = null): MaskVersion {
   if (mask.width !== image.width || mask.height !== image.height) {
     throw new ApiError('bad-request', `mask is ${mask.width}×${mask.height} but image ${image.id} (${image.originalName}) is ${image.width}×${image.height}`);
   }
-  return saveUserMask(store, image.id, mask.data, { source, note });
+  // A model proposal accepted in the annotator is stored with the run that predicted it.
+  if (runId !== null && !store.getRun(runId)) throw new ApiError('bad-request', `no training run with id ${runId}`);
+  return saveUserMask(store, image.id, mask.data, { source, note, runId });
 }

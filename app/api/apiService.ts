@@ -26,6 +26,7 @@ import { createProject, imageRows, maskOf, saveMask, updateClass } from './annot
 import { SamWorkerClient } from './samWorkerClient.js';
 import { activeRun } from './modelPrediction.js';
 import { FineTuneService } from './fineTuneService.js';
+import { datasetHandlers } from './datasetUseCases.js';
 
 export interface ApiServiceOptions {
   transport: 'http' | 'electron';
@@ -126,7 +127,8 @@ export class ApiService {
       'masks.versions': (p) => this.requireStore().maskHistory(this.requireImage(reqInt(p, 'imageId', 1)).id),
       'masks.save': (p) => {
         const image = this.requireImage(reqInt(p, 'imageId', 1));
-        const version = saveMask(this.requireStore(), image, labelMask(p, 'mask'), oneOf(p, 'source', MASK_SOURCES), optString(p, 'note', 500) ?? null);
+        const runId = p.runId === undefined ? null : reqInt(p, 'runId', 1);
+        const version = saveMask(this.requireStore(), image, labelMask(p, 'mask'), oneOf(p, 'source', MASK_SOURCES), optString(p, 'note', 500) ?? null, runId);
         this.emit({ type: 'mask.saved', imageId: image.id, version });
         return version;
       },
@@ -161,6 +163,15 @@ export class ApiService {
         return this.sam.modelPredict(store.dir, image.id);
       },
       ...this.fineTune.handlers,
+      ...datasetHandlers({
+        requireStore: () => this.requireStore(),
+        absolutePath,
+        emit: (e) => this.emit(e),
+        imported: (store) => {
+          this.emit({ type: 'images.changed', ids: null });
+          this.emit({ type: 'project.opened', project: this.summary(store) });
+        },
+      }),
     };
   }
 

@@ -1,10 +1,11 @@
 // The one typed API every front end uses (browser over HTTP/WebSocket, Electron over IPC).
 // Types only: the renderer, the Electron main process and the app import it without pulling Node code.
 import type { ClassDef, ImageRecord, ImageStatus, MaskSource, MaskVersion, Split } from '../store/storeTypes.js';
-import type { ImportReport } from '../dataset/importTypes.js';
+import type { ImportPreview, ImportReport } from '../dataset/importTypes.js';
+import type { ExportFormat, ExportSummary } from '../dataset/export/exportTypes.js';
 import { FINETUNE_API_METHODS, type FineTuneApiMethods, type FineTuneEvent } from './fineTuneTypes.js';
 
-export type { ClassDef, ImageRecord, ImageStatus, MaskSource, MaskVersion, Split, ImportReport };
+export type { ClassDef, ImageRecord, ImageStatus, MaskSource, MaskVersion, Split, ImportReport, ImportPreview, ExportFormat, ExportSummary };
 
 /** A class-index mask (0 = background), row-major width×height. */
 export interface LabelMask {
@@ -102,13 +103,32 @@ export interface ApiMethods extends FineTuneApiMethods {
   'masks.get': { params: { imageId: number; versionId?: number }; result: { version: MaskVersion | null; mask: LabelMask | null } };
   'masks.versions': { params: { imageId: number }; result: MaskVersion[] };
   /** Writes a new mask version durably before answering. */
-  'masks.save': { params: { imageId: number; mask: LabelMask; source: MaskSource; note?: string }; result: MaskVersion };
+  /** `runId`: the training run a model-sourced mask came from (an accepted prediction). */
+  'masks.save': { params: { imageId: number; mask: LabelMask; source: MaskSource; note?: string; runId?: number }; result: MaskVersion };
   'sam.status': { params: Record<string, never>; result: SamStatus };
   'sam.setImage': { params: { imageId: number }; result: { ms: number } };
   /** Binary mask (0/1) at image resolution for the prompts. */
   'sam.predict': { params: { imageId: number; points: SamPoint[]; box?: [number, number, number, number] | null }; result: { mask: LabelMask; score: number } };
-  /** Pre-annotation from the project's active fine-tuned model (class-index mask). */
-  'model.predict': { params: { imageId: number }; result: { mask: LabelMask; model: string } };
+  /** Pre-annotation from the project's active fine-tuned model (class-index mask): a proposal, nothing is saved. */
+  'model.predict': { params: { imageId: number }; result: { mask: LabelMask; model: string; runId: number } };
+  /** What importing `path` would do (detected layout, counts, skipped and bad files); writes nothing. */
+  'dataset.previewImport': { params: DatasetImportParams; result: ImportPreview };
+  /** The CLI's `pasam import` (any format, class map, split, masks folder), in one transaction. */
+  'dataset.import': { params: DatasetImportParams; result: ImportReport & { notes: string[]; newClasses: { index: number; name: string }[] } };
+  /** The CLI's `pasam export`. */
+  'dataset.export': { params: { out: string; format: ExportFormat; splits?: Split[] }; result: ExportSummary };
+}
+
+export interface DatasetImportParams {
+  path: string;
+  /** 'auto' (default) or a format name (folder, mask-png, class-folders, labelme, coco, voc, mvtec). */
+  format?: string;
+  /** Class-index masks folder for the plain folder format. */
+  masks?: string;
+  /** Split for images whose source gives none. */
+  split?: Split;
+  /** Source class → project class, e.g. "Crack=scratch,2=inclusion" ('background' drops a class). */
+  map?: string;
 }
 
 export type ApiMethod = keyof ApiMethods;
@@ -122,6 +142,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'masks.get', 'masks.versions', 'masks.save',
   'sam.status', 'sam.setImage', 'sam.predict', 'model.predict',
   ...FINETUNE_API_METHODS,
+  'dataset.previewImport', 'dataset.import', 'dataset.export',
 ];
 
 /** Pushed to every client over the WebSocket / IPC. */

@@ -35,7 +35,7 @@ export class ModelPredictor {
     return this.store;
   }
 
-  async predict(projectDir: string, imageId: number): Promise<{ mask: LabelMask; model: string }> {
+  async predict(projectDir: string, imageId: number): Promise<{ mask: LabelMask; model: string; runId: number }> {
     const store = await this.openStore(projectDir);
     const image = store.getImage(imageId);
     if (!image) throw new ApiError('not-found', `no image with id ${imageId}`);
@@ -52,7 +52,7 @@ export class ModelPredictor {
     const file = store.imagePath(image);
     const rgb = await decodeImageRgb(readFileSync(file), file);
     const [prediction] = await predictImages(this.engine.engine, [rgb]);
-    return { mask: { width: rgb.width, height: rgb.height, data: prediction!.map }, model: run.name };
+    return { mask: { width: rgb.width, height: rgb.height, data: prediction!.map }, model: run.name, runId: run.id };
   }
 
   close(): void {

@@ -64,7 +64,7 @@ export class SamWorkerClient {
   }
 
   /** The active fine-tuned model's class map for a project image (see modelPrediction.ts). */
-  modelPredict(projectDir: string, imageId: number): Promise<{ mask: LabelMask; model: string }> {
+  modelPredict(projectDir: string, imageId: number): Promise<{ mask: LabelMask; model: string; runId: number }> {
     return this.request({ op: 'modelPredict', projectDir, imageId });
   }
 

@@ -44,3 +44,21 @@ export interface ImportReport {
   /** Mask files that matched no imported image (reported, not an error). */
   unmatchedMasks?: string[];
 }
+
+/** What an import would do (the import dialog's preview; nothing written). */
+export interface ImportPreview {
+  source: string;
+  format: string;
+  /** Why auto-detection chose the format (absent when the format was given). */
+  detected?: string;
+  images: number;
+  withMasks: number;
+  /** Images per split the source assigns (others get the chosen default split). */
+  splits: Record<string, number>;
+  /** Classes the masks use: existing project classes, and new ones the import would add. */
+  classes: { index: number; name: string; isNew: boolean; images: number }[];
+  skipped: ImportProblem[];
+  /** Problems that would fail the import (every one listed). */
+  bad: ImportProblem[];
+  notes: string[];
+}

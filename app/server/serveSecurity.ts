@@ -61,7 +61,10 @@ export function requestToken(headers: IncomingHttpHeaders, port: number, queryTo
   if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice(7);
   const h = headers['x-pasam-token'];
   if (typeof h === 'string') return h;
+  // A page opened with ?token= wins over the cookie: after a restart the cookie holds the old
+  // session's token, and the new URL must still sign the tab in.
+  if (queryToken) return queryToken;
   const c = readCookie(headers.cookie, tokenCookieName(port));
   if (c) return c;
-  return queryToken ?? undefined;
+  return undefined;
 }

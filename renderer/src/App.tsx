@@ -1,5 +1,10 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
-import type { ApiClient } from './apiClient.js';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { ApiClient, SessionState } from './apiClient.js';
+import { pendingEdits } from './session/pendingEdits.js';
+import { replayPendingEdits } from './session/replayPendingEdits.js';
+import { SessionBanner } from './components/SessionBanner.js';
+import { HelpOverlay } from './components/HelpOverlay.js';
+import { isTyping, matchShortcut } from './annotator/shortcuts.js';
 import type { HostInfo, ImageFilterParams, ImageRow, ProjectSummary } from '../../app/api/apiTypes.js';
 import { ProjectsPage } from './pages/ProjectsPage.js';
 import { DatasetPage } from './pages/DatasetPage.js';
@@ -21,9 +26,25 @@ export function App({ api }: { api: ApiClient }) {
   const [imageId, setImageId] = useState<number | null>(null);
   const [connected, setConnected] = useState(true);
   const [status, setStatus] = useState<string>('');
+  const [session, setSession] = useState<SessionState>('connected');
+  const [pending, setPending] = useState(pendingEdits.count);
   const toasts = useToasts();
 
   useEffect(() => api.onConnection(setConnected), [api]);
+  useEffect(() => api.onSession(setSession), [api]);
+  // `?` everywhere: the annotator shows its own full list; other pages the global shortcuts.
+  const [help, setHelp] = useState(false);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (page === 'annotate' || isTyping(e)) return;
+      const action = matchShortcut(e)?.action;
+      if (action === 'help') setHelp((h) => !h);
+      else if (e.key === 'Escape') setHelp(false);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [page]);
+  useEffect(() => pendingEdits.onCount(setPending), []);
   useEffect(() => {
     void (async () => {
       try {
@@ -60,6 +81,24 @@ export function App({ api }: { api: ApiClient }) {
     void reloadRows();
   }, [reloadRows]);
 
+  // Edits kept in this browser while the server was unreachable (an earlier page load) are saved
+  // once per project as soon as this tab is signed in.
+  const replayed = useRef<string | null>(null);
+  useEffect(() => {
+    if (!project || session !== 'connected' || replayed.current === project.dir) return;
+    replayed.current = project.dir;
+    void replayPendingEdits(api, project.dir).then(
+      (r) => {
+        if (r.saved) {
+          toasts.info(`Saved ${r.saved} ${r.saved === 1 ? 'edit' : 'edits'} kept in this browser while the server was away`);
+          void reloadRows();
+        }
+        if (r.failed.length) toasts.error(`Could not save ${r.failed.length} kept edits: ${r.failed.join('; ')}`);
+      },
+      (err) => toasts.error(err),
+    );
+  }, [api, project?.dir, session]);
+
   const updateRow = useCallback((id: number, patch: Partial<ImageRow>) => {
     setRows((rs) => rs.map((r) => (r.id === id ? { ...r, ...patch } : r)));
   }, []);
@@ -89,7 +128,7 @@ export function App({ api }: { api: ApiClient }) {
   );
 
   return (
-    <div className="app" data-page={page}>
+    <div className={session === 'signed-out' ? 'app with-banner' : 'app'} data-page={page}>
       <header className="appbar">
         <div className="brand">
           <span className="logo" aria-hidden>◆</span> PA-SAM <span className="brand-sub">Workstation</span>
@@ -103,6 +142,10 @@ export function App({ api }: { api: ApiClient }) {
               className={page === t.id ? 'tab active' : 'tab'}
               disabled={!t.enabled}
               onClick={() => {
+                if (t.id !== page && session !== 'connected' && pendingEdits.count > 0) {
+                  toasts.error(`Not leaving this page: ${pendingEdits.count} unsaved ${pendingEdits.count === 1 ? 'edit waits' : 'edits wait'} for the server. ${session === 'signed-out' ? 'Sign in again first (banner above).' : 'Reconnecting…'}`);
+                  return;
+                }
                 if (t.id === 'annotate' && imageId === null && rows[0]) setImageId(rows[0].id);
                 if (t.id !== page) setStatus('');
                 setPage(t.id);
@@ -122,6 +165,7 @@ export function App({ api }: { api: ApiClient }) {
           )}
         </div>
       </header>
+      {session === 'signed-out' && <SessionBanner api={api} pending={pending} onSignedIn={() => toasts.info('Signed in again')} />}
       <main className="content">
         {page === 'projects' && host && <ProjectsPage api={api} host={host} current={project} onOpened={opened} toasts={toasts} />}
         {page === 'dataset' && project && (
@@ -135,8 +179,8 @@ export function App({ api }: { api: ApiClient }) {
         {page === 'batch' && project && <BatchPage api={api} host={host} project={project} toasts={toasts} />}
       </main>
       <footer className="statusbar">
-        <span className={connected ? 'conn ok' : 'conn bad'} data-testid="connection">
-          {connected ? '● Connected' : '● Reconnecting…'}
+        <span className={session === 'signed-out' ? 'conn signed-out' : connected ? 'conn ok' : 'conn bad'} data-testid="connection" data-session={session}>
+          {session === 'signed-out' ? '● Signed out — server restarted' : connected ? '● Connected' : '● Reconnecting…'}
         </span>
         <span className="sep" />
         <span className="status-text" data-testid="status-text">{status}</span>
@@ -144,6 +188,7 @@ export function App({ api }: { api: ApiClient }) {
         <span className="muted">{host ? `${host.transport === 'electron' ? 'Desktop' : 'Browser'} · v${host.version}` : ''}</span>
       </footer>
       <Toasts state={toasts} />
+      {help && page !== 'annotate' && <HelpOverlay onClose={() => setHelp(false)} scope={page === 'dataset' ? 'dataset' : 'global'} />}
     </div>
   );
 }

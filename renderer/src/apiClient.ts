@@ -6,7 +6,7 @@ import { decodeMessage, encodeMessage } from '../../app/api/wireCodec.js';
 
 export class ApiClientError extends Error {
   constructor(
-    readonly code: ApiErrorBody['code'] | 'network',
+    readonly code: ApiErrorBody['code'] | 'network' | 'unauthorized',
     message: string,
   ) {
     super(message);
@@ -21,7 +21,15 @@ export interface ApiClient {
   binUrl(route: BinaryRoute): string;
   /** 'connected' | 'reconnecting' for the status bar. */
   onConnection(listener: (connected: boolean) => void): () => void;
+  /** Connected, reconnecting (server unreachable), or signed out (the server restarted with a new token). */
+  onSession(listener: (s: SessionState) => void): () => void;
+  /** Signs in with the URL the restarted server printed; 'navigate' when it is another address (a page load). */
+  signIn(url: string): Promise<'ok' | 'navigate'>;
 }
+
+export type SessionState = 'connected' | 'reconnecting' | 'signed-out';
+
+const SIGNED_OUT_MESSAGE = 'the server was restarted and this tab’s session ended: open the new URL `pasam serve` printed';
 
 /** What the Electron preload exposes (contextBridge) as window.pasam. */
 export interface PreloadBridge {
@@ -38,17 +46,38 @@ async function gzip(bytes: Uint8Array): Promise<ArrayBuffer> {
 class HttpApiClient implements ApiClient {
   private readonly listeners = new Set<(e: ApiEvent) => void>();
   private readonly connListeners = new Set<(c: boolean) => void>();
+  private readonly sessionListeners = new Set<(s: SessionState) => void>();
   private socket: WebSocket | null = null;
+  private session: SessionState = 'reconnecting';
 
   constructor() {
     this.connect();
+  }
+
+  private setSession(s: SessionState): void {
+    if (s === this.session) return;
+    this.session = s;
+    this.sessionListeners.forEach((l) => l(s));
+  }
+
+  /** A closed event socket means the server is down, or up with a token this tab does not have. */
+  private async probe(): Promise<void> {
+    try {
+      const res = await fetch('/api/host.info', { method: 'POST', headers: { 'Content-Type': 'application/x-pasam' }, body: encodeMessage({}) as BlobPart as BodyInit, credentials: 'same-origin' });
+      this.setSession(res.status === 401 ? 'signed-out' : 'reconnecting');
+    } catch {
+      this.setSession('reconnecting');
+    }
   }
 
   private connect(): void {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const ws = new WebSocket(`${proto}//${location.host}/events`);
     this.socket = ws;
-    ws.onopen = () => this.connListeners.forEach((l) => l(true));
+    ws.onopen = () => {
+      this.setSession('connected');
+      this.connListeners.forEach((l) => l(true));
+    };
     ws.onmessage = (m) => {
       try {
         const e = JSON.parse(String(m.data)) as ApiEvent;
@@ -59,6 +88,7 @@ class HttpApiClient implements ApiClient {
     };
     ws.onclose = () => {
       this.connListeners.forEach((l) => l(false));
+      void this.probe();
       setTimeout(() => this.connect(), 1500);
     };
   }
@@ -79,6 +109,10 @@ class HttpApiClient implements ApiClient {
     } catch (err) {
       throw new ApiClientError('network', `the server did not answer (${err instanceof Error ? err.message : String(err)})`);
     }
+    if (res.status === 401) {
+      this.setSession('signed-out');
+      throw new ApiClientError('unauthorized', SIGNED_OUT_MESSAGE);
+    }
     const contentType = res.headers.get('content-type') ?? '';
     if (!contentType.startsWith('application/x-pasam')) throw new ApiClientError('network', `${res.status} ${(await res.text()).trim()}`);
     const decoded = decodeMessage(new Uint8Array(await res.arrayBuffer())) as { ok: boolean; result?: unknown; error?: ApiErrorBody };
@@ -95,6 +129,33 @@ class HttpApiClient implements ApiClient {
     this.connListeners.add(listener);
     if (this.socket?.readyState === WebSocket.OPEN) listener(true);
     return () => this.connListeners.delete(listener);
+  }
+
+  onSession(listener: (s: SessionState) => void): () => void {
+    this.sessionListeners.add(listener);
+    listener(this.session);
+    return () => this.sessionListeners.delete(listener);
+  }
+
+  async signIn(url: string): Promise<'ok' | 'navigate'> {
+    let target: URL;
+    try {
+      target = new URL(url.trim());
+    } catch {
+      throw new ApiClientError('bad-request', `'${url}' is not a URL: paste the whole line \`pasam serve\` printed (http://…/?token=…)`);
+    }
+    if (!target.searchParams.get('token')) throw new ApiClientError('bad-request', 'that URL has no ?token=…: paste the whole line `pasam serve` printed');
+    // Another address (the server chose a new port): only a page load gets there.
+    if (target.origin !== location.origin) {
+      location.href = target.href;
+      return 'navigate';
+    }
+    // Same address: loading the page URL once stores the new token in the session cookie.
+    const res = await fetch(`/?token=${encodeURIComponent(target.searchParams.get('token')!)}`, { credentials: 'same-origin' });
+    if (res.status === 401) throw new ApiClientError('unauthorized', 'the server refused that token: copy the newest URL `pasam serve` printed');
+    this.socket?.close();
+    await this.probe();
+    return 'ok';
   }
 
   binUrl(route: BinaryRoute): string {
@@ -118,6 +179,16 @@ class ElectronApiClient implements ApiClient {
   onConnection(listener: (c: boolean) => void): () => void {
     listener(true);
     return () => undefined;
+  }
+
+  // In-process IPC has no session token to go stale: the main process and this window live and die together.
+  onSession(listener: (s: SessionState) => void): () => void {
+    listener('connected');
+    return () => undefined;
+  }
+
+  async signIn(): Promise<'ok'> {
+    return 'ok';
   }
 
   binUrl(route: BinaryRoute): string {

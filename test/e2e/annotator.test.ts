@@ -74,6 +74,8 @@ test('create a project and import a folder through the UI', { skip }, async () =
   await ui.page.click('[data-testid=import-button]');
   await ui.page.fill('[data-testid=folder-path]', source);
   await ui.page.click('[data-testid=folder-pick]');
+  await ui.page.waitForSelector('[data-testid=import-preview][data-images="6"]', { timeout: 30_000 });
+  await ui.page.click('[data-testid=import-confirm]');
   await ui.page.waitForFunction(() => document.querySelectorAll('[data-testid=grid-cell]').length === 6, undefined, { timeout: 30_000 });
   await ui.page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('[data-testid=grid-cell] img')].every((i) => i.complete && i.naturalWidth > 0));
   await screenshot(ui.page, 'dataset-page');

@@ -98,3 +98,26 @@ test('an edit that changes nothing is not recorded; cancel restores the pixels',
   doc.cancel();
   assert.equal(count(doc.labels, 1), 0);
 });
+
+test('the eraser clears the current class only, or any class; a stroke that changed nothing is still an undo step', () => {
+  const doc = new LabelDocument(10, 1);
+  doc.begin();
+  doc.paintSegment({ x: 2, y: 0.5 }, { x: 2, y: 0.5 }, 1, 1, 1);
+  doc.paintSegment({ x: 7, y: 0.5 }, { x: 7, y: 0.5 }, 1, 2, 2);
+  doc.commit('two classes');
+  doc.begin();
+  doc.paintSegment({ x: 0, y: 0.5 }, { x: 10, y: 0.5 }, 2, 0, 3);
+  assert.equal(doc.commit('eraser over class 3', true), false, 'nothing changed, nothing to save');
+  assert.equal(count(doc.labels, 1) + count(doc.labels, 2), 4);
+  assert.equal(doc.undo(), 'eraser over class 3 (no change)');
+  assert.equal(doc.lastStepChanges, false);
+  assert.equal(count(doc.labels, 2), 2, 'undoing the empty stroke leaves the edit before it in place');
+  doc.redo();
+  doc.begin();
+  doc.paintSegment({ x: 0, y: 0.5 }, { x: 10, y: 0.5 }, 2, 0, -1);
+  assert.ok(doc.commit('erase any'));
+  assert.equal(count(doc.labels, 0), 10);
+  doc.undo();
+  assert.equal(doc.lastStepChanges, true);
+  assert.equal(count(doc.labels, 1), 2);
+});

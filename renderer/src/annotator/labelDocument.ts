@@ -48,11 +48,15 @@ export class LabelDocument {
     if (!this.pending) this.pending = new Map();
   }
 
-  /** Ends the current edit; returns false when it changed nothing (nothing to save). */
-  commit(label: string): boolean {
+  /**
+   * Ends the current edit; returns false when it changed nothing (nothing to save). With
+   * `recordEmpty` a gesture that changed nothing still becomes an undo step, so that Ctrl+Z after an
+   * eraser stroke over another class undoes that stroke (nothing) and not the edit before it.
+   */
+  commit(label: string, recordEmpty = false): boolean {
     const pending = this.pending;
     this.pending = null;
-    if (!pending || pending.size === 0) return false;
+    if (!pending) return false;
     const blocks: BlockPatch[] = [];
     for (const [key, before] of pending) {
       const bx = key % 65536;
@@ -60,12 +64,18 @@ export class LabelDocument {
       const after = this.readBlock(bx, by);
       if (!before.every((v, i) => v === after[i])) blocks.push({ bx, by, before, after });
     }
-    if (blocks.length === 0) return false;
-    this.undoStack.push({ label, blocks });
+    if (blocks.length === 0 && !recordEmpty) return false;
+    this.undoStack.push({ label: blocks.length ? label : `${label} (no change)`, blocks });
     if (this.undoStack.length > 200) this.undoStack.shift();
     this.redoStack.length = 0;
-    return true;
+    return blocks.length > 0;
   }
+
+  /** Whether the last undo() or redo() changed pixels (an empty step changes none: nothing to save). */
+  get lastStepChanges(): boolean {
+    return this.lastChanged;
+  }
+  private lastChanged = false;
 
   /** Abandons an edit in progress, restoring what it changed. */
   cancel(): void {
@@ -80,6 +90,7 @@ export class LabelDocument {
     const e = this.undoStack.pop();
     if (!e) return null;
     for (const b of e.blocks) this.writeBlock(b.bx, b.by, b.before);
+    this.lastChanged = e.blocks.length > 0;
     this.redoStack.push(e);
     this.revision++;
     return e.label;
@@ -89,6 +100,7 @@ export class LabelDocument {
     const e = this.redoStack.pop();
     if (!e) return null;
     for (const b of e.blocks) this.writeBlock(b.bx, b.by, b.after);
+    this.lastChanged = e.blocks.length > 0;
     this.undoStack.push(e);
     this.revision++;
     return e.label;
@@ -133,7 +145,7 @@ export class LabelDocument {
 
   /**
    * Paints a hard-edged capsule of radius r from p to q (a disc when p = q): with `value` > 0 it sets
-   * that class; with value 0 it erases only pixels of `eraseClass`.
+   * that class; with value 0 it erases only pixels of `eraseClass` (any class when it is negative).
    */
   paintSegment(p: Point, q: Point, r: number, value: number, eraseClass: number): void {
     const rect = this.clampRect(Math.min(p.x, q.x) - r, Math.min(p.y, q.y) - r, Math.max(p.x, q.x) + r, Math.max(p.y, q.y) + r);
@@ -157,7 +169,7 @@ export class LabelDocument {
         if (ex * ex + ey * ey <= r2) {
           const i = row + x;
           if (value > 0) L[i] = value;
-          else if (L[i] === eraseClass) L[i] = 0;
+          else if (L[i] === eraseClass || eraseClass < 0) L[i] = 0;
         }
       }
     }

@@ -11,6 +11,14 @@ interface Pending {
   height: number;
   snapshot: () => Uint8Array;
   source: MaskSource;
+  /** The training run of an accepted model prediction. */
+  runId?: number;
+}
+
+/** Where an edit the server did not take is kept until it is saved (IndexedDB in the browser). */
+export interface EditStash {
+  put(p: { imageId: number; width: number; height: number; data: Uint8Array; source: MaskSource; runId?: number; baseVersion: number | null }): void;
+  remove(imageId: number): void;
 }
 
 // Sent at once: a closed window or killed renderer must not hold back a committed edit. Edits made
@@ -23,12 +31,18 @@ export class SaveQueue {
   private inFlight: Promise<void> | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
   state: SaveState = { kind: 'saved', version: null };
+  /** The image's newest saved version, the base of what is pending. */
+  private lastVersion: number | null = null;
 
   constructor(
     private readonly api: ApiClient,
     private readonly onState: (s: SaveState) => void,
     private readonly onSaved: (imageId: number, v: MaskVersion) => void,
+    private readonly stash?: EditStash,
   ) {}
+  private readonly stashed = new Set<number>();
+  /** Retries of the same edit are not written to the stash again. */
+  private lastStashed: Pending | null = null;
 
   get dirty(): boolean {
     return this.pending !== null || this.inFlight !== null;
@@ -66,12 +80,25 @@ export class SaveQueue {
     const data = p.snapshot();
     this.inFlight = (async () => {
       try {
-        const v = await this.api.call('masks.save', { imageId: p.imageId, mask: { width: p.width, height: p.height, data }, source: p.source });
+        const v = await this.api.call('masks.save', { imageId: p.imageId, mask: { width: p.width, height: p.height, data }, source: p.source, ...(p.runId !== undefined ? { runId: p.runId } : {}) });
         this.onSaved(p.imageId, v);
+        if (this.stashed.has(p.imageId) && this.pending?.imageId !== p.imageId) {
+          this.stashed.delete(p.imageId);
+          this.lastStashed = null;
+          this.stash?.remove(p.imageId);
+        }
+        this.lastVersion = v.version;
         if (!this.pending) this.set({ kind: 'saved', version: v.version });
       } catch (err) {
         // Keep the edit: retry unless a newer one replaced it.
         if (!this.pending) this.pending = p;
+        // Kept outside this tab too, so that a reload or a closed window does not lose it.
+        if (this.stash && this.pending !== this.lastStashed) {
+          const kept = this.pending;
+          this.lastStashed = kept;
+          this.stashed.add(kept.imageId);
+          this.stash.put({ imageId: kept.imageId, width: kept.width, height: kept.height, data: kept === p ? data : kept.snapshot(), source: kept.source, ...(kept.runId !== undefined ? { runId: kept.runId } : {}), baseVersion: this.state.kind === 'saved' ? this.state.version : this.lastVersion });
+        }
         this.set({ kind: 'error', message: err instanceof Error ? err.message : String(err) });
         this.schedule(RETRY_MS);
       }
@@ -96,6 +123,7 @@ export class SaveQueue {
   }
 
   reset(version: number | null): void {
+    this.lastVersion = version;
     this.set({ kind: 'saved', version });
   }
 }

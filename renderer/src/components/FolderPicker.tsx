@@ -22,7 +22,7 @@ export function FolderPicker(props: { api: ApiClient; title: string; start: stri
         setTyped(r.path);
         setError(null);
       })
-      .catch((err: unknown) => live && setError(err instanceof Error ? err.message : String(err)));
+      .catch((err: unknown) => live && setError(inWords(err instanceof Error ? err.message : String(err), path)));
     return () => {
       live = false;
     };
@@ -76,4 +76,12 @@ export async function pickNative(api: ApiClient, title: string): Promise<string 
   const info = await api.call('host.info', {});
   if (!info.nativeDialogs) return undefined;
   return (await api.call('host.pickDirectory', { title })).path;
+}
+
+/** The server's file-system errors as a person would say them, not as errno codes. */
+export function inWords(message: string, path: string): string {
+  if (/ENOENT|no such file/i.test(message)) return `There is no folder at ${path}. Check the spelling, or pick a folder from the list.`;
+  if (/EACCES|EPERM|permission denied/i.test(message)) return `You do not have permission to open ${path}.`;
+  if (/ENOTDIR|not a directory/i.test(message)) return `${path} is a file, not a folder.`;
+  return message;
 }

@@ -1,39 +1,19 @@
-export const SHORTCUTS: [string, string][] = [
-  ['B', 'Brush'],
-  ['E', 'Eraser (current class)'],
-  ['P', 'Polygon — click vertices, Enter / double-click / first vertex closes'],
-  ['X', 'Polygon: toggle fill / cut'],
-  ['S', 'SAM prompts — click positive, right-click negative, drag a box'],
-  ['Enter', 'Accept SAM preview into the current class'],
-  ['Esc', 'Discard prompts / polygon'],
-  ['1 – 9', 'Select class'],
-  ['[  ]', 'Brush size smaller / larger'],
-  ['H', 'Hide / show masks'],
-  ['A / D', 'Previous / next image'],
-  ['N  or  Shift+D', 'Next unreviewed image'],
-  ['R', 'Toggle reviewed'],
-  ['Ctrl+Z', 'Undo'],
-  ['Ctrl+Shift+Z', 'Redo'],
-  ['Ctrl+S', 'Save now (edits also save themselves)'],
-  ['Wheel', 'Zoom to cursor'],
-  ['Space + drag', 'Pan (middle mouse too)'],
-  ['F', 'Fit image to window'],
-  ['?', 'This help'],
-];
+import { helpRows } from '../annotator/shortcuts.js';
 
-export function HelpOverlay({ onClose }: { onClose: () => void }) {
+/** Lists the shortcuts table; on pages other than the annotator only the global ones apply. */
+export function HelpOverlay({ onClose, scope }: { onClose: () => void; scope?: 'global' | 'annotator' | 'dataset' }) {
   return (
     <div className="modal-backdrop" onMouseDown={onClose}>
       <div className="modal help" role="dialog" aria-label="Keyboard shortcuts" onMouseDown={(e) => e.stopPropagation()} data-testid="help-overlay">
         <h2>Keyboard shortcuts</h2>
         <table>
           <tbody>
-            {SHORTCUTS.map(([k, what]) => (
-              <tr key={k}>
+            {helpRows(scope).map((s) => (
+              <tr key={s.scope + s.keys}>
                 <td>
-                  <kbd>{k}</kbd>
+                  <kbd>{s.keys}</kbd>
                 </td>
-                <td>{what}</td>
+                <td>{s.help}</td>
               </tr>
             ))}
           </tbody>

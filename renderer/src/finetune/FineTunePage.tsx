@@ -3,9 +3,11 @@
 // progress bar with ETA, live loss and validation mIoU/mDice curves, images/s and the learning
 // rate, with cancel, and resume for a run that the app left behind (closed or crashed).
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { runState } from './runState.js';
+import { useSessionState } from '../components/useSessionState.js';
 import type { ApiClient } from '../apiClient.js';
 import type { ProjectSummary } from '../../../app/api/apiTypes.js';
-import type { PresetInfo, RunDetail, RunRow, TrainConfig, ProgressEvent } from '../../../app/api/fineTuneTypes.js';
+import type { PresetInfo, RunDetail, TrainConfig, ProgressEvent } from '../../../app/api/fineTuneTypes.js';
 import type { ToastState } from '../components/Toasts.js';
 import { LineChart } from './LineChart.js';
 import { PerClassTable } from './ConfusionHeatmap.js';
@@ -31,18 +33,24 @@ const NUMBER_FIELDS: { key: keyof TrainConfig; label: string; step?: string }[] 
   { key: 'seed', label: 'Seed' },
 ];
 
-export function StatusPill({ row }: { row: Pick<RunRow, 'status' | 'live' | 'interrupted'> }) {
-  const label = row.interrupted ? 'interrupted' : row.live && row.status !== 'completed' ? 'training' : row.status;
-  return <span className={`st ${row.interrupted ? 'interrupted' : row.live ? 'live' : row.status}`}>{label}</span>;
+export function StatusPill({ row }: { row: Parameters<typeof runState>[0] }) {
+  const s = runState(row);
+  return (
+    <span className={`st ${s.kind === 'training' || s.kind === 'starting' ? 'live' : s.kind}`} data-state={s.kind} title={s.explanation}>
+      {s.label}
+    </span>
+  );
 }
 
 export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; toasts: ToastState; onShowRuns: () => void }) {
   const { api, toasts } = props;
   const [info, setInfo] = useState<PresetInfo | null>(null);
-  const [draft, setDraft] = useState<TrainConfig | null>(null);
-  const [optionsText, setOptionsText] = useState('{}');
-  const [advanced, setAdvanced] = useState(false);
-  const [name, setName] = useState('');
+  // The Advanced form survives leaving the page (per project).
+  const keep = `pasam.finetune.${props.project.dir}`;
+  const [draft, setDraft, draftKept] = useSessionState<TrainConfig | null>(`${keep}.draft`, null);
+  const [optionsText, setOptionsText] = useSessionState(`${keep}.options`, '{}');
+  const [advanced, setAdvanced] = useSessionState(`${keep}.advanced`, false);
+  const [name, setName] = useSessionState(`${keep}.name`, '');
   const [runId, setRunId] = useState<number | null>(null);
   const [detail, setDetail] = useState<RunDetail | null>(null);
   const [progress, setProgress] = useState<ProgressEvent | null>(null);
@@ -53,8 +61,10 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
     try {
       const p = await api.call('training.preset', {});
       setInfo(p);
-      setDraft(p.config);
-      setOptionsText(JSON.stringify(p.config.model.options, null, 0));
+      if (!draftKept) {
+        setDraft(p.config);
+        setOptionsText(JSON.stringify(p.config.model.options, null, 0));
+      }
     } catch (err) {
       toasts.error(err);
     }
@@ -97,6 +107,8 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
   useEffect(
     () =>
       api.onEvent((e) => {
+        // Cancel, resume or a change made on the Runs page: re-read the record, the one truth.
+        if (e.type === 'runs.changed' && runId !== null) return void loadDetail(runId);
         if (e.type !== 'training.event') return;
         const ev = e.event;
         if (ev.runId === null || ev.runId !== runId) return;
@@ -148,7 +160,11 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
   const row = detail?.run ?? null;
   const cfg = detail?.config ?? null;
   const stepsPerEpoch = progress ? progress.totalSteps / Math.max(1, progress.epochs) : null;
-  const fraction = row?.status === 'completed' ? 1 : progress ? progress.step / Math.max(1, progress.totalSteps) : row && row.epochs ? row.epochsDone / row.epochs : 0;
+  const state = row ? runState(row) : null;
+  const running = state?.kind === 'training' || state?.kind === 'starting';
+  // The last progress event of a run that has stopped is history (the loss chart's), not its state.
+  const live = running ? progress : null;
+  const fraction = row?.status === 'completed' ? 1 : live ? live.step / Math.max(1, live.totalSteps) : row && row.epochs ? row.epochsDone / row.epochs : 0;
   const lossSeries = useMemo(
     () => [
       { name: 'per step', color: '#3d8bfd', points: stepsPerEpoch ? loss.map((p) => [p.step / stepsPerEpoch, p.loss] as [number, number]) : [] },
@@ -163,7 +179,6 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
     ],
     [detail],
   );
-  const running = Boolean(row?.live && row.status !== 'completed' && row.status !== 'failed' && row.status !== 'cancelled');
   const set = (k: keyof TrainConfig, v: unknown) => setDraft((d) => (d ? ({ ...d, [k]: v } as TrainConfig) : d));
 
   return (
@@ -285,12 +300,12 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
                 </span>
                 {row.active && <span className="st active">active model</span>}
                 <span className="grow" />
-                {running && (
+                {state?.canCancel && (
                   <button data-testid="run-cancel" onClick={() => void act('cancel')}>
                     ■ Cancel
                   </button>
                 )}
-                {(row.interrupted || row.status === 'failed' || row.status === 'cancelled') && (
+                {state?.canResume && (
                   <button className="primary" data-testid="run-resume" onClick={() => void act('resume')}>
                     ⟳ Resume
                   </button>
@@ -304,23 +319,17 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
                 <span data-testid="progress-text">
                   {row.status === 'completed'
                     ? `Completed ${row.epochsDone} epochs in ${duration(row.durationSeconds)}`
-                    : progress
-                      ? `${Math.round(100 * fraction)} % · epoch ${progress.epoch}/${progress.epochs} · step ${progress.step}/${progress.totalSteps}`
-                      : row.interrupted
-                        ? `Interrupted after ${row.epochsDone} of ${row.epochs} epochs — resume continues from the last checkpoint`
-                        : row.status === 'failed'
-                          ? `Failed: ${row.error ?? ''}`
-                          : row.status === 'cancelled'
-                            ? `Cancelled after ${row.epochsDone} of ${row.epochs} epochs`
-                            : 'Starting…'}
+                    : live
+                      ? `${Math.round(100 * fraction)} % · epoch ${live.epoch}/${live.epochs} · step ${live.step}/${live.totalSteps}`
+                      : state!.explanation}
                 </span>
                 <span className="grow" />
-                {running && progress && <span data-testid="eta">ETA {duration(progress.etaSeconds)}</span>}
+                {live && <span data-testid="eta">ETA {duration(live.etaSeconds)}</span>}
               </div>
               <div className="ft-stats">
-                <Stat k="Epoch" v={progress ? `${progress.epoch} / ${progress.epochs}` : `${row.epochsDone} / ${row.epochs}`} />
-                <Stat k="Loss" v={progress ? progress.loss.toFixed(4) : (detail?.epochs.at(-1)?.trainLoss?.toFixed(4) ?? '–')} />
-                <Stat k="Learning rate" v={progress ? progress.learningRate.toExponential(2) : '–'} />
+                <Stat k="Epoch" v={live ? `${live.epoch} / ${live.epochs}` : `${row.epochsDone} / ${row.epochs}`} />
+                <Stat k="Loss" v={live ? live.loss.toFixed(4) : (detail?.epochs.at(-1)?.trainLoss?.toFixed(4) ?? '–')} />
+                <Stat k="Learning rate" v={live ? live.learningRate.toExponential(2) : '–'} />
                 <Stat k="Images/s" v={progress ? progress.imagesPerSecond.toFixed(2) : '–'} testId="images-per-second" />
                 <Stat k="Best mIoU" v={row.best ? `${pct(row.best.mIoU)} %` : '–'} testId="best-miou" />
                 <Stat k="Best mDice" v={row.best ? `${pct(row.best.mDice)} %` : '–'} />

@@ -9,6 +9,7 @@ import type { ToastState } from '../components/Toasts.js';
 import { ConfusionHeatmap, PerClassTable } from './ConfusionHeatmap.js';
 import { RunCompare } from './RunCompare.js';
 import { StatusPill } from './FineTunePage.js';
+import { runState } from './runState.js';
 import { duration, pct } from './fineTuneStyles.js';
 
 export function RunsPage(props: { api: ApiClient; project: ProjectSummary; toasts: ToastState; onOpenImage: (id: number) => void; onImagesChanged: () => void }) {
@@ -157,7 +158,7 @@ export function RunsPage(props: { api: ApiClient; project: ProjectSummary; toast
                   <td className="num">{pct(r.best?.mDice)}</td>
                   <td className="num">{duration(r.durationSeconds)}</td>
                   <td onClick={(e) => e.stopPropagation()}>
-                    {r.interrupted && (
+                    {runState(r).canResume && (
                       <button onClick={() => void resume(r.id)} data-testid="runs-resume">
                         Resume
                       </button>

@@ -1,7 +1,9 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { ApiClient } from '../apiClient.js';
-import type { ImageFilterParams, ImageRow, ImageStatus, ProjectSummary, Split } from '../../../app/api/apiTypes.js';
+import type { ImageFilterParams, ImageRow, ImportReport, ImageStatus, ProjectSummary, Split } from '../../../app/api/apiTypes.js';
 import { FolderPicker, pickNative } from '../components/FolderPicker.js';
+import { ImportDialog } from '../components/ImportDialog.js';
+import { ExportDialog } from '../components/ExportDialog.js';
 import type { ToastState } from '../components/Toasts.js';
 
 const SPLITS: Split[] = ['train', 'val', 'test', 'unassigned'];
@@ -34,6 +36,25 @@ export function DatasetPage(props: {
   const [search, setSearch] = useState(filter.nameContains ?? '');
   const [picker, setPicker] = useState(false);
   const [importing, setImporting] = useState<string | null>(null);
+  const [importPath, setImportPath] = useState<string | null>(null);
+  const [exporting, setExporting] = useState(false);
+  // Chip counts are over the whole project (not the filtered list), so a chip says what it would show.
+  const [counts, setCounts] = useState<{ split: Record<string, number>; status: Record<string, number> }>({ split: {}, status: {} });
+  useEffect(() => {
+    let live = true;
+    api.call('images.list', {}).then((r) => {
+      if (!live) return;
+      const c = { split: {} as Record<string, number>, status: {} as Record<string, number> };
+      for (const row of r.items) {
+        c.split[row.split] = (c.split[row.split] ?? 0) + 1;
+        c.status[row.status] = (c.status[row.status] ?? 0) + 1;
+      }
+      setCounts(c);
+    }, () => undefined);
+    return () => {
+      live = false;
+    };
+  }, [api, rows]);
   const scroller = useRef<HTMLDivElement>(null);
   const [box, setBox] = useState({ width: 800, height: 600, top: 0 });
 
@@ -131,24 +152,13 @@ export function DatasetPage(props: {
     }
   };
 
-  const runImport = async (path: string) => {
-    setImporting('Importing…');
-    try {
-      const report = await api.call('images.import', { path });
-      const skipped = report.problems.length;
-      if (report.failed) {
-        const first = report.problems[0];
-        toasts.error(`Import failed, nothing was added: ${report.problems.length} bad file(s)${first ? ` — ${first.file}: ${first.detail}` : ''}`);
-        return;
-      }
-      toasts.info(`Imported ${report.added} image${report.added === 1 ? '' : 's'} (${report.withMasks} with masks)${skipped ? `, ${skipped} skipped` : ''}`);
-      await props.reload();
-    } catch (err) {
-      toasts.error(err);
-    } finally {
-      setImporting(null);
-    }
+  const imported = async (report: ImportReport) => {
+    setImportPath(null);
+    const skipped = report.problems.length;
+    toasts.info(`Imported ${report.added} image${report.added === 1 ? '' : 's'} (${report.withMasks} with masks)${skipped ? `, ${skipped} skipped` : ''}`);
+    await props.reload();
   };
+  const runImport = async (path: string) => setImportPath(path);
 
   const startImport = async () => {
     const native = await pickNative(api, 'Import images from folder');
@@ -198,15 +208,15 @@ export function DatasetPage(props: {
         <input className="search" type="search" placeholder="Search by name…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="search" />
         <div className="chips" aria-label="Split filter">
           {SPLITS.map((s) => (
-            <button key={s} className={filter.split?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter((f) => ({ ...f, split: toggle(f.split, s) }))}>
-              {s}
+            <button key={s} className={filter.split?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter((f) => ({ ...f, split: toggle(f.split, s) }))} data-testid={`filter-split-${s}`}>
+              {s} <span className="chip-count">{counts.split[s] ?? 0}</span>
             </button>
           ))}
         </div>
         <div className="chips" aria-label="Status filter">
           {STATUSES.map((s) => (
             <button key={s} className={filter.status?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter((f) => ({ ...f, status: toggle(f.status, s) }))} data-testid={`filter-status-${s}`}>
-              {s}
+              {s} <span className="chip-count">{counts.status[s] ?? 0}</span>
             </button>
           ))}
         </div>
@@ -230,6 +240,9 @@ export function DatasetPage(props: {
         <span className="grow" />
         <button className="primary" onClick={() => void startImport()} disabled={importing !== null} data-testid="import-button">
           {importing ?? 'Import folder…'}
+        </button>
+        <button onClick={() => setExporting(true)} data-testid="export-button">
+          Export…
         </button>
       </div>
       {selected.size > 0 && (
@@ -260,6 +273,8 @@ export function DatasetPage(props: {
         </div>
         {rows.length === 0 && <div className="empty-state">No images{Object.values(filter).some((v) => v !== undefined) ? ' match the filters' : ' yet — import a folder to start'}.</div>}
       </div>
+      {importPath && <ImportDialog api={api} path={importPath} onDone={(r) => void imported(r).finally(() => setImporting(null))} onCancel={() => (setImportPath(null), setImporting(null))} />}
+      {exporting && <ExportDialog api={api} projectDir={project.dir} onClose={() => setExporting(false)} />}
       {picker && (
         <FolderPicker
           api={api}
