@@ -6,14 +6,16 @@ import { existsSync, readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { ProjectStore } from '../store/projectStore.js';
-import { ProjectStore as Store } from '../store/projectStore.js';
 import type { ImageRecord } from '../store/storeTypes.js';
 import type { TrainingService } from '../engine/trainingService.js';
 import type { ProgressEvent, TrainEvent } from '../engine/trainEvents.js';
 import { resolveTrainConfig, type TrainConfig } from '../engine/trainConfig.js';
-import { checkpointDir, hasCheckpoint, readCheckpointMeta, runDir } from '../engine/runCheckpoint.js';
-import type { SegmentationEngine } from '../onnx/ortSegmenter.js';
-import { chooseTrainingPreset, presetOverrides, type HardwareFacts } from '../finetune/hardwarePreset.js';
+import { checkpointDir, hasCheckpoint, runDir } from '../engine/runCheckpoint.js';
+import type { RunComparison, RunEvaluation } from '../finetune/runTypes.js';
+import type { PreannotateResult } from '../finetune/preannotate.js';
+import { runJobInWorker } from './jobWorkerClient.js';
+import { chooseTrainingPreset, cpuSamCandidate, presetOverrides, type DatasetFacts, type HardwareFacts, type MeasuredSpeed } from '../finetune/hardwarePreset.js';
+import type { Calibration, CalibrationKey } from '../finetune/trainCalibration.js';
 import { runDetail, runRow } from '../finetune/runSummary.js';
 import { activeRunId, setActiveRun } from '../finetune/activeModel.js';
 import type { BatchJobConfig, BatchProgress } from '../batch/batchSegmentation.js';
@@ -55,8 +57,7 @@ export class FineTuneService {
   private trainingService: TrainingService | null = null;
   private readonly progress = new Map<string, ProgressEvent>();
   private readonly loss = new Map<string, { step: number; loss: number }[]>();
-  private readonly batches = new Map<string, { stop: boolean; done: Promise<void> }>();
-  private predictor: { key: string; engine: SegmentationEngine; name: string } | null = null;
+  private readonly batches = new Map<string, { stop: () => void; done: Promise<void> }>();
   readonly handlers: Handlers;
 
   constructor(private readonly ctx: FineTuneContext) {
@@ -109,17 +110,15 @@ export class FineTuneService {
         return runDetail(s, runId, { live: this.isLive(s.dir, runId), activeRunId: activeRunId(s), progress: this.progress.get(key) ?? null, lossCurve: this.loss.get(key) ?? [] });
       },
       'training.evaluate': async (p) => {
-        const { evaluateRun } = await import('../finetune/runEvaluation.js');
         try {
-          return await evaluateRun(store(), reqInt(p, 'runId', 1), evalSplit(p));
+          return await runJobInWorker<RunEvaluation>({ task: 'evaluate', projectDir: store().dir, runId: reqInt(p, 'runId', 1), split: evalSplit(p) }).done;
         } catch (err) {
           throw new ApiError('unavailable', message(err));
         }
       },
       'training.compare': async (p) => {
-        const { compareRuns } = await import('../finetune/runEvaluation.js');
         try {
-          return await compareRuns(store(), reqInt(p, 'a', 1), reqInt(p, 'b', 1), evalSplit(p));
+          return await runJobInWorker<RunComparison>({ task: 'compare', projectDir: store().dir, a: reqInt(p, 'a', 1), b: reqInt(p, 'b', 1), split: evalSplit(p) }).done;
         } catch (err) {
           throw new ApiError('unavailable', message(err));
         }
@@ -138,10 +137,9 @@ export class FineTuneService {
       },
       'model.preannotate': async (p) => {
         const s = store();
-        const { runId, engine } = await this.activeEngine(s);
-        const { preannotate } = await import('../finetune/preannotate.js');
-        const images = p.imageIds === undefined ? s.listImages({}) : intList(p, 'imageIds').map((id) => this.ctx.requireImage(id));
-        const r = await preannotate(s, engine, runId, images);
+        const runId = this.activeRunOrExplain(s);
+        const imageIds = p.imageIds === undefined ? null : intList(p, 'imageIds').map((id) => this.ctx.requireImage(id).id);
+        const r = await runJobInWorker<PreannotateResult>({ task: 'preannotate', projectDir: s.dir, runId, imageIds }).done;
         if (r.ids.length) this.ctx.emit({ type: 'images.changed', ids: r.ids });
         return { created: r.created, skipped: r.skipped, runId };
       },
@@ -168,7 +166,7 @@ export class FineTuneService {
       },
       'batch.cancel': (p) => {
         const b = this.batches.get(`${store().dir}#${reqInt(p, 'jobId', 1)}`);
-        if (b) b.stop = true;
+        b?.stop();
         return { cancelled: Boolean(b) };
       },
       'batch.resume': (p) => {
@@ -185,9 +183,7 @@ export class FineTuneService {
   }
 
   close(): void {
-    for (const b of this.batches.values()) b.stop = true;
-    this.predictor?.engine.dispose();
-    this.predictor = null;
+    for (const b of this.batches.values()) b.stop();
   }
 
   // ---- training -------------------------------------------------------------------------------
@@ -232,23 +228,57 @@ export class FineTuneService {
   private async preset(s: ProjectStore): Promise<PresetInfo> {
     const { initBackend } = await import('../tensor/backend.js');
     const backend = await initBackend();
-    const hardware: HardwareFacts = { backend: backend.name, device: backend.device ?? null, cores: cpus().length, memoryBytes: totalmem(), gpuMemoryBytes: gpuMemoryFromEnv() };
+    const { chooseTrainEngine } = await import('../finetune/trainEngineChoice.js');
+    let trainEngine: HardwareFacts['trainEngine'];
+    try {
+      const c = await chooseTrainEngine();
+      trainEngine = { engine: c.engine, executionProvider: c.executionProvider };
+    } catch {
+      trainEngine = undefined;
+    }
+    const hardware: HardwareFacts = { backend: backend.name, device: backend.device ?? null, cores: cpus().length, memoryBytes: totalmem(), gpuMemoryBytes: gpuMemoryFromEnv(), trainEngine };
     const annotated = s.listImages({ hasMask: true });
     const sides = annotated.map((im) => Math.max(im.width, im.height)).sort((a, b) => a - b);
     const train = annotated.filter((im) => im.split === 'train').length;
     const val = annotated.filter((im) => im.split === 'val').length;
     const dataset = { trainImages: train, valImages: val, medianLongSide: sides.length ? sides[Math.floor(sides.length / 2)]! : null };
     const { listModels } = await import('../model/library.js');
-    let models: { name: string; preset: string | null }[] = [];
+    let models: { name: string; preset: string | null; sha256: string | null }[] = [];
     try {
-      models = (await listModels()).map((m) => ({ name: m.name, preset: m.preset }));
+      models = (await listModels()).map((m) => ({ name: m.name, preset: m.preset, sha256: m.source.sha256 }));
     } catch {
       // A damaged library entry must not block training from scratch.
     }
-    const preset = chooseTrainingPreset(hardware, dataset, { models });
+    const speed = trainEngine?.engine === 'ort' && backend.name !== 'gpu' && backend.name !== 'node' ? await this.measuredSpeeds(s, hardware, dataset, models) : {};
+    const preset = chooseTrainingPreset(hardware, dataset, { models }, speed);
     const config = resolveTrainConfig(presetOverrides(preset));
     const { BACKBONE_NAMES } = await import('../model/pasam/backbones.js');
     return { preset, hardware, dataset, config, baseModels: models.map((m) => m.name), presets: [...BACKBONE_NAMES] };
+  }
+
+  /**
+   * Training speed on this machine for the preset's candidates (vit_b at the CPU candidate size, the
+   * tiny preset at its size): a few measured ONNX Runtime steps in a job worker, cached in the pasam
+   * home folder. A calibration that fails leaves the preset to its fixed rules.
+   */
+  private async measuredSpeeds(s: ProjectStore, hw: HardwareFacts, data: DatasetFacts, models: { name: string; preset: string | null; sha256: string | null }[]): Promise<{ vitB?: MeasuredSpeed | null; tiny?: MeasuredSpeed | null }> {
+    const { pasamHome } = await import('../model/library.js');
+    const cacheFile = join(pasamHome(), 'calibration.json');
+    const numClasses = s.classCount() + 1;
+    const measure = async (key: CalibrationKey): Promise<MeasuredSpeed | null> => {
+      try {
+        return await runJobInWorker<Calibration>({ task: 'calibrate', projectDir: s.dir, cacheFile, key, numClasses }).done;
+      } catch {
+        return null;
+      }
+    };
+    const vitB = models.find((m) => m.preset === 'vit_b');
+    const cand = cpuSamCandidate(data);
+    const plain = chooseTrainingPreset(hw, data, { models: [] });
+    return {
+      vitB: vitB ? await measure({ model: vitB.name, sha256: vitB.sha256, inputSize: cand.inputSize, batchSize: cand.batchSize }) : null,
+      tiny: await measure({ model: 'preset:tiny', sha256: null, inputSize: plain.inputSize, batchSize: plain.batchSize }),
+    };
   }
 
   // ---- active model ---------------------------------------------------------------------------
@@ -258,21 +288,14 @@ export class FineTuneService {
     return { runId: id, name: id === null ? null : (s.getRun(id)?.name ?? null) };
   }
 
-  private async activeEngine(s: ProjectStore): Promise<{ runId: number; engine: SegmentationEngine; name: string }> {
+  /** The active run's id, or an error that says how to get one. */
+  private activeRunOrExplain(s: ProjectStore): number {
     const runId = activeRunId(s);
     if (runId === null) {
       const trained = s.listRuns().some((r) => hasCheckpoint(checkpointDir(s.dir, r.id, 'best')) || hasCheckpoint(checkpointDir(s.dir, r.id, 'last')));
       throw new ApiError('unavailable', trained ? 'no active model: choose one in Fine-tune → Runs ("Set active")' : 'this project has no fine-tuned model yet: train one in Fine-tune, then Predict fills a pre-annotation from it');
     }
-    const kind = hasCheckpoint(checkpointDir(s.dir, runId, 'best')) ? 'best' : 'last';
-    const key = `${s.dir}#${runId}#${readCheckpointMeta(checkpointDir(s.dir, runId, kind)).dataSha256}`;
-    if (this.predictor?.key !== key) {
-      this.predictor?.engine.dispose();
-      this.predictor = null;
-      const { openActiveEngine } = await import('../finetune/preannotate.js');
-      this.predictor = { key, engine: await openActiveEngine(s, runId), name: s.getRun(runId)!.name };
-    }
-    return { runId, engine: this.predictor.engine, name: this.predictor.name };
+    return runId;
   }
 
   // ---- batch ----------------------------------------------------------------------------------
@@ -308,31 +331,31 @@ export class FineTuneService {
 
   private launchBatch(projectDir: string, jobId: number): void {
     const key = `${projectDir}#${jobId}`;
-    const state = { stop: false, done: Promise.resolve() };
-    this.batches.set(key, state);
     let last = 0;
-    state.done = (async () => {
-      // Its own connection: the job keeps running if the UI switches project meanwhile.
-      const store = Store.open(projectDir);
-      try {
-        const { runBatchJob } = await import('../batch/batchSegmentation.js');
-        await runBatchJob(store, jobId, {
-          shouldStop: () => state.stop,
-          onProgress: (pr: BatchProgress) => {
-            const now = Date.now();
-            if (now - last < 200 && pr.pending > 0) return;
-            last = now;
-            this.ctx.emit({ type: 'batch.progress', progress: pr });
-          },
-        });
-      } catch {
-        // The job row carries the error (runBatchJob marks it failed).
-      } finally {
-        store.close();
+    // In a worker thread with its own store connection: the job keeps running if the UI switches
+    // project meanwhile, and the model never runs on this thread.
+    const job = runJobInWorker<unknown>(
+      { task: 'batch', projectDir, jobId },
+      {
+        onProgress: (pr: BatchProgress) => {
+          const now = Date.now();
+          if (now - last < 200 && pr.pending > 0) return;
+          last = now;
+          this.ctx.emit({ type: 'batch.progress', progress: pr });
+        },
+      },
+    );
+    const state = {
+      stop: () => job.stop(),
+      done: job.done.then(
+        () => undefined,
+        () => undefined, // The job row carries the error (runBatchJob marks it failed).
+      ).finally(() => {
         this.batches.delete(key);
         this.ctx.emit({ type: 'batch.changed', jobId });
-      }
-    })();
+      }),
+    };
+    this.batches.set(key, state);
     this.ctx.emit({ type: 'batch.changed', jobId });
   }
 
