@@ -7,6 +7,9 @@ import type { TrainConfig } from '../engine/trainConfig.js';
 import type { TrainEvent } from '../engine/trainEvents.js';
 import { join } from 'node:path';
 import { chooseTrainEngine, createStepEngine, describeChoice } from './trainEngineChoice.js';
+import type { Sample } from '../engine/dataPipeline.js';
+import { evaluateSamples, evaluateSamplesWith, type EvaluateOptions, type EvaluationResult } from '../engine/evaluate.js';
+import { readParams } from '../engine/stepEngine.js';
 import { planTrainingMemory } from './trainMemory.js';
 
 /** The worker entry that chooses the engine (ONNX Runtime by default). */
@@ -25,4 +28,23 @@ export async function prepareRunEngine(model: TrainableSegmenter, config: TrainC
   ctx.emit({ type: 'log', runId: ctx.runId, message: plan.message });
   const { engine, trainedWith } = await createStepEngine(choice, model, config, { recompute: plan.recompute, cacheDir: join(ctx.projectDir, 'cache', 'training-graphs') });
   return { engine, trainedWith: { ...trainedWith, estimatedPeakBytes: plan.peakBytes } };
+}
+
+/**
+ * Evaluates a loaded run's model on samples with the engine training would use now: ONNX Runtime's
+ * forward graph where it loads (vit_b in seconds, not minutes), the tfjs model otherwise. Both
+ * post-process logits identically (evaluate.ts), so the metrics do not depend on the engine.
+ */
+export async function evaluateWithChosenEngine(model: TrainableSegmenter, config: TrainConfig, samples: readonly Sample[], opts: EvaluateOptions = {}): Promise<{ result: EvaluationResult; engine: string }> {
+  const choice = await chooseTrainEngine();
+  if (choice.engine === 'tfjs') return { result: evaluateSamples(model, samples, opts), engine: `tfjs (${choice.executionProvider})` };
+  const batchSize = Math.max(1, Math.min(opts.batchSize ?? 4, samples.length));
+  const { engine, trainedWith } = await createStepEngine(choice, model, { ...config, batchSize }, { recompute: false, mode: 'forward' });
+  try {
+    const params = readParams(model);
+    const result = await evaluateSamplesWith((images) => engine.forward(params, images), model.describe(), samples, { ...opts, batchSize });
+    return { result, engine: `ONNX Runtime (${trainedWith.executionProvider})` };
+  } finally {
+    await engine.dispose();
+  }
 }

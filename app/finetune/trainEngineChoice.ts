@@ -136,22 +136,55 @@ export function lossOptions(config: TrainConfig): StepLossOptions {
 }
 
 /**
- * The StepEngine of `choice` for a run's model. A GPU provider that is installed but cannot start
- * here (no device, driver or cuDNN) falls back to the CPU provider, and the fallback is recorded.
+ * A StepEngine over ONNX Runtime graphs, whose shapes are static: one graph per batch size, built
+ * on first use (an epoch's last micro-batch and the last validation chunk can be smaller).
  */
-export async function createStepEngine(choice: TrainEngineChoice, model: TrainableSegmenter, config: TrainConfig, opts: { recompute: boolean; cacheDir?: string }): Promise<{ engine: StepEngine; trainedWith: TrainedWith }> {
+function perBatchSize(first: StepEngine, firstBatch: number, S: number, make: (batch: number) => Promise<StepEngine>): StepEngine {
+  const engines = new Map<number, Promise<StepEngine>>([[firstBatch, Promise.resolve(first)]]);
+  const forBatch = (images: Float32Array): Promise<StepEngine> => {
+    const B = images.length / (S * S * 3);
+    if (!Number.isInteger(B) || B < 1) throw new Error(`step engine: ${images.length} image values are not a whole batch of ${S}×${S}×3`);
+    let e = engines.get(B);
+    if (!e) engines.set(B, (e = make(B)));
+    return e;
+  };
+  return {
+    name: first.name,
+    executionProvider: first.executionProvider,
+    async step(params, images, labels) {
+      return (await forBatch(images)).step(params, images, labels);
+    },
+    async forward(params, images) {
+      return (await forBatch(images)).forward(params, images);
+    },
+    async dispose() {
+      for (const e of engines.values()) await (await e).dispose();
+      engines.clear();
+    },
+  };
+}
+
+/**
+ * The StepEngine of `choice` for a run's model (mode 'forward': evaluation only, no gradient graph).
+ * A GPU provider that is installed but cannot start here (no device, driver or cuDNN) falls back
+ * to the CPU provider, and the fallback is recorded.
+ */
+export async function createStepEngine(choice: TrainEngineChoice, model: TrainableSegmenter, config: TrainConfig, opts: { recompute: boolean; cacheDir?: string; mode?: 'train' | 'forward' }): Promise<{ engine: StepEngine; trainedWith: TrainedWith }> {
   if (choice.engine === 'tfjs') {
     return { engine: createTfjsStepEngine(model, lossOptions(config), choice.executionProvider), trainedWith: { engine: 'tfjs', executionProvider: choice.executionProvider, recompute: false, skipped: choice.skipped } };
   }
   const mod = await loadOrtTraining();
-  const make = (executionProvider: string) => mod.createOrtStepEngine(model, { batch: config.batchSize, loss: lossOptions(config), mode: 'train', recompute: opts.recompute, executionProvider, cacheDir: opts.cacheDir });
+  const S = model.describe().inputSize;
+  const mode = opts.mode ?? 'train';
+  const make = (executionProvider: string) => (batch: number) => mod.createOrtStepEngine(model, { batch, loss: lossOptions(config), mode, recompute: opts.recompute, executionProvider, cacheDir: opts.cacheDir });
+  const open = async (executionProvider: string) => perBatchSize(await make(executionProvider)(config.batchSize), config.batchSize, S, make(executionProvider));
   try {
-    const engine = await make(choice.executionProvider);
+    const engine = await open(choice.executionProvider);
     return { engine, trainedWith: { engine: 'ort', executionProvider: choice.executionProvider, recompute: opts.recompute, skipped: choice.skipped } };
   } catch (err) {
     if (choice.executionProvider === 'cpu' || choice.forcedBy?.startsWith('PASAM_ORT_EP')) throw err;
     const reason = `installed but could not start: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
-    const engine = await make('cpu');
+    const engine = await open('cpu');
     return { engine, trainedWith: { engine: 'ort', executionProvider: 'cpu', recompute: opts.recompute, skipped: [...choice.skipped, { option: choice.executionProvider, reason }] } };
   }
 }
@@ -160,4 +193,11 @@ export function describeChoice(c: { engine: TrainEngineName; executionProvider: 
   const lines = [`training engine: ${c.engine === 'ort' ? 'ONNX Runtime' : 'TensorFlow.js'} on ${c.executionProvider}`];
   for (const s of c.skipped) lines.push(`  skipped ${s.option}: ${s.reason}`);
   return lines;
+}
+
+/** "ONNX Runtime (cpu)" / "tfjs (tfjs-wasm)" from a run's recorded `trainedWith`, or null. */
+export function trainedWithLabel(metrics: Record<string, unknown>): string | null {
+  const t = metrics.trainedWith as { engine?: string; executionProvider?: string; recompute?: boolean } | undefined;
+  if (!t?.engine) return null;
+  return `${t.engine === 'ort' ? 'ONNX Runtime' : 'tfjs'} (${t.executionProvider ?? '?'}${t.recompute ? ', recomputing activations' : ''})`;
 }
