@@ -136,35 +136,6 @@ export function lossOptions(config: TrainConfig): StepLossOptions {
 }
 
 /**
- * A StepEngine over ONNX Runtime graphs, whose shapes are static: one graph per batch size, built
- * on first use (an epoch's last micro-batch and the last validation chunk can be smaller).
- */
-function perBatchSize(first: StepEngine, firstBatch: number, S: number, make: (batch: number) => Promise<StepEngine>): StepEngine {
-  const engines = new Map<number, Promise<StepEngine>>([[firstBatch, Promise.resolve(first)]]);
-  const forBatch = (images: Float32Array): Promise<StepEngine> => {
-    const B = images.length / (S * S * 3);
-    if (!Number.isInteger(B) || B < 1) throw new Error(`step engine: ${images.length} image values are not a whole batch of ${S}×${S}×3`);
-    let e = engines.get(B);
-    if (!e) engines.set(B, (e = make(B)));
-    return e;
-  };
-  return {
-    name: first.name,
-    executionProvider: first.executionProvider,
-    async step(params, images, labels) {
-      return (await forBatch(images)).step(params, images, labels);
-    },
-    async forward(params, images) {
-      return (await forBatch(images)).forward(params, images);
-    },
-    async dispose() {
-      for (const e of engines.values()) await (await e).dispose();
-      engines.clear();
-    },
-  };
-}
-
-/**
  * The StepEngine of `choice` for a run's model (mode 'forward': evaluation only, no gradient graph).
  * A GPU provider that is installed but cannot start here (no device, driver or cuDNN) falls back
  * to the CPU provider, and the fallback is recorded.
@@ -174,10 +145,9 @@ export async function createStepEngine(choice: TrainEngineChoice, model: Trainab
     return { engine: createTfjsStepEngine(model, lossOptions(config), choice.executionProvider), trainedWith: { engine: 'tfjs', executionProvider: choice.executionProvider, recompute: false, skipped: choice.skipped } };
   }
   const mod = await loadOrtTraining();
-  const S = model.describe().inputSize;
-  const mode = opts.mode ?? 'train';
-  const make = (executionProvider: string) => (batch: number) => mod.createOrtStepEngine(model, { batch, loss: lossOptions(config), mode, recompute: opts.recompute, executionProvider, cacheDir: opts.cacheDir });
-  const open = async (executionProvider: string) => perBatchSize(await make(executionProvider)(config.batchSize), config.batchSize, S, make(executionProvider));
+  // The ORT engine keeps one session per (mode, batch size), built on first use: an epoch's last
+  // micro-batch and the last validation chunk may be smaller.
+  const open = (executionProvider: string) => mod.createOrtStepEngine(model, { batch: config.batchSize, loss: lossOptions(config), mode: opts.mode ?? 'train', recompute: opts.recompute, executionProvider, cacheDir: opts.cacheDir });
   try {
     const engine = await open(choice.executionProvider);
     return { engine, trainedWith: { engine: 'ort', executionProvider: choice.executionProvider, recompute: opts.recompute, skipped: choice.skipped } };
