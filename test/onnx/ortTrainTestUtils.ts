@@ -123,3 +123,40 @@ export function worstGradError(ortGrads: Map<string, Float32Array>, tfGrads: Map
   }
   return { ...worst, missing };
 }
+
+const norm = (a: Float32Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
+
+/**
+ * Every trainable tensor's ORT gradient within `tol` relative L2 of tfjs's. Tensors whose exact
+ * gradient is zero (the attention key biases: softmax is shift-invariant) carry only rounding noise
+ * in both engines, so there both must be negligible against the largest gradient instead.
+ * Returns the worst relative error (over the non-zero ones) for the report.
+ */
+export function assertGradParity(ortRes: StepResult, tfRes: StepResult, names: string[], tol = 1e-4): { worst: number; worstName: string; zeroGrads: number } {
+  const maxNorm = Math.max(...names.map((n) => norm(tfRes.grads.get(n) ?? new Float32Array())));
+  let worst = 0;
+  let worstName = '';
+  let zeroGrads = 0;
+  const problems: string[] = [];
+  for (const name of names) {
+    const a = ortRes.grads.get(name);
+    const b = tfRes.grads.get(name);
+    if (!a || !b) {
+      problems.push(`${name}: missing (${a ? 'tfjs' : 'ORT'})`);
+      continue;
+    }
+    if (norm(b) < 1e-7 * maxNorm) {
+      zeroGrads++;
+      if (!(norm(a) < 1e-5 * maxNorm)) problems.push(`${name}: tfjs gradient ≈ 0 but ORT's norm is ${norm(a)} (largest ${maxNorm})`);
+      continue;
+    }
+    const e = relL2(a, b);
+    if (!(e <= tol)) problems.push(`${name}: relative L2 error ${e}`);
+    if (!(e <= worst)) {
+      worst = e;
+      worstName = name;
+    }
+  }
+  if (problems.length) throw new Error(`gradient parity failed for ${problems.length} of ${names.length} tensors: ${problems.slice(0, 8).join('; ')}`);
+  return { worst, worstName, zeroGrads };
+}

@@ -60,7 +60,7 @@ const gemm: VjpRule = (c, n, [dy], need) => {
   if ((n.attrs.alpha ?? 1) !== 1 || (n.attrs.beta ?? 1) !== 1 || n.inputs.length > 2) throw new Error('autodiff: Gemm with alpha/beta ≠ 1');
   const out: (Grad | undefined)[] = [undefined, undefined];
   // dA = dy·op(B)ᵀ (then transposed back if A was), dB likewise.
-  if (need[0]) out[0] = tA ? c.op('Gemm', [b, dy!], { transA: tB ? 0 : 1, transB: 1 }) : c.op('Gemm', [dy!, b], { transB: tB ? 0 : 1 });
+  if (need[0]) out[0] = tA ? c.op('Gemm', [b, dy!], { transA: tB ? 1 : 0, transB: 1 }) : c.op('Gemm', [dy!, b], { transB: tB ? 0 : 1 });
   if (need[1]) out[1] = tB ? c.op('Gemm', [dy!, a], { transA: 1, transB: tA ? 1 : 0 }) : c.op('Gemm', [a, dy!], { transA: tA ? 0 : 1 });
   return out;
 };
