@@ -127,16 +127,19 @@ export function worstGradError(ortGrads: Map<string, Float32Array>, tfGrads: Map
 const norm = (a: Float32Array) => Math.sqrt(a.reduce((s, v) => s + v * v, 0));
 
 /**
- * Every trainable tensor's ORT gradient within `tol` relative L2 of tfjs's. Tensors whose exact
- * gradient is zero (the attention key biases: softmax is shift-invariant) carry only rounding noise
- * in both engines, so there both must be negligible against the largest gradient instead.
- * Returns the worst relative error (over the non-zero ones) for the report.
+ * Every trainable tensor's ORT gradient within `tol` relative L2 of tfjs's. A tensor whose gradient
+ * is below 1e-4 of the largest one (the attention key biases, exactly zero since softmax is
+ * shift-invariant; some decoder q/k projections at ~1e-8) holds float32 rounding noise — tfjs's
+ * own cpu and wasm backends differ there by ~1e-3 relative — so its error is measured against that
+ * floor, 1e-4 × the largest gradient norm, instead of its own norm.
+ * Returns the worst relative error among the tensors above the floor, for the report.
  */
-export function assertGradParity(ortRes: StepResult, tfRes: StepResult, names: string[], tol = 1e-4): { worst: number; worstName: string; zeroGrads: number } {
+export function assertGradParity(ortRes: StepResult, tfRes: StepResult, names: string[], tol = 1e-4): { worst: number; worstName: string; belowFloor: number } {
   const maxNorm = Math.max(...names.map((n) => norm(tfRes.grads.get(n) ?? new Float32Array())));
+  const floor = 1e-4 * maxNorm;
   let worst = 0;
   let worstName = '';
-  let zeroGrads = 0;
+  let belowFloor = 0;
   const problems: string[] = [];
   for (const name of names) {
     const a = ortRes.grads.get(name);
@@ -145,18 +148,21 @@ export function assertGradParity(ortRes: StepResult, tfRes: StepResult, names: s
       problems.push(`${name}: missing (${a ? 'tfjs' : 'ORT'})`);
       continue;
     }
-    if (norm(b) < 1e-7 * maxNorm) {
-      zeroGrads++;
-      if (!(norm(a) < 1e-5 * maxNorm)) problems.push(`${name}: tfjs gradient ≈ 0 but ORT's norm is ${norm(a)} (largest ${maxNorm})`);
+    const nb = norm(b);
+    if (nb < 1e-7 * maxNorm) {
+      // Exactly zero (key biases): both must be negligible.
+      belowFloor++;
+      if (!(norm(a) < 1e-6 * maxNorm)) problems.push(`${name}: tfjs gradient ≈ 0 but ORT's norm is ${norm(a)} (largest ${maxNorm})`);
       continue;
     }
-    const e = relL2(a, b);
-    if (!(e <= tol)) problems.push(`${name}: relative L2 error ${e}`);
-    if (!(e <= worst)) {
+    const e = (relL2(a, b) * Math.max(nb, Number.MIN_VALUE)) / Math.max(nb, floor);
+    if (!(e <= tol)) problems.push(`${name}: relative L2 error ${e} (gradient norm ${nb}, largest ${maxNorm})`);
+    if (nb < floor) belowFloor++;
+    else if (!(e <= worst)) {
       worst = e;
       worstName = name;
     }
   }
   if (problems.length) throw new Error(`gradient parity failed for ${problems.length} of ${names.length} tensors: ${problems.slice(0, 8).join('; ')}`);
-  return { worst, worstName, zeroGrads };
+  return { worst, worstName, belowFloor };
 }
