@@ -194,8 +194,8 @@ export class FineTuneService {
 
   private async training(): Promise<TrainingService> {
     if (this.trainingService) return this.trainingService;
-    const { TrainingService } = await import('../engine/trainingService.js');
-    const svc = new TrainingService();
+    const { createTrainingService } = await import('../finetune/runEngine.js');
+    const svc = createTrainingService();
     svc.on('event', ({ projectDir, event }: { projectDir: string; event: TrainEvent }) => this.onTrainEvent(projectDir, event));
     this.trainingService ??= svc;
     return this.trainingService;

@@ -7,17 +7,18 @@ import { ProjectStore } from '../store/projectStore.js';
 import { createRun, type JobResult } from './trainingJob.js';
 import type { TrainConfig } from './trainConfig.js';
 import type { TrainEvent } from './trainEvents.js';
-import type { TrainWorkerInput, WorkerToParent } from './trainWorker.js';
+import type { TrainWorkerInput, WorkerToParent } from './trainWorkerHost.js';
 
-const WORKER_URL = new URL('./trainWorker.ts', import.meta.url);
+/** The reference worker (tfjs steps); the product passes app/finetune's entry, which chooses the engine. */
+export const TFJS_TRAIN_WORKER = new URL('./trainWorker.ts', import.meta.url);
 
 /**
  * The worker runs TypeScript through tsx. `execArgv: ['--import', 'tsx']` does not reach a
  * worker's own entry module on Node 20, so a one-line ESM bootstrap registers tsx first.
  */
-function workerBootstrap(): URL {
+export function workerBootstrap(entry: URL): URL {
   const api = import.meta.resolve('tsx/esm/api');
-  const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(WORKER_URL.href)});`;
+  const code = `import { register } from ${JSON.stringify(api)}; register(); await import(${JSON.stringify(entry.href)});`;
   return new URL('data:text/javascript,' + encodeURIComponent(code));
 }
 
@@ -42,6 +43,13 @@ export function explainWorkerError(message: string): string {
 
 export class TrainingService extends EventEmitter {
   private readonly active = new Map<string, TrainingHandle>();
+  private readonly workerEntry: URL;
+
+  /** workerEntry: the worker module that runs a job (default: the tfjs reference worker). */
+  constructor(opts: { workerEntry?: URL } = {}) {
+    super();
+    this.workerEntry = opts.workerEntry ?? TFJS_TRAIN_WORKER;
+  }
 
   private key(projectDir: string, runId: number): string {
     return `${resolve(projectDir)}#${runId}`;
@@ -89,7 +97,7 @@ export class TrainingService extends EventEmitter {
 
   private launch(input: TrainWorkerInput): TrainingHandle {
     const events = new EventEmitter();
-    const worker = new Worker(workerBootstrap(), { workerData: input });
+    const worker = new Worker(workerBootstrap(this.workerEntry), { workerData: input });
     let result: JobResult | null = null;
     let lastError: string | null = null;
     const emit = (e: TrainEvent): void => {

@@ -1,0 +1,7 @@
+// Worker-thread entry of the product's training runs: the engine (ONNX Runtime where it loads,
+// tfjs otherwise) is chosen and built inside the worker, so no tensor op or ORT session ever runs
+// on the thread that serves the UI/API.
+import { runTrainWorker } from '../engine/trainWorkerHost.js';
+import { prepareRunEngine } from './runEngine.js';
+
+await runTrainWorker({ prepareEngine: prepareRunEngine });
