@@ -4,6 +4,7 @@
 // compute at run time with Shape/Concat, folded here since every shape is static given S and B).
 // LayerNormalization nodes are emitted with their optional Mean / InvStdDev outputs, which its
 // gradient rule reads instead of recomputing the statistics.
+import { createHash } from 'node:crypto';
 import { OnnxGraphBuilder, type AttrValue, type Dim, type ElemType } from '../onnxGraphBuilder.js';
 
 export type Shape = number[];
@@ -46,6 +47,13 @@ export class TrackedGraphBuilder extends OnnxGraphBuilder {
   readonly intValues = new Map<string, number[]>();
   /** Names of float initializers (frozen weights and constants). */
   readonly constants = new Set<string>();
+  /** Running sha256 over everything that goes into the graph, so caches need not serialise it. */
+  private readonly hasher = createHash('sha256');
+
+  /** Content hash of the graph so far (structure, shapes, weights); call once, when complete. */
+  contentHash(extra = ''): string {
+    return this.hasher.update(extra).digest('hex');
+  }
 
   shape(name: string): Shape {
     const s = this.shapes.get(name);
@@ -62,13 +70,20 @@ export class TrackedGraphBuilder extends OnnxGraphBuilder {
   override input(name: string, dims: Dim[], elem: ElemType = 'float32'): string {
     if (dims.some((d) => typeof d !== 'number')) throw new Error(`autodiff: input '${name}' needs a static shape, got [${dims}]`);
     super.input(name, dims, elem);
+    this.hasher.update(`in ${name} ${elem} ${dims}\n`);
     this.shapes.set(name, dims as number[]);
     this.elems.set(name, elem);
     return name;
   }
 
+  override output(name: string, dims: Dim[], elem: ElemType = 'float32'): void {
+    super.output(name, dims, elem);
+    this.hasher.update(`out ${name} ${elem} ${dims}\n`);
+  }
+
   override weight(prefix: string, data: Float32Array, dims: number[]): string {
     const name = super.weight(prefix, data, dims);
+    this.hasher.update(`w ${name} ${dims}\n`).update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
     this.shapes.set(name, dims);
     this.elems.set(name, 'float32');
     this.constants.add(name);
@@ -77,6 +92,7 @@ export class TrackedGraphBuilder extends OnnxGraphBuilder {
 
   override int64(prefix: string, values: number[], dims: number[] = [values.length]): string {
     const name = super.int64(prefix, values, dims);
+    this.hasher.update(`i ${name} ${dims} ${values}\n`);
     this.shapes.set(name, dims);
     this.elems.set(name, 'int64');
     this.intValues.set(name, values);
@@ -90,6 +106,7 @@ export class TrackedGraphBuilder extends OnnxGraphBuilder {
       outs = named.length === 1 ? [named[0]!, this.fresh('ln_mean'), this.fresh('ln_invstd')] : named;
     }
     const names = super.node(op, inputs, attrs, outs);
+    this.hasher.update(`${op} ${inputs} ${names} ${JSON.stringify(attrs, (_k, v) => (v instanceof Float32Array ? [...v] : v))}\n`);
     this.ir.push({ op, inputs, outputs: names, attrs });
     this.infer({ op, inputs, outputs: names, attrs });
     return names;

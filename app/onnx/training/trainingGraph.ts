@@ -4,8 +4,8 @@
 // Runtime's inference build runs a training step. Inputs: images (B,S,S,3) NHWC float32,
 // normalised as the tfjs trainer feeds the model, labels (B,G,G) int32 at the loss grid (S/4, or S
 // with lossOnUpsampledLogits), and one input per trainable tensor (stable name, tfjs shape).
-// Outputs: loss, ce, dice (scalars), logits (B,S/4,S/4,K+1) NHWC, and `grad:<name>` per tensor.
-import { createHash } from 'node:crypto';
+// Outputs: loss, ce, dice (scalars), logits (B,G,G,K+1) NHWC (the ones the loss saw), and
+// `grad:<name>` per tensor. The forward graph: logits (B,S/4,S/4,K+1) only.
 import { gridSize } from '../../model/sam/config.js';
 import type { PasamModel } from '../../model/pasam/pasamModel.js';
 import type { tf } from '../../tensor/tf.js';
@@ -51,13 +51,17 @@ export function buildTrainingGraphBuilder(model: PasamModel, opts: TrainingGraph
   const k1 = model.numClasses;
   const images = b.input('images', [opts.batch, s, s, 3]);
   const lowRes = buildPasamLogits(layers, model, layers.transpose(images, [0, 3, 1, 2]), trainingLoraAdapter(model)); // (B, K+1, h, h)
-  b.op('Transpose', [lowRes], { perm: [0, 2, 3, 1] }, 'logits');
-  b.output('logits', [opts.batch, h, h, k1]);
-  if (opts.mode === 'forward') return { builder: b, layers };
-
+  if (opts.mode === 'forward') {
+    b.op('Transpose', [lowRes], { perm: [0, 2, 3, 1] }, 'logits');
+    b.output('logits', [opts.batch, h, h, k1]);
+    return { builder: b, layers };
+  }
   const grid = opts.loss.lossOnUpsampledLogits ? s : h;
   const labels = b.input('labels', [opts.batch, grid, grid], 'int32');
   const scored = opts.loss.lossOnUpsampledLogits ? upsampleLogits(layers, lowRes, h, h, s) : lowRes;
+  // The logits the loss saw, for training metrics.
+  b.op('Transpose', [scored], { perm: [0, 2, 3, 1] }, 'logits');
+  b.output('logits', [opts.batch, grid, grid, k1]);
   const { loss, ce, dice } = segmentationLossGraph(layers, scored, labels, k1, opts.loss);
   const sources = layers.usedInputs;
   const grads = differentiate(b, layers, { loss, sources });
@@ -77,9 +81,20 @@ export function buildTrainingGraphBuilder(model: PasamModel, opts: TrainingGraph
 
 /** Builds and serialises the training (or forward) graph of a model. */
 export function buildTrainingGraph(model: PasamModel, opts: TrainingGraphOptions): TrainingGraph {
+  const built = prepareTrainingGraph(model, opts);
+  return { bytes: built.serialize(), trainable: built.trainable, inputs: built.inputs, hash: built.hash };
+}
+
+/** A built graph with its content hash, serialised only on demand (a cache hit skips it). */
+export interface PreparedTrainingGraph extends Omit<TrainingGraph, 'bytes'> {
+  /** In memory, or to `path` with weights in `<path>.data` when they pass ONNX's 2 GB limit. */
+  serialize(path?: string): Uint8Array;
+}
+
+export function prepareTrainingGraph(model: PasamModel, opts: TrainingGraphOptions): PreparedTrainingGraph {
   const { builder, layers } = buildTrainingGraphBuilder(model, opts);
-  const bytes = builder.serialize({ metadata: { 'pasam.training': JSON.stringify({ ...opts, config: model.config, numClasses: model.numClasses }) } });
-  const hash = createHash('sha256').update(bytes).digest('hex');
+  const metadata = { 'pasam.training': JSON.stringify({ ...opts, config: model.config, numClasses: model.numClasses }) };
+  const hash = builder.contentHash(metadata['pasam.training']);
   const trainable = [...model.trainableVariables()].map(([name, v]) => ({ name, shape: [...v.shape] }));
-  return { bytes, trainable, inputs: layers.usedInputs, hash };
+  return { trainable, inputs: layers.usedInputs, hash, serialize: (path) => builder.serialize({ path, metadata }) };
 }
