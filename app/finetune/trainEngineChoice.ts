@@ -52,19 +52,12 @@ export interface EngineFacts {
   tfjsBackend: string;
 }
 
-type OrtTrainingModule = {
-  createOrtStepEngine(
-    model: unknown,
-    opts: { batch: number; loss: StepLossOptions; mode: 'train' | 'forward'; recompute?: boolean; executionProvider?: string; cacheDir?: string },
-  ): Promise<StepEngine>;
-};
+type OrtTrainingModule = typeof import('../onnx/training/ortStepEngine.js');
 
 let ortTraining: Promise<OrtTrainingModule> | null = null;
-/** onnxruntime-node plus the training-graph builder (branch ortgrad's app/onnx/training). */
+/** onnxruntime-node plus the training-graph builder, loaded on first use (the native binding may be absent). */
 function loadOrtTraining(): Promise<OrtTrainingModule> {
-  // The specifier is a variable until app/onnx/training lands on this branch.
-  const spec = '../onnx/training/ortStepEngine.js';
-  ortTraining ??= import('onnxruntime-node').then(() => import(spec) as Promise<OrtTrainingModule>);
+  ortTraining ??= import('../onnx/training/ortStepEngine.js');
   return ortTraining;
 }
 
