@@ -160,7 +160,7 @@ export async function runTrainingJob(projectDir: string, runId: number, resume: 
       model: built.model,
       config,
       data,
-      backend: backend.name,
+      backend: prepared.engine.name === 'ort' ? `onnxruntime-${prepared.engine.executionProvider}` : backend.name,
       engine: prepared.engine,
       resume: resumeState,
       hooks: {
