@@ -42,7 +42,7 @@ test('ORT: a run cancelled mid-epoch and resumed ends bit-identical to an uninte
   for (const kind of ['last', 'best'] as const) {
     const a = readCheckpoint(checkpointDir(dir, cut.runId, kind));
     const b = readCheckpoint(checkpointDir(dir, whole.runId, kind));
-    assert.equal(a.meta.position.step, 12);
+    if (kind === 'last') assert.equal(a.meta.position.step, 12);
     assert.equal(a.meta.position.step, b.meta.position.step);
     assert.equal(a.meta.position.bestEpoch, b.meta.position.bestEpoch);
     for (const [name, t] of a.model) assert.deepEqual(t.data, b.model.get(name)!.data, `${kind}: tensor ${name} differs`);

@@ -145,9 +145,8 @@ export function RunsPage(props: { api: ApiClient; project: ProjectSummary; toast
                   <td>
                     <StatusPill row={r} /> {r.active && <span className="st active">active</span>}
                   </td>
-                  <td title={r.trainedWith ? `trained with ${r.trainedWith}` : undefined} data-testid="run-base">
+                  <td title={r.trainedWith ? `trained with ${r.trainedWith}` : undefined} data-testid="run-base" data-trained-with={r.trainedWith ?? ''}>
                     {r.base}
-                    {r.trainedWith && <div className="muted small">{r.trainedWith}</div>}
                   </td>
                   <td className="num">{r.inputSize}</td>
                   <td title={`${r.data.train} train + ${r.data.val} validation mask versions`}>
