@@ -1,13 +1,13 @@
 // PA-SAM training steps on ONNX Runtime (the autodiff training graphs of app/onnx/training), not a
 // test. Each case runs in its own child process so its peak resident memory is its own:
 //   - vit_b MSPCA-LoRA (random weights, official shapes, frozen encoder): batch 2 S=256, S=512
-//     batch 1, S=1024 batch 1 — seconds and CPU seconds (process.cpuUsage, less load-sensitive)
+//     batch 1, S=1024 batch 1 with per-block recomputation (case suffix `r`) — seconds and CPU seconds (process.cpuUsage, less load-sensitive)
 //     per step, graph build + session times, peak RSS;
 //   - tiny from scratch at S=224: images/s, ORT against tfjs-wasm (the tfjs StepEngine), same run.
 // The machine is shared; `uptime` load is recorded before and after each case.
 // Writes bench/results/ort-train.json.
 //   node --import tsx bench/ortTrainBench.ts [--cases vitb-256x2,vitb-512x1,vitb-1024x1,tiny-224] [--steps 3] [--profile]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +16,11 @@ import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
   options: {
-    cases: { type: 'string', default: 'vitb-256x2,vitb-512x1,vitb-1024x1,tiny-224' },
+    cases: { type: 'string', default: 'vitb-256x2,vitb-512x1,vitb-1024x1r,tiny-224' },
     steps: { type: 'string', default: '3' },
     profile: { type: 'boolean', default: false },
+    /** The machine is shared: a case whose resident memory passes this is stopped and reported. */
+    'rss-limit-gib': { type: 'string', default: '16' },
     child: { type: 'string' },
   },
 });
@@ -50,7 +52,8 @@ async function runCase(name: string): Promise<CaseResult> {
   const { createTfjsStepEngine, readParams } = await import('../app/engine/stepEngine.js');
   await initBackend();
   const [kind, spec] = name.split('-') as [string, string];
-  const [sStr, bStr] = spec.split('x');
+  const recompute = spec.endsWith('r');
+  const [sStr, bStr] = spec.replace(/r$/, '').split('x');
   const s = Number(sStr);
   const batch = Number(bStr ?? (kind === 'tiny' ? 8 : 1));
   const loss = { ceWeight: 0.2, diceWeight: 0.8, lossOnUpsampledLogits: false };
@@ -77,7 +80,7 @@ async function runCase(name: string): Promise<CaseResult> {
   const labels = new Int32Array(batch * g * g).map((_, i) => (i * 7) % 4);
   const profileDir = values.profile ? mkdtempSync(join(tmpdir(), 'ort-train-profile-')) : undefined;
   const t0 = performance.now();
-  const engine = await createOrtStepEngine(model, { batch, loss, mode: 'train', ...(profileDir ? { profileFilePrefix: join(profileDir, 'step') } : {}) });
+  const engine = await createOrtStepEngine(model, { batch, loss, mode: 'train', recompute, ...(profileDir ? { profileFilePrefix: join(profileDir, 'step') } : {}) });
   const first = performance.now();
   const c0 = process.cpuUsage();
   await engine.step(params, images, labels);
@@ -98,6 +101,7 @@ async function runCase(name: string): Promise<CaseResult> {
     model: kind === 'vitb' ? 'vit_b MSPCA-LoRA (defaults), frozen encoder, random weights' : 'tiny from scratch (everything trainable)',
     inputSize: s,
     batch,
+    recompute,
     trainableParams: model.describe().trainableParams,
     ortBuildAndFirstStepSeconds: round((performance.now() - t0) / 1000 - times.reduce((a, b) => a + b, 0)),
     ortFirstStepSeconds: round(firstStep),
@@ -157,6 +161,33 @@ function summariseProfile(dir: string): Record<string, unknown> {
   };
 }
 
+/** Runs a case, polling its resident memory (Linux /proc) and stopping it past `limit` bytes. */
+function runChild(args: string[], limit: number): Promise<{ stdout: string; stderr: string; stoppedAtBytes?: number }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let stoppedAtBytes: number | undefined;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setInterval(() => {
+      try {
+        const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0);
+        if (kb * 1024 > limit) {
+          stoppedAtBytes = kb * 1024;
+          child.kill('SIGKILL');
+        }
+      } catch {
+        // not Linux, or already gone
+      }
+    }, 500);
+    child.on('close', () => {
+      clearInterval(timer);
+      resolve({ stdout, stderr, stoppedAtBytes });
+    });
+  });
+}
+
 if (values.child) {
   const r = await runCase(values.child);
   process.stdout.write(`\nRESULT ${JSON.stringify(r)}\n`);
@@ -165,9 +196,11 @@ if (values.child) {
   for (const name of values.cases!.split(',').filter(Boolean)) {
     const before = uptime();
     const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', name, '--steps', String(steps), ...(values.profile ? ['--profile'] : [])];
-    const run = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const run = await runChild(args, Number(values['rss-limit-gib']) * 1024 ** 3);
     const line = run.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-    const r: CaseResult = line ? JSON.parse(line.slice(7)) : { case: name, error: (run.stderr || run.stdout).split('\n').slice(-8).join('\n') };
+    const r: CaseResult = line
+      ? JSON.parse(line.slice(7))
+      : { case: name, error: run.stoppedAtBytes ? `stopped: resident memory passed ${values['rss-limit-gib']} GiB (${round(run.stoppedAtBytes / 1024 ** 3, 1)} GiB)` : (run.stderr || run.stdout).split('\n').slice(-8).join('\n') };
     r.uptimeBefore = before;
     r.uptimeAfter = uptime();
     console.log(JSON.stringify(r, null, 1));

@@ -141,6 +141,12 @@ export class OnnxLayers {
     }
   }
 
+  /**
+   * Told where each encoder block starts and ends (its input / output value); a no-op here.
+   * Training graphs use it to recompute blocks in the backward pass.
+   */
+  encoderBlockBoundary(_blockIndex: number, _phase: 'start' | 'end', _value: string): void {}
+
   /** x·W + b over the last axis; W [in, out]. */
   linear(x: string, p: LinearW, prefix = 'linear', weightData?: Float32Array): string {
     const w = weightData ? this.b.weight(`${prefix}_w`, weightData, p.weight.shape) : this.tensor(`${prefix}_w`, p.weight);

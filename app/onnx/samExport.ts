@@ -102,7 +102,9 @@ export function buildImageEncoder(layers: OnnxLayers, image: string, w: ImageEnc
   const patches = layers.conv(image, w.patchEmbed, { stride: cfg.patchSize, prefix: 'patch_embed' });
   let x = layers.add(layers.transpose(patches, [0, 2, 3, 1]), layers.tensor('pos_embed', w.posEmbed));
   w.blocks.forEach((blk, i) => {
+    layers.encoderBlockBoundary(i, 'start', x);
     x = encoderBlock(layers, x, blk, cfg, g, i, adapter);
+    layers.encoderBlockBoundary(i, 'end', x);
   });
   const n = w.neck;
   const c1 = layers.matMul(x, layers.tensorAs('neck0_w', n.conv1.weight, [cfg.encoderEmbedDim, cfg.promptEmbedDim]));

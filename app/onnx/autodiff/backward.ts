@@ -17,10 +17,11 @@ export interface BackwardOptions {
   /** Nodes recorded before this index form the forward graph (default: all so far). */
   forwardEnd?: number;
   /**
-   * Called with a forward node index just before its gradient is emitted; gradient checkpointing
-   * uses it to re-emit a block's forward internals and to re-map the names rules read.
+   * Called with a forward node index and its output gradients just before its own gradient is
+   * emitted; gradient checkpointing uses it to re-emit a block's forward internals (and `remap`
+   * to point the rules at the recomputed values).
    */
-  beforeNode?: (index: number) => void;
+  beforeNode?: (index: number, dy: (string | undefined)[]) => void;
   /** Renames a forward value a rule is about to read (recomputed copies). */
   remap?: (name: string) => string;
 }
@@ -70,8 +71,8 @@ export function differentiate(b: TrackedGraphBuilder, layers: OnnxLayers, opts: 
     if (!need.some(Boolean)) continue;
     const rule = VJP_RULES[n.op];
     if (!rule) throw new Error(`autodiff: no gradient rule for ONNX op ${n.op}`);
-    opts.beforeNode?.(i);
     const dy = n.outputs.map((o) => (contributions.has(o) ? total(b, layers, o, contributions.get(o)!) : undefined));
+    opts.beforeNode?.(i, dy);
     for (const o of n.outputs) contributions.delete(o);
     if (n.outputs.length > 1 && n.op !== 'LayerNormalization' && dy.some((g) => g === undefined)) throw new Error(`autodiff: ${n.op} with an output that received no gradient`);
     const node: IrNode = { ...n, inputs: n.inputs, outputs: n.outputs };

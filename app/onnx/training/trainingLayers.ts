@@ -5,9 +5,12 @@ import type { tf } from '../../tensor/tf.js';
 import { relPosOneHot } from '../../model/sam/relPos.js';
 import { OnnxLayers, values } from '../onnxLayers.js';
 import type { TrackedGraphBuilder } from '../autodiff/trackedGraph.js';
+import type { Segment } from '../autodiff/recompute.js';
 
 export class TrainingLayers extends OnnxLayers {
   private readonly inputs = new Map<tf.Tensor, string>();
+  /** Encoder blocks as forward node ranges (for recomputation in the backward pass). */
+  readonly blocks: Segment[] = [];
 
   /** `trainable`: the model's trainable tensors → stable names. */
   constructor(
@@ -32,6 +35,11 @@ export class TrainingLayers extends OnnxLayers {
       this.inputs.set(t, input);
     }
     return input;
+  }
+
+  override encoderBlockBoundary(_blockIndex: number, phase: 'start' | 'end', value: string): void {
+    if (phase === 'start') this.blocks.push({ start: this.tb.ir.length, end: -1, input: value });
+    else this.blocks[this.blocks.length - 1]!.end = this.tb.ir.length;
   }
 
   override tensor(prefix: string, t: tf.Tensor, perm?: number[]): string {
