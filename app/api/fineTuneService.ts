@@ -57,6 +57,7 @@ export class FineTuneService {
   private trainingService: TrainingService | null = null;
   private readonly progress = new Map<string, ProgressEvent>();
   private readonly loss = new Map<string, { step: number; loss: number }[]>();
+  private readonly calibrating = new Set<string>();
   private readonly batches = new Map<string, { stop: () => void; done: Promise<void> }>();
   readonly handlers: Handlers;
 
@@ -257,28 +258,29 @@ export class FineTuneService {
   }
 
   /**
-   * Training speed on this machine for the preset's candidates (vit_b at the CPU candidate size, the
-   * tiny preset at its size): a few measured ONNX Runtime steps in a job worker, cached in the pasam
-   * home folder. A calibration that fails leaves the preset to its fixed rules.
+   * Training speed on this machine for the preset's candidates, measured by a few ONNX Runtime
+   * steps in a job worker and cached in the pasam home folder. vit_b's is awaited (it decides the
+   * base model); the tiny preset's only refines the duration shown, so a missing one is measured
+   * in the background for the next look and the fixed rule is shown meanwhile. A calibration that
+   * fails leaves the preset to its fixed rules.
    */
   private async measuredSpeeds(s: ProjectStore, hw: HardwareFacts, data: DatasetFacts, models: { name: string; preset: string | null; sha256: string | null }[]): Promise<{ vitB?: MeasuredSpeed | null; tiny?: MeasuredSpeed | null }> {
     const { pasamHome } = await import('../model/library.js');
+    const { cachedCalibration } = await import('../finetune/trainCalibration.js');
     const cacheFile = join(pasamHome(), 'calibration.json');
     const numClasses = s.classCount() + 1;
-    const measure = async (key: CalibrationKey): Promise<MeasuredSpeed | null> => {
-      try {
-        return await runJobInWorker<Calibration>({ task: 'calibrate', projectDir: s.dir, cacheFile, key, numClasses }).done;
-      } catch {
-        return null;
-      }
-    };
+    const measure = (key: CalibrationKey): Promise<MeasuredSpeed | null> => runJobInWorker<Calibration>({ task: 'calibrate', projectDir: s.dir, cacheFile, key, numClasses }).done.catch(() => null);
     const vitB = models.find((m) => m.preset === 'vit_b');
     const cand = cpuSamCandidate(data);
     const plain = chooseTrainingPreset(hw, data, { models: [] });
-    return {
-      vitB: vitB ? await measure({ model: vitB.name, sha256: vitB.sha256, inputSize: cand.inputSize, batchSize: cand.batchSize }) : null,
-      tiny: await measure({ model: 'preset:tiny', sha256: null, inputSize: plain.inputSize, batchSize: plain.batchSize }),
-    };
+    const tinyKey: CalibrationKey = { model: 'preset:tiny', sha256: null, inputSize: plain.inputSize, batchSize: plain.batchSize };
+    const tiny = hw.trainEngine ? cachedCalibration(cacheFile, tinyKey, hw.trainEngine) : null;
+    const inFlight = `${cacheFile}#${JSON.stringify(tinyKey)}`;
+    if (!tiny && !this.calibrating.has(inFlight)) {
+      this.calibrating.add(inFlight);
+      void measure(tinyKey).finally(() => this.calibrating.delete(inFlight));
+    }
+    return { vitB: vitB ? await measure({ model: vitB.name, sha256: vitB.sha256, inputSize: cand.inputSize, batchSize: cand.batchSize }) : null, tiny };
   }
 
   // ---- active model ---------------------------------------------------------------------------
