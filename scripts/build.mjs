@@ -21,8 +21,12 @@ export const BUILD_DIR = join(root, 'out');
 export const ENTRIES = {
   'electronMain.cjs': 'main/electronMain.cjs',
   'pasam.cjs': 'app/cli/main.ts',
-  'trainWorker.cjs': 'app/engine/trainWorker.ts',
+  // The product's training worker (engine choice: ONNX Runtime where it loads, tfjs otherwise).
+  'trainWorker.cjs': 'app/finetune/trainWorker.ts',
+  // The tfjs-only reference worker (TrainingService's default, used by reference runs and tests).
+  'tfjsTrainWorker.cjs': 'app/engine/trainWorker.ts',
   'samWorker.cjs': 'app/api/samWorkerMain.ts',
+  'jobWorker.cjs': 'app/api/jobWorkerMain.ts',
 };
 
 /** Development tools that only the checkout's code paths reach; they must never be bundled. */

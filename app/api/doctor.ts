@@ -4,6 +4,7 @@ import { tf } from '../tensor/tf.js';
 import { cpus, totalmem, freemem, platform, arch } from 'node:os';
 import { createRequire } from 'node:module';
 import { initBackend, type BackendInfo } from '../tensor/backend.js';
+import { chooseTrainEngine, describeChoice, type TrainEngineChoice } from '../finetune/trainEngineChoice.js';
 
 const require = createRequire(import.meta.url);
 
@@ -16,6 +17,16 @@ export interface DoctorReport {
   versions: Record<string, string>;
   /** ONNX Runtime, used for inference of exported models; `error` says why it is unavailable. */
   onnxRuntime: { version?: string; executionProviders?: string[]; error?: string };
+  /** The engine and execution provider fine-tuning would use now, and why each faster one was skipped. */
+  trainingEngine: TrainEngineChoice | { error: string };
+}
+
+async function trainingEngineReport(): Promise<DoctorReport['trainingEngine']> {
+  try {
+    return await chooseTrainEngine();
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
 }
 
 async function onnxRuntimeReport(): Promise<DoctorReport['onnxRuntime']> {
@@ -38,6 +49,7 @@ export async function doctorReport(): Promise<DoctorReport> {
     memory: { totalBytes: totalmem(), freeBytes: freemem() },
     versions: { tfjs: tf.version_core, ...backendVersions() },
     onnxRuntime: await onnxRuntimeReport(),
+    trainingEngine: await trainingEngineReport(),
   };
 }
 
@@ -64,6 +76,9 @@ export function formatDoctor(r: DoctorReport): string[] {
   lines.push(`memory: ${gib(r.memory.totalBytes)} total, ${gib(r.memory.freeBytes)} free`);
   const o = r.onnxRuntime;
   lines.push(o.error ? `onnx runtime: unavailable (${o.error})` : `onnx runtime: ${o.version}, execution providers ${o.executionProviders?.join(', ')}`);
+  const t = r.trainingEngine;
+  if ('error' in t) lines.push(`training engine: cannot be chosen (${t.error})`);
+  else lines.push(...describeChoice(t).map((l, i) => (i === 0 && t.forcedBy ? `${l} — forced by ${t.forcedBy}` : l)));
   lines.push(`versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`);
   return lines;
 }

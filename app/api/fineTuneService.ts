@@ -5,12 +5,15 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { ProjectStore } from '../store/projectStore.js';
 import type { ImageRecord } from '../store/storeTypes.js';
 import type { TrainEvent } from '../engine/trainEvents.js';
-import { activeModelInfo, activeRunId, setActiveRun } from '../finetune/activeModel.js';
-import { ActivePredictor, NoActiveModelError } from '../finetune/activePredictor.js';
+import { activeModelInfo, activeRunId, NoActiveModelError, requireActiveRun, setActiveRun } from '../finetune/activeModel.js';
 import { TrainingRuns } from '../finetune/trainingRuns.js';
-import { trainingPreset } from '../finetune/trainingPreset.js';
+import { trainingPreset, type Calibrate } from '../finetune/trainingPreset.js';
+import type { RunComparison, RunEvaluation } from '../finetune/runTypes.js';
+import type { PreannotateResult } from '../finetune/preannotate.js';
+import type { Calibration } from '../finetune/trainCalibration.js';
 import { BatchJobRunner } from '../batch/batchJobRunner.js';
 import { batchItemRows } from '../batch/batchJobRows.js';
+import { runJobInWorker } from './jobWorkerClient.js';
 import type { ApiEvent } from './apiTypes.js';
 import type { FineTuneApiMethods } from './fineTuneTypes.js';
 import { ApiError } from './apiErrors.js';
@@ -38,20 +41,24 @@ async function answerFailureAs<T>(code: 'unavailable' | 'bad-request', fn: () =>
 export class FineTuneService {
   private readonly runs: TrainingRuns;
   private readonly batches: BatchJobRunner;
-  private readonly predictor = new ActivePredictor();
   readonly handlers: Handlers;
 
   constructor(private readonly ctx: FineTuneContext) {
     this.runs = new TrainingRuns((projectDir, e) => this.onTrainEvent(projectDir, e));
-    this.batches = new BatchJobRunner({ progress: (progress) => ctx.emit({ type: 'batch.progress', progress }), changed: (jobId) => ctx.emit({ type: 'batch.changed', jobId }) });
+    // Model jobs run in worker threads (jobWorkerMain.ts): this thread never runs a tensor op or an
+    // ONNX Runtime session and keeps answering the UI meanwhile.
+    this.batches = new BatchJobRunner(
+      { progress: (progress) => ctx.emit({ type: 'batch.progress', progress }), changed: (jobId) => ctx.emit({ type: 'batch.changed', jobId }) },
+      (projectDir, jobId, onProgress) => runJobInWorker({ task: 'batch', projectDir, jobId }, { onProgress }),
+    );
     const store = () => ctx.requireStore();
     const runsChanged = () => ctx.emit({ type: 'runs.changed' });
     this.handlers = {
-      'training.preset': () => trainingPreset(store()),
+      'training.preset': () => trainingPreset(store(), calibrateInWorker),
       'training.start': async (p) => {
         const s = store();
         const overrides = p.config === undefined ? {} : asObject(p.config, 'config');
-        const runId = await this.runs.start(s, overrides, (await trainingPreset(s)).config, optString(p, 'name', 200));
+        const runId = await this.runs.start(s, overrides, (await trainingPreset(s, calibrateInWorker)).config, optString(p, 'name', 200));
         runsChanged();
         return { runId };
       },
@@ -64,15 +71,13 @@ export class FineTuneService {
       },
       'training.runs': () => this.runs.list(store()),
       'training.run': (p) => this.runs.detail(store(), this.requireRun(reqInt(p, 'runId', 1))),
-      'training.evaluate': async (p) => {
-        const { evaluateRun } = await import('../finetune/runEvaluation.js');
+      'training.evaluate': (p) => {
         const [runId, split] = [reqInt(p, 'runId', 1), evalSplit(p)];
-        return answerFailureAs('unavailable', () => evaluateRun(store(), runId, split));
+        return answerFailureAs('unavailable', () => runJobInWorker<RunEvaluation>({ task: 'evaluate', projectDir: store().dir, runId, split }).done);
       },
-      'training.compare': async (p) => {
-        const { compareRuns } = await import('../finetune/runEvaluation.js');
+      'training.compare': (p) => {
         const [a, b, split] = [reqInt(p, 'a', 1), reqInt(p, 'b', 1), evalSplit(p)];
-        return answerFailureAs('unavailable', () => compareRuns(store(), a, b, split));
+        return answerFailureAs('unavailable', () => runJobInWorker<RunComparison>({ task: 'compare', projectDir: store().dir, a, b, split }).done);
       },
       'model.active': () => activeModelInfo(store()),
       'model.setActive': async (p) => {
@@ -84,15 +89,16 @@ export class FineTuneService {
       },
       'model.preannotate': async (p) => {
         const s = store();
-        const images = p.imageIds === undefined ? undefined : intList(p, 'imageIds').map((id) => ctx.requireImage(id));
-        let r;
+        let runId: number;
         try {
-          r = await this.predictor.preannotate(s, images);
+          runId = requireActiveRun(s);
         } catch (err) {
           throw err instanceof NoActiveModelError ? new ApiError('unavailable', err.message) : err;
         }
+        const imageIds = p.imageIds === undefined ? null : intList(p, 'imageIds').map((id) => ctx.requireImage(id).id);
+        const r = await runJobInWorker<PreannotateResult>({ task: 'preannotate', projectDir: s.dir, runId, imageIds }).done;
         if (r.ids.length) ctx.emit({ type: 'images.changed', ids: r.ids });
-        return { created: r.created, skipped: r.skipped, runId: r.runId };
+        return { created: r.created, skipped: r.skipped, runId };
       },
       'batch.start': (p) => {
         const s = store();
@@ -123,7 +129,6 @@ export class FineTuneService {
 
   close(): void {
     this.batches.close();
-    this.predictor.close();
   }
 
   private requireRun(runId: number): number {
@@ -149,6 +154,9 @@ export class FineTuneService {
     if (e.type === 'finished' || e.type === 'failed' || e.type === 'started' || e.type === 'epoch') this.ctx.emit({ type: 'runs.changed' });
   }
 }
+
+/** The preset's speed calibration, in a job worker (a few ONNX Runtime training steps). */
+const calibrateInWorker: Calibrate = (req) => runJobInWorker<Calibration>({ task: 'calibrate', ...req }).done;
 
 function evalSplit(p: Record<string, unknown>): 'test' | 'val' | 'train' {
   const v = p.split ?? 'test';

@@ -1,8 +1,9 @@
 // Batch segmentation jobs run in the background of a serve or desktop process: start (or resume
 // the unfinished job over the same folders), cancel between batches, and tell which jobs run here
-// or in another process (their lock file). Each job uses its own store connection, so it keeps
-// running when the UI switches project.
-import { ProjectStore } from '../store/projectStore.js';
+// or in another process (their lock file). The caller supplies how a job runs (the API layer: in a
+// worker thread with its own store connection, so it keeps running when the UI switches project
+// and the model never runs on the thread that serves the UI).
+import type { ProjectStore } from '../store/projectStore.js';
 import { UsageError } from '../store/storeContext.js';
 import { lockHeldElsewhere } from '../store/runLock.js';
 import { batchJobLockFile, BATCH_JOB_KIND } from './batchJobRecord.js';
@@ -14,10 +15,16 @@ export interface BatchRunnerEvents {
   changed(jobId: number): void;
 }
 
-export class BatchJobRunner {
-  private readonly running = new Map<string, { stop: boolean; done: Promise<void> }>();
+/** Runs one prepared job to its end; `stop` asks it to stop after the current image. */
+export type BatchJobLauncher = (projectDir: string, jobId: number, onProgress: (p: BatchProgress) => void) => { stop(): void; done: Promise<unknown> };
 
-  constructor(private readonly events: BatchRunnerEvents) {}
+export class BatchJobRunner {
+  private readonly running = new Map<string, { stop: () => void; done: Promise<void> }>();
+
+  constructor(
+    private readonly events: BatchRunnerEvents,
+    private readonly launchJob: BatchJobLauncher,
+  ) {}
 
   /** Prepares the job for `opts` (or reopens its unfinished twin) and starts it. */
   async start(s: ProjectStore, opts: BatchJobOptions): Promise<{ jobId: number; resumed: boolean }> {
@@ -39,7 +46,7 @@ export class BatchJobRunner {
   /** Asks a job running here to stop after its current batch; false when it does not run here. */
   cancel(projectDir: string, jobId: number): boolean {
     const b = this.running.get(key(projectDir, jobId));
-    if (b) b.stop = true;
+    b?.stop();
     return Boolean(b);
   }
 
@@ -57,35 +64,28 @@ export class BatchJobRunner {
   }
 
   close(): void {
-    for (const b of this.running.values()) b.stop = true;
+    for (const b of this.running.values()) b.stop();
   }
 
   private launch(projectDir: string, jobId: number): void {
     const k = key(projectDir, jobId);
-    const state = { stop: false, done: Promise.resolve() };
-    this.running.set(k, state);
     let last = 0;
-    state.done = (async () => {
-      const store = ProjectStore.open(projectDir);
-      try {
-        const { runBatchJob } = await import('./batchSegmentation.js');
-        await runBatchJob(store, jobId, {
-          shouldStop: () => state.stop,
-          onProgress: (pr: BatchProgress) => {
-            const now = Date.now();
-            if (now - last < 200 && pr.pending > 0) return;
-            last = now;
-            this.events.progress(pr);
-          },
-        });
-      } catch {
-        // The job row carries the error (runBatchJob marks it failed).
-      } finally {
-        store.close();
+    const job = this.launchJob(projectDir, jobId, (pr: BatchProgress) => {
+      const now = Date.now();
+      if (now - last < 200 && pr.pending > 0) return;
+      last = now;
+      this.events.progress(pr);
+    });
+    const done = job.done
+      .then(
+        () => undefined,
+        () => undefined, // The job row carries the error (runBatchJob marks it failed).
+      )
+      .finally(() => {
         this.running.delete(k);
         this.events.changed(jobId);
-      }
-    })();
+      });
+    this.running.set(k, { stop: () => job.stop(), done });
     this.events.changed(jobId);
   }
 }

@@ -4,7 +4,7 @@
 // (per-class IoU/Dice, mIoU/mDice with and without background, pixel accuracy), plus per-image
 // IoU for the comparison view.
 import { tf } from '../tensor/tf.js';
-import type { TrainableSegmenter } from '../model/segmenterTypes.js';
+import type { SegmenterDescription, TrainableSegmenter } from '../model/segmenterTypes.js';
 import type { Sample } from './dataPipeline.js';
 import { inputBatch } from './dataPipeline.js';
 import type { MetricSummary } from './trainEvents.js';
@@ -47,26 +47,68 @@ export function predictClassMaps(model: TrainableSegmenter, samples: readonly Pi
   }
 }
 
+export interface EvaluateOptions {
+  batchSize?: number;
+  classNames?: readonly string[];
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Accumulates the dataset confusion matrix and per-image rows, one predicted chunk at a time. */
+class EvaluationAccumulator {
+  private readonly total: ConfusionMatrix;
+  private readonly perImage: ImageEvaluation[] = [];
+  constructor(private readonly k1: number) {
+    this.total = new ConfusionMatrix(k1);
+  }
+  add(chunk: readonly Sample[], preds: readonly Uint8Array[]): void {
+    chunk.forEach((s, j) => {
+      const one = new ConfusionMatrix(this.k1);
+      one.add(preds[j]!, s.label, s.name);
+      this.total.merge(one);
+      const m = computeMetrics(one);
+      this.perImage.push({ imageId: s.imageId, maskVersionId: s.maskVersionId, name: s.name, iou: m.perClass.map((c) => c.iou), mIoU: m.mIoU, pixelAccuracy: m.pixelAccuracy });
+    });
+  }
+  result(images: number, classNames?: readonly string[]): EvaluationResult {
+    const names = classNames && classNames.length === this.k1 ? classNames : undefined;
+    return { numClasses: this.k1, images, confusion: this.total.toJSON().counts, metrics: computeMetrics(this.total, names), perImage: this.perImage };
+  }
+}
+
 /** Runs the model over samples (with labels) and accumulates the metrics. */
-export function evaluateSamples(model: TrainableSegmenter, samples: readonly Sample[], opts: { batchSize?: number; classNames?: readonly string[]; onProgress?: (done: number, total: number) => void } = {}): EvaluationResult {
-  const k1 = model.describe().numClasses;
+export function evaluateSamples(model: TrainableSegmenter, samples: readonly Sample[], opts: EvaluateOptions = {}): EvaluationResult {
+  const acc = new EvaluationAccumulator(model.describe().numClasses);
   const batch = Math.max(1, opts.batchSize ?? 4);
-  const total = new ConfusionMatrix(k1);
-  const perImage: ImageEvaluation[] = [];
   for (let i = 0; i < samples.length; i += batch) {
     const chunk = samples.slice(i, i + batch);
-    const preds = predictClassMaps(model, chunk);
-    chunk.forEach((s, j) => {
-      const one = new ConfusionMatrix(k1);
-      one.add(preds[j]!, s.label, s.name);
-      total.merge(one);
-      const m = computeMetrics(one);
-      perImage.push({ imageId: s.imageId, maskVersionId: s.maskVersionId, name: s.name, iou: m.perClass.map((c) => c.iou), mIoU: m.mIoU, pixelAccuracy: m.pixelAccuracy });
-    });
+    acc.add(chunk, predictClassMaps(model, chunk));
     opts.onProgress?.(Math.min(samples.length, i + batch), samples.length);
   }
-  const names = opts.classNames && opts.classNames.length === k1 ? opts.classNames : undefined;
-  return { numClasses: k1, images: samples.length, confusion: total.toJSON().counts, metrics: computeMetrics(total, names), perImage };
+  return acc.result(samples.length, opts.classNames);
+}
+
+/**
+ * The same evaluation through any forward pass that maps normalised (B,S,S,3) images to class
+ * logits (B,S/4,S/4,K+1) NHWC on the host (a training step engine's forward: tfjs or ONNX Runtime).
+ */
+export async function evaluateSamplesWith(forward: (images: Float32Array) => Promise<Float32Array>, desc: SegmenterDescription, samples: readonly Sample[], opts: EvaluateOptions = {}): Promise<EvaluationResult> {
+  const acc = new EvaluationAccumulator(desc.numClasses);
+  const batch = Math.max(1, opts.batchSize ?? 4);
+  const g = desc.logitsSize;
+  for (let i = 0; i < samples.length; i += batch) {
+    const chunk = samples.slice(i, i + batch);
+    const x = inputBatch(chunk, desc.inputSize, desc.pixelMean, desc.pixelStd);
+    const images = x.dataSync() as Float32Array;
+    x.dispose();
+    const logits = tf.tensor4d(await forward(images), [chunk.length, g, g, desc.numClasses]);
+    try {
+      acc.add(chunk, classMapsFromLogits(logits, desc.inputSize, chunk));
+    } finally {
+      logits.dispose();
+    }
+    opts.onProgress?.(Math.min(samples.length, i + batch), samples.length);
+  }
+  return acc.result(samples.length, opts.classNames);
 }
 
 export function summarise(r: EvaluationResult): MetricSummary {

@@ -15,6 +15,8 @@ import { TrainConfigError } from './trainConfig.js';
 export interface BuiltSegmenter {
   model: TrainableSegmenter;
   base: { name: string; sha256: string | null } | null;
+  /** Refuses (and disposes the model) when a tfjs forward pass at the config's size would not fit. */
+  guardTfjsForward(): void;
 }
 
 /** Checks config.model.options against the PA-SAM model's own schema (errors name the option). */
@@ -29,18 +31,25 @@ export function validateModelOptions(config: TrainConfig): void {
   }
 }
 
-export async function buildSegmenter(config: TrainConfig, numClasses: number): Promise<BuiltSegmenter> {
-  const built = await createSegmenter(config, numClasses);
+/**
+ * Builds the run's model. tfjsForward (default true): the model's forward passes run on tfjs here,
+ * so the tfjs memory guard applies now; a caller that runs them elsewhere (ONNX Runtime) skips it.
+ */
+export async function buildSegmenter(config: TrainConfig, numClasses: number, opts: { tfjsForward?: boolean } = {}): Promise<BuiltSegmenter> {
+  const created = await createSegmenter(config, numClasses);
   // The memory policy is the engine's: refuse before the first forward pass whose largest
   // attention chunk would not fit, rather than inside the model's math.
-  const peak = encoderAttentionPeakBytes(built.model.samConfig, config.inputSize, config.batchSize);
-  try {
-    assertFits(peak.what, peak.bytes);
-  } catch (err) {
-    built.model.dispose();
-    throw err;
-  }
-  return built;
+  const guardTfjsForward = (): void => {
+    const peak = encoderAttentionPeakBytes(created.model.samConfig, config.inputSize, config.batchSize);
+    try {
+      assertFits(peak.what, peak.bytes);
+    } catch (err) {
+      created.model.dispose();
+      throw err;
+    }
+  };
+  if (opts.tfjsForward !== false) guardTfjsForward();
+  return { ...created, guardTfjsForward };
 }
 
 async function createSegmenter(config: TrainConfig, numClasses: number): Promise<{ model: PasamModel; base: BuiltSegmenter['base'] }> {

@@ -12,11 +12,10 @@ import type { RunData, Sample } from './dataPipeline.js';
 import { augmentBatch, inputBatch, labelBatch, mixSeed, seededShuffle } from './dataPipeline.js';
 import type { HostTensor, TrainPosition } from './runCheckpoint.js';
 import type { MetricSummary, TrainEvent } from './trainEvents.js';
-import { evaluateSamples, summarise } from './evaluate.js';
-import { segmentationLoss } from './loss.js';
+import { evaluateSamplesWith, summarise } from './evaluate.js';
 import { AdamW, GradientAccumulator, type AdamWState, type NamedGrads } from './optimizer.js';
 import { lrAt, type LrSchedule } from './schedule.js';
-import { resizeBilinear } from '../tensor/gradOps.js';
+import { createTfjsStepEngine, readParams, type StepEngine } from './stepEngine.js';
 
 export interface TrainerHooks {
   emit(e: TrainEvent): void;
@@ -47,6 +46,11 @@ export interface TrainerOptions {
   /** Continue from this state (weights already imported into the model by the caller or not). */
   resume?: { position: TrainPosition; optimizer: TrainerState['optimizer']; best: MetricSummary | null; last: MetricSummary | null } | null;
   backend?: string;
+  /**
+   * Computes forward + loss + backward of each micro-batch and the validation forward passes
+   * (default: tfjs on the model's variables). The caller owns it; the trainer never disposes it.
+   */
+  engine?: StepEngine;
 }
 
 export interface TrainOutcome {
@@ -103,10 +107,7 @@ export async function train(opts: TrainerOptions): Promise<TrainOutcome> {
   const { micro, steps } = stepsPerEpoch(nTrain, config.batchSize, config.accumulationSteps);
   const totalSteps = steps * config.epochs;
   const vars = model.trainableVariables();
-  const varList = [...vars.values()];
-  // variableGrads keys gradients by tfjs's variable names; the optimiser and checkpoints use the
-  // model's stable names.
-  const stableName = new Map([...vars].map(([name, v]) => [v.name, name]));
+  const engine = opts.engine ?? createTfjsStepEngine(model, { ceWeight: config.ceWeight, diceWeight: config.diceWeight, lossOnUpsampledLogits: config.lossOnUpsampledLogits });
   const params = Object.fromEntries(vars);
   const optimizer = new AdamW(params, { beta1: config.beta1, beta2: config.beta2, eps: config.epsilon, weightDecay: config.weightDecay });
   const accumulator = new GradientAccumulator();
@@ -172,22 +173,21 @@ export async function train(opts: TrainerOptions): Promise<TrainOutcome> {
       const augmented = augmentBatch(batchSamples, config.augmentation, mixSeed(config.seed, epoch, b));
       const x = inputBatch(augmented, S, desc.pixelMean, desc.pixelStd);
       const y = labelBatch(augmented, S, grid);
-      const { value, grads } = tf.variableGrads(() => {
-        let logits = model.forward(x, { training: true });
-        // Exact half-pixel gradient (tfjs's own resizeBilinear gradient is not, with halfPixelCenters).
-        if (config.lossOnUpsampledLogits) logits = resizeBilinear(logits, [S, S]);
-        return segmentationLoss(logits as tf.Tensor4D, y, { ceWeight: config.ceWeight, diceWeight: config.diceWeight }).loss;
-      }, varList);
+      const images = x.dataSync() as Float32Array;
+      const labels = y.dataSync() as Int32Array;
       x.dispose();
       y.dispose();
-      const lossValue = (await value.data())[0]!;
-      value.dispose();
-      if (!Number.isFinite(lossValue)) {
-        for (const g of Object.values(grads)) g.dispose();
-        throw new Error(`the loss became ${lossValue} at epoch ${epoch + 1}, batch ${b + 1}; lower the learning rate`);
-      }
+      const result = await engine.step(readParams(model), images, labels);
+      const lossValue = result.loss;
+      if (!Number.isFinite(lossValue)) throw new Error(`the loss became ${lossValue} at epoch ${epoch + 1}, batch ${b + 1}; lower the learning rate`);
+      // Host gradients become tensors of the parameters' shapes: AdamW and the checkpoints stay
+      // the same whichever engine computed them.
       const named: NamedGrads = {};
-      for (const [tfName, g] of Object.entries(grads)) named[stableName.get(tfName)!] = g;
+      for (const [name, g] of result.grads) {
+        const v = vars.get(name);
+        if (!v) throw new Error(`the ${engine.name} step engine returned a gradient for '${name}', which the model does not train`);
+        named[name] = tf.tensor(g, v.shape, 'float32');
+      }
       accumulator.add(named);
       accumLoss += lossValue;
       pos.epochLossSum += lossValue;
@@ -224,7 +224,7 @@ export async function train(opts: TrainerOptions): Promise<TrainOutcome> {
       }
     }
     // Validation at the original resolution, then bookkeeping and checkpoints.
-    const evalResult = evaluateSamples(model, data.val, { batchSize: config.batchSize });
+    const evalResult = await evaluateSamplesWith((images) => engine.forward(readParams(model), images), desc, data.val, { batchSize: config.batchSize });
     const val = summarise(evalResult);
     lastSummary = val;
     const trainLoss = pos.epochLossSum / Math.max(1, pos.epochLossCount);

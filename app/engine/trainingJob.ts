@@ -13,11 +13,27 @@ import { train, type TrainerState, type TrainOutcome } from './trainer.js';
 import { buildSegmenter, type BuiltSegmenter } from './modelFactory.js';
 import { readRunConfig, toJsonObject } from './runRecord.js';
 import { fromHost } from './trainer.js';
+import { createTfjsStepEngine, type StepEngine } from './stepEngine.js';
+import type { TrainableSegmenter } from '../model/segmenterTypes.js';
 
 export interface JobHooks {
   emit(e: TrainEvent): void;
   isCancelled(): boolean;
   pause(): Promise<void>;
+}
+
+/** The engine a run trains with and what the run records about it (run metrics `trainedWith`). */
+export interface PreparedEngine {
+  engine: StepEngine;
+  trainedWith: { engine: string; executionProvider: string } & Record<string, unknown>;
+}
+
+export interface JobOptions {
+  /**
+   * Builds the step engine for the run's model (default: tfjs). Called after the model is built
+   * and before any step; may refuse (memory) by throwing — the run then fails with that message.
+   */
+  prepareEngine?: (model: TrainableSegmenter, config: TrainConfig, ctx: { projectDir: string; emit: (e: TrainEvent) => void; runId: number }) => Promise<PreparedEngine>;
 }
 
 export interface JobResult {
@@ -52,10 +68,11 @@ function inferValSource(store: ProjectStore, used: UsedMask[], recorded: unknown
  * continues a run from its `last` checkpoint (or from the start, with the same mask versions, if
  * it was killed before the first checkpoint).
  */
-export async function runTrainingJob(projectDir: string, runId: number, resume: boolean, hooks: JobHooks): Promise<JobResult> {
+export async function runTrainingJob(projectDir: string, runId: number, resume: boolean, hooks: JobHooks, opts: JobOptions = {}): Promise<JobResult> {
   const store = ProjectStore.open(projectDir);
   let release: (() => void) | null = null;
   let built: BuiltSegmenter | null = null;
+  let prepared: PreparedEngine | null = null;
   try {
     const run = store.getRun(runId);
     if (!run) throw new Error(`no training run with id ${runId} in ${store.dir}`);
@@ -78,7 +95,13 @@ export async function runTrainingJob(projectDir: string, runId: number, resume: 
     store.updateRun(runId, { status: 'running', error: null, metrics: { ...run.metrics, valSource } });
 
     const numClasses = store.classCount() + 1;
-    built = await buildSegmenter(config, numClasses);
+    // The tfjs memory guard (the wasm heap) applies only when tfjs runs the steps.
+    built = await buildSegmenter(config, numClasses, { tfjsForward: opts.prepareEngine === undefined });
+    prepared = opts.prepareEngine
+      ? await opts.prepareEngine(built.model, config, { projectDir: store.dir, emit: hooks.emit, runId })
+      : { engine: createTfjsStepEngine(built.model, { ceWeight: config.ceWeight, diceWeight: config.diceWeight, lossOnUpsampledLogits: config.lossOnUpsampledLogits }), trainedWith: { engine: 'tfjs', executionProvider: `tfjs-${backend.tfBackend}` } };
+    if (prepared.engine.name === 'tfjs' && opts.prepareEngine) built.guardTfjsForward();
+    store.updateRun(runId, { metrics: { ...store.getRun(runId)!.metrics, trainedWith: prepared.trainedWith } });
     const data = await loadRunData(store, used, valSource, config.inputSize);
 
     let resumeState: Parameters<typeof train>[0]['resume'] = null;
@@ -117,7 +140,8 @@ export async function runTrainingJob(projectDir: string, runId: number, resume: 
       model: built.model,
       config,
       data,
-      backend: backend.name,
+      backend: prepared.engine.name === 'ort' ? `onnxruntime-${prepared.engine.executionProvider}` : backend.name,
+      engine: prepared.engine,
       resume: resumeState,
       hooks: {
         emit: hooks.emit,
@@ -142,7 +166,7 @@ export async function runTrainingJob(projectDir: string, runId: number, resume: 
     };
     store.updateRun(runId, {
       status: outcome.status,
-      metrics: { valSource, reason: outcome.reason, bestEpoch: result.bestEpoch, epochsDone: result.epochsDone, steps: result.step, best, last: outcome.last },
+      metrics: { valSource, trainedWith: prepared.trainedWith, reason: outcome.reason, bestEpoch: result.bestEpoch, epochsDone: result.epochsDone, steps: result.step, best, last: outcome.last },
     });
     if (outcome.status === 'completed') {
       for (const kind of ['best', 'last'] as const) {
@@ -165,6 +189,7 @@ export async function runTrainingJob(projectDir: string, runId: number, resume: 
     hooks.emit({ type: 'failed', runId, error: message });
     return { runId, status: 'failed', best: null, last: null, bestEpoch: null, epochsDone: 0, step: 0, error: message };
   } finally {
+    await prepared?.engine.dispose();
     built?.model.dispose();
     release?.();
     store.close();

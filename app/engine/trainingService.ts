@@ -8,10 +8,16 @@ import { ProjectStore } from '../store/projectStore.js';
 import { createRun, type JobResult } from './trainingJob.js';
 import type { TrainConfig } from './trainConfig.js';
 import type { TrainEvent } from './trainEvents.js';
-import type { TrainWorkerInput, WorkerToParent } from './trainWorker.js';
+import type { TrainWorkerInput, WorkerToParent } from './trainWorkerHost.js';
 
-/** The training worker: its bundle when built, its TypeScript source under tsx in a checkout. */
-const workerModule = (): URL => workerEntry(new URL('./trainWorker.ts', import.meta.url), 'trainWorker.cjs');
+/** A worker entry module: its TypeScript source (checkout, under tsx) and its bundle name (built). */
+export interface WorkerModule {
+  source: URL;
+  bundle: string;
+}
+
+/** The reference worker (tfjs steps); the product passes app/finetune's entry, which chooses the engine. */
+export const TFJS_TRAIN_WORKER: WorkerModule = { source: new URL('./trainWorker.ts', import.meta.url), bundle: 'tfjsTrainWorker.cjs' };
 
 export interface TrainingHandle {
   readonly projectDir: string;
@@ -34,6 +40,13 @@ export function explainWorkerError(message: string): string {
 
 export class TrainingService extends EventEmitter {
   private readonly active = new Map<string, TrainingHandle>();
+  private readonly workerEntry: WorkerModule;
+
+  /** workerEntry: the worker module that runs a job (default: the tfjs reference worker). */
+  constructor(opts: { workerEntry?: WorkerModule } = {}) {
+    super();
+    this.workerEntry = opts.workerEntry ?? TFJS_TRAIN_WORKER;
+  }
 
   private key(projectDir: string, runId: number): string {
     return `${resolve(projectDir)}#${runId}`;
@@ -81,7 +94,8 @@ export class TrainingService extends EventEmitter {
 
   private launch(input: TrainWorkerInput): TrainingHandle {
     const events = new EventEmitter();
-    const worker = new Worker(workerModule(), { workerData: input });
+    // Its bundle when built, its TypeScript source under tsx in a checkout (app/buildMode.ts).
+    const worker = new Worker(workerEntry(this.workerEntry.source, this.workerEntry.bundle), { workerData: input });
     let result: JobResult | null = null;
     let lastError: string | null = null;
     const emit = (e: TrainEvent): void => {

@@ -28,3 +28,19 @@ export function activeModelInfo(store: ProjectStore): { runId: number | null; na
   const id = activeRunId(store);
   return { runId: id, name: id === null ? null : (store.getRun(id)?.name ?? null) };
 }
+
+/** The project has no active model to predict with; the message says what to do. */
+export class NoActiveModelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NoActiveModelError';
+  }
+}
+
+/** The active run's id, or a NoActiveModelError that says how to get one. */
+export function requireActiveRun(s: ProjectStore): number {
+  const runId = activeRunId(s);
+  if (runId !== null) return runId;
+  const trained = s.listRuns().some((r) => hasCheckpoint(checkpointDir(s.dir, r.id, 'best')) || hasCheckpoint(checkpointDir(s.dir, r.id, 'last')));
+  throw new NoActiveModelError(trained ? 'no active model: choose one in Fine-tune → Runs ("Set active")' : 'this project has no fine-tuned model yet: train one in Fine-tune, then Predict fills a pre-annotation from it');
+}

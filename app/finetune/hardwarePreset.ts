@@ -1,8 +1,10 @@
 // The one-click training preset: a pure function from the machine (the `pasam doctor` facts), the
 // project's data and the model library to {base model, S, batch, epochs}, with the reasons the UI
 // shows. Rules (PA-SAM.md §9 defaults scaled to what the machine can do):
-//  - base model: an imported vit_b when the backend is native (GPU, or tfjs-node on CPU); on wasm /
-//    plain cpu, fine-tuning vit_b takes minutes per image, so the `tiny` preset trains from scratch;
+//  - base model: an imported vit_b when the backend is native (GPU, or tfjs-node on CPU); on a CPU
+//    machine whose training engine is ONNX Runtime, vit_b too when the run's projected wall time —
+//    from a calibration measured on this machine — is at most MAX_CPU_RUN_SECONDS; otherwise the
+//    `tiny` preset trains from scratch;
 //  - S: the images' typical long side rounded up to a multiple of 16, capped by the backend
 //    (GPU: 1024 with ≥ 16 GiB, else 512; tfjs-node: 512; wasm/cpu: 256), never below 64;
 //  - batch: what fits (GPU memory for vit_b; 4 for tiny), with gradient accumulation to keep an
@@ -18,6 +20,21 @@ export interface HardwareFacts {
   memoryBytes: number;
   /** GPU memory when known; null = unknown (assumed 8 GiB on a GPU backend). */
   gpuMemoryBytes: number | null;
+  /** The training engine a run would use now (trainEngineChoice); absent = tfjs. */
+  trainEngine?: { engine: 'ort' | 'tfjs'; executionProvider: string };
+}
+
+/** Training speed measured on this machine (trainCalibration), for one model at (S, batch). */
+export interface MeasuredSpeed {
+  inputSize: number;
+  batchSize: number;
+  /** One micro-batch: forward + loss + backward. */
+  secondsPerStep: number;
+  /** One validation forward pass of a batch. */
+  secondsPerForward: number;
+  steps: number;
+  engine: string;
+  executionProvider: string;
 }
 
 export interface DatasetFacts {
@@ -52,6 +69,36 @@ const TARGET_STEPS = 300;
 /** Measured on the wasm backend (bench pasam-wasm.json): a tiny training step at S=224, batch 2 ≈ 2.5 s. */
 const TINY_WASM_SECONDS_PER_IMAGE_224 = 1.25;
 const CPU_SLOWDOWN = 17;
+/** The longest one-click run on a CPU machine before the preset prefers the tiny model. */
+export const MAX_CPU_RUN_SECONDS = 2 * 3600;
+
+/** (S, batch) of vit_b on a CPU machine with ONNX Runtime: what the calibration measures. */
+export function cpuSamCandidate(data: DatasetFacts): { inputSize: number; batchSize: number; accumulationSteps: number } {
+  const typical = data.medianLongSide ?? 256;
+  return { inputSize: Math.max(64, Math.min(256, roundUp16(typical))), batchSize: 2, accumulationSteps: 2 };
+}
+
+/** Epochs for ≈ TARGET_STEPS optimiser steps (5–50). */
+function epochsFor(trainImages: number, batchSize: number, accumulationSteps: number): { epochs: number; stepsPerEpoch: number } {
+  const stepsPerEpoch = Math.max(1, Math.ceil(Math.max(1, trainImages) / (batchSize * accumulationSteps)));
+  return { epochs: Math.max(5, Math.min(50, Math.round(TARGET_STEPS / stepsPerEpoch))), stepsPerEpoch };
+}
+
+/**
+ * Projected wall time of a run from a measured speed: every epoch runs ⌈n/batch⌉ micro-batch steps
+ * and ⌈val/batch⌉ validation forward passes.
+ */
+export function projectRunSeconds(speed: MeasuredSpeed, trainImages: number, valImages: number, epochs: number): number {
+  const micro = Math.ceil(Math.max(1, trainImages) / speed.batchSize);
+  const val = Math.ceil(valImages / speed.batchSize);
+  return epochs * (micro * speed.secondsPerStep + val * speed.secondsPerForward);
+}
+
+function speedRule(speed: MeasuredSpeed, trainImages: number, valImages: number, epochs: number): string {
+  const micro = Math.ceil(Math.max(1, trainImages) / speed.batchSize);
+  const val = Math.ceil(valImages / speed.batchSize);
+  return `${epochs} epochs × (${micro} steps × ${speed.secondsPerStep.toFixed(2)} s${val > 0 ? ` + ${val} validation passes × ${speed.secondsPerForward.toFixed(2)} s` : ''}), measured on this machine (${speed.steps} steps on ${speed.engine === 'ort' ? 'ONNX Runtime' : 'tfjs'} ${speed.executionProvider} at S=${speed.inputSize}, batch ${speed.batchSize})`;
+}
 
 export function roundUp16(v: number): number {
   return Math.max(16, Math.ceil(v / 16) * 16);
@@ -68,7 +115,11 @@ function sizeCap(hw: HardwareFacts, vitB: boolean): { cap: number; why: string }
   return { cap: 256, why: `${hw.backend} backend (no native acceleration): S capped at 256 to keep epochs short` };
 }
 
-export function chooseTrainingPreset(hw: HardwareFacts, data: DatasetFacts, lib: LibraryFacts): TrainingPreset {
+/**
+ * speed: measured calibrations on this machine — `vitB` at cpuSamCandidate's (S, batch), `tiny` at
+ * the tiny preset's; each is used when present.
+ */
+export function chooseTrainingPreset(hw: HardwareFacts, data: DatasetFacts, lib: LibraryFacts, speed: { vitB?: MeasuredSpeed | null; tiny?: MeasuredSpeed | null } = {}): TrainingPreset {
   const reasons: string[] = [];
   const vitB = lib.models.find((m) => m.preset === 'vit_b') ?? null;
   const native = hw.backend === 'gpu' || hw.backend === 'node';
@@ -76,6 +127,21 @@ export function chooseTrainingPreset(hw: HardwareFacts, data: DatasetFacts, lib:
   if (vitB && native) {
     base = vitB.name;
     reasons.push(`base model: '${vitB.name}' (SAM vit_b from the model library), fine-tuned with MSPCA-LoRA on the ${hw.backend === 'gpu' ? `GPU${hw.device ? ` (${hw.device})` : ''}` : 'native CPU backend'}`);
+  } else if (vitB && hw.trainEngine?.engine === 'ort' && speed.vitB) {
+    const cand = cpuSamCandidate(data);
+    const { epochs } = epochsFor(data.trainImages, cand.batchSize, cand.accumulationSteps);
+    const seconds = projectRunSeconds(speed.vitB, data.trainImages, data.valImages, epochs);
+    const rule = speedRule(speed.vitB, data.trainImages, data.valImages, epochs);
+    if (seconds <= MAX_CPU_RUN_SECONDS) {
+      reasons.push(`base model: '${vitB.name}' (SAM vit_b from the model library), fine-tuned with MSPCA-LoRA on ONNX Runtime (${hw.trainEngine.executionProvider})`);
+      reasons.push(`S = ${cand.inputSize}: vit_b on a CPU trains at most at S = 256 (images typically ${data.medianLongSide ?? '?'} px)`);
+      reasons.push(`batch ${cand.batchSize} × ${cand.accumulationSteps} accumulated steps (effective batch ${cand.batchSize * cand.accumulationSteps})`);
+      reasons.push(`${epochs} epochs: about ${TARGET_STEPS} optimiser steps in all (5–50 epochs)`);
+      reasons.push(`estimated duration ≈ ${formatDuration(seconds)} = ${rule}`);
+      const label = `${vitB.name} · S=${cand.inputSize} · batch ${cand.batchSize}×${cand.accumulationSteps} · ${epochs} epochs`;
+      return { model: { base: vitB.name, preset: null }, inputSize: cand.inputSize, batchSize: cand.batchSize, accumulationSteps: cand.accumulationSteps, epochs, estimatedSeconds: Math.round(seconds), reasons, label };
+    }
+    reasons.push(`base model: the tiny preset from scratch — '${vitB.name}' (vit_b) would take ≈ ${formatDuration(seconds)} here (${rule}), over the ${formatDuration(MAX_CPU_RUN_SECONDS)} a one-click run may take (choose it under Advanced to do so anyway)`);
   } else if (vitB) {
     reasons.push(`base model: the tiny preset from scratch — '${vitB.name}' (vit_b) is imported, but the ${hw.backend} backend would need minutes per image to fine-tune it (choose it under Advanced to do so anyway)`);
   } else {
@@ -106,12 +172,14 @@ export function chooseTrainingPreset(hw: HardwareFacts, data: DatasetFacts, lib:
   reasons.push(`batch ${batchSize}${accumulationSteps > 1 ? ` × ${accumulationSteps} accumulated steps (effective batch ${batchSize * accumulationSteps})` : ''}${base !== null && hw.backend === 'gpu' ? ', sized to the GPU memory' : ''}`);
 
   const n = Math.max(1, data.trainImages);
-  const stepsPerEpoch = Math.max(1, Math.ceil(n / (batchSize * accumulationSteps)));
-  const epochs = Math.max(5, Math.min(50, Math.round(TARGET_STEPS / stepsPerEpoch)));
+  const { epochs, stepsPerEpoch } = epochsFor(data.trainImages, batchSize, accumulationSteps);
   reasons.push(`${epochs} epochs: ${data.trainImages} training image${data.trainImages === 1 ? '' : 's'} → ${stepsPerEpoch} step${stepsPerEpoch === 1 ? '' : 's'} per epoch, about ${TARGET_STEPS} steps in all (5–50 epochs)`);
 
   let estimatedSeconds: number | null = null;
-  if (base === null && (hw.backend === 'wasm' || hw.backend === 'cpu')) {
+  if (base === null && speed.tiny && speed.tiny.inputSize === inputSize && speed.tiny.batchSize === batchSize) {
+    estimatedSeconds = Math.round(projectRunSeconds(speed.tiny, data.trainImages, data.valImages, epochs));
+    reasons.push(`estimated duration ≈ ${formatDuration(estimatedSeconds)} = ${speedRule(speed.tiny, data.trainImages, data.valImages, epochs)}`);
+  } else if (base === null && (hw.backend === 'wasm' || hw.backend === 'cpu')) {
     const perImage = TINY_WASM_SECONDS_PER_IMAGE_224 * (inputSize / 224) ** 2 * (hw.backend === 'cpu' ? CPU_SLOWDOWN : 1);
     estimatedSeconds = Math.round(perImage * (n + data.valImages / 3) * epochs);
     reasons.push(`estimated duration ≈ ${formatDuration(estimatedSeconds)} on this ${hw.backend} backend (from the tiny-preset benchmark)`);

@@ -39,12 +39,13 @@ export async function evaluateRun(store: ProjectStore, runId: number, split: Eva
   const { initBackend } = await import('../tensor/backend.js');
   const { loadRunSegmenter } = await import('../engine/runModel.js');
   const { loadSplit } = await import('../engine/dataPipeline.js');
-  const { evaluateSamples, summarise } = await import('../engine/evaluate.js');
+  const { summarise } = await import('../engine/evaluate.js');
+  const { evaluateWithChosenEngine } = await import('./runEngine.js');
   await initBackend();
   const loaded = await loadRunSegmenter(store, runId, kind);
   try {
     const samples = await loadSplit(store, split, loaded.model.describe().inputSize);
-    const result = evaluateSamples(loaded.model, samples, { batchSize: Math.min(4, loaded.meta.config.batchSize) });
+    const { result } = await evaluateWithChosenEngine(loaded.model, loaded.meta.config, samples, { batchSize: Math.min(4, loaded.meta.config.batchSize) });
     const classes = ['background', ...store.listClasses().map((c) => c.name)];
     const evaluation: RunEvaluation = {
       runId,

@@ -6,6 +6,7 @@ import type { TrainingRunRecord } from '../store/storeTypes.js';
 import type { TrainConfig } from '../engine/trainConfig.js';
 import { readEpochMetrics, readRunConfig, readRunConfigOrNull, readRunMetrics } from '../engine/runRecord.js';
 import type { EpochPoint, RunDetail, RunRow } from './runTypes.js';
+import { trainedWithLabel } from './trainEngineChoice.js';
 
 export function baseLabel(config: Pick<TrainConfig, 'model'> | null): string {
   const m = config?.model;
@@ -47,6 +48,7 @@ export function runRow(store: ProjectStore, run: TrainingRunRecord, opts: { live
     createdAt: run.createdAt,
     error: run.error,
     active: opts.activeRunId === run.id,
+    trainedWith: trainedWithLabel(run.metrics),
   };
 }
 

@@ -24,6 +24,8 @@ export interface RunRow {
   createdAt: string;
   error: string | null;
   active: boolean;
+  /** The engine and execution provider that trained the run, e.g. 'ONNX Runtime (cpu)'; null if not recorded. */
+  trainedWith: string | null;
 }
 
 export interface EpochPoint {

@@ -79,8 +79,9 @@ export class TrainingRuns {
 
   private async training(): Promise<TrainingService> {
     if (this.service) return this.service;
-    const { TrainingService } = await import('../engine/trainingService.js');
-    const svc = new TrainingService();
+    // The product's engine choice (ONNX Runtime where it loads, tfjs otherwise) runs in the worker.
+    const { createTrainingService } = await import('./runEngine.js');
+    const svc = createTrainingService();
     svc.on('event', ({ projectDir, event }: { projectDir: string; event: TrainEvent }) => this.record(projectDir, event));
     this.service ??= svc;
     return this.service;

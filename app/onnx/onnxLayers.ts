@@ -3,6 +3,7 @@
 // are converted here to ONNX's (conv [out,in,kh,kw]; ConvTranspose [in,out,kh,kw]).
 import type { tf } from '../tensor/tf.js';
 import { OnnxGraphBuilder } from './onnxGraphBuilder.js';
+import { getRelPos } from '../model/sam/relPos.js';
 
 export interface LinearW {
   weight: tf.Tensor;
@@ -123,6 +124,28 @@ export class OnnxLayers {
     if (!perm) return this.b.weight(prefix, data, t.shape);
     return this.b.weight(prefix, permuteArray(data, t.shape, perm), perm.map((p) => t.shape[p]!));
   }
+
+  /** A float32 weight from a tensor, viewed with other dims of the same size. */
+  tensorAs(prefix: string, t: tf.Tensor, dims: number[]): string {
+    return this.b.weight(prefix, values(t), dims);
+  }
+
+  /** Decomposed rel-pos table [L, hd] gathered for a side → [side, hd, side] (ready for q·Rᵀ batched over rows). */
+  relPosTable(side: number, rel: tf.Tensor2D, prefix: string): string {
+    const gathered = getRelPos(side, side, rel);
+    try {
+      const hd = rel.shape[1];
+      return this.b.weight(prefix, permuteArray(values(gathered), [side, side, hd], [0, 2, 1]), [side, hd, side]);
+    } finally {
+      gathered.dispose();
+    }
+  }
+
+  /**
+   * Told where each encoder block starts and ends (its input / output value); a no-op here.
+   * Training graphs use it to recompute blocks in the backward pass.
+   */
+  encoderBlockBoundary(_blockIndex: number, _phase: 'start' | 'end', _value: string): void {}
 
   /** x·W + b over the last axis; W [in, out]. */
   linear(x: string, p: LinearW, prefix = 'linear', weightData?: Float32Array): string {

@@ -20,7 +20,7 @@ import { buildImageEncoder, buildMaskDecoderCore, decoderAttention, expandTokens
 const IPEG_LN_EPS = 1e-6;
 
 /** The tensors of a PasamModel, as the model holds them. */
-interface PasamParts {
+export interface PasamParts {
   encoder: ImageEncoderWeights;
   lora: LoraBlockParams[];
   ipeg: IpegParams;
@@ -32,16 +32,16 @@ interface PasamParts {
  * PasamModel keeps its parts private; the exporter reads them (read-only) through this one
  * accessor so that a rename there fails loudly here.
  */
-function partsOf(model: PasamModel): PasamParts {
+export function partsOf(model: PasamModel): PasamParts {
   const parts = (model as unknown as { parts?: PasamParts }).parts;
   if (!parts?.encoder || !parts.lora || !parts.ipeg || !parts.decoder) throw new Error('PA-SAM export: the model does not expose its parts as expected (PasamModel changed?)');
   return parts;
 }
 
-type Target = 'qkv' | 'q' | 'v' | 'proj';
+export type Target = 'qkv' | 'q' | 'v' | 'proj';
 
 /** Column offset of a LoRA target inside its linear's output (q and v share the fused qkv). */
-function targetColumn(target: Target, d: number): number {
+export function targetColumn(target: Target, d: number): number {
   return target === 'v' ? 2 * d : 0;
 }
 
@@ -101,22 +101,7 @@ function mspcaDelta(layers: OnnxLayers, x: string, p: LoraBranchParams, cfg: Msp
   const r = cfg.rank;
   const cp = partialChannels(cfg);
   const z = layers.matMul(x, layers.tensor(`${c.prefix}_A`, p.a));
-  const onMap = (m: string) => mspcaBranch(layers, m, p, cfg, cp, r, c.prefix);
-  let m: string;
-  if (cfg.spatial === 'unwindowed' && c.windowed) {
-    // Un-window (B·n², ws, ws, r) → (B, g, g, r) (window padding cropped), convolve, pad back with
-    // zeros and re-window, as the tfjs model does.
-    const ws = c.windowSize;
-    const n = Math.ceil(c.grid / ws);
-    const gp = n * ws;
-    let full = layers.reshape(layers.transpose(layers.reshape(z, [-1, n, n, ws, ws, r]), [0, 1, 3, 2, 4, 5]), [-1, gp, gp, r]);
-    if (gp !== c.grid) full = layers.slice(full, [0, 0], [c.grid, c.grid], [1, 2]);
-    let out = onMap(full);
-    if (gp !== c.grid) out = layers.b.op('Pad', [out, layers.ints([0, 0, 0, 0, 0, gp - c.grid, gp - c.grid, 0])], { mode: 'constant' });
-    m = layers.reshape(layers.transpose(layers.reshape(out, [-1, n, ws, n, ws, r]), [0, 1, 3, 2, 4, 5]), [-1, ws, ws, r]);
-  } else {
-    m = onMap(z);
-  }
+  const m = onSpatialMap(layers, z, r, cfg, c, (map) => mspcaBranch(layers, map, p, cfg, cp, r, c.prefix));
   // B scaled and placed in its qkv columns.
   const out = p.b.shape[1]!;
   const bData = values(p.b);
@@ -124,6 +109,23 @@ function mspcaDelta(layers: OnnxLayers, x: string, p: LoraBranchParams, cfg: Msp
   const col = targetColumn(c.target, c.d);
   for (let k = 0; k < r; k++) for (let j = 0; j < out; j++) full[k * c.cols + col + j] = bData[k * out + j]! * c.scale;
   return layers.matMul(m, layers.b.weight(`${c.prefix}_B`, full, [r, c.cols]));
+}
+
+/**
+ * Applies `f` to the map the configured spatial mode asks for: z (B', side, side, r) as given, or,
+ * for 'unwindowed' in a windowed block, the un-windowed grid (B, g, g, r) (window padding cropped,
+ * re-added as zeros after), as the tfjs model does.
+ */
+export function onSpatialMap(layers: OnnxLayers, z: string, r: number, cfg: MspcaLoraConfig, c: { windowed: boolean; windowSize: number; grid: number }, f: (m: string) => string): string {
+  if (!(cfg.spatial === 'unwindowed' && c.windowed)) return f(z);
+  const ws = c.windowSize;
+  const n = Math.ceil(c.grid / ws);
+  const gp = n * ws;
+  let full = layers.reshape(layers.transpose(layers.reshape(z, [-1, n, n, ws, ws, r]), [0, 1, 3, 2, 4, 5]), [-1, gp, gp, r]);
+  if (gp !== c.grid) full = layers.slice(full, [0, 0], [c.grid, c.grid], [1, 2]);
+  let out = f(full);
+  if (gp !== c.grid) out = layers.b.op('Pad', [out, layers.ints([0, 0, 0, 0, 0, gp - c.grid, gp - c.grid, 0])], { mode: 'constant' });
+  return layers.reshape(layers.transpose(layers.reshape(out, [-1, n, ws, n, ws, r]), [0, 1, 3, 2, 4, 5]), [-1, ws, ws, r]);
 }
 
 /** MSPCA(Z) (without the residual, which the merged weight carries) on a map (N, h, w, r). */
@@ -148,7 +150,7 @@ function mspcaBranch(layers: OnnxLayers, z: string, p: LoraBranchParams, cfg: Ms
 
 /** IPEG dense branch on the embedding (B,C,g,g) → (B,C,g,g) or a broadcastable (1,C,1,1). */
 function ipegDense(layers: OnnxLayers, emb: string, p: IpegParams['dense'], c: number): string {
-  if (p.kind === 'none') return layers.b.weight('ipeg_dense_embed', values(p.embed), [1, c, 1, 1]);
+  if (p.kind === 'none') return layers.tensorAs('ipeg_dense_embed', p.embed, [1, c, 1, 1]);
   const x = layers.transpose(layers.conv(emb, p.conv1, { pad: 1, prefix: 'ipeg_conv1' }), [0, 2, 3, 1]);
   const y = layers.linear(layers.gelu(layers.layerNorm(x, p.norm, IPEG_LN_EPS, 'ipeg_norm')), p.conv2, 'ipeg_conv2');
   return layers.transpose(y, [0, 3, 1, 2]);
@@ -163,7 +165,7 @@ function ipegSparse(layers: OnnxLayers, emb: string, keyPe: string, p: IpegParam
     return layers.reshape(h, [-1, numQueries, c]);
   }
   const keys = layers.transpose(layers.reshape(emb, [0, c, g * g]), [0, 2, 1]);
-  const q = expandTokens(layers, layers.b.weight('ipeg_queries', values(p.queries), [1, numQueries, c]), emb, numQueries, c);
+  const q = expandTokens(layers, layers.tensorAs('ipeg_queries', p.queries, [1, numQueries, c]), emb, numQueries, c);
   const att = decoderAttention(layers, q, layers.add(keys, keyPe), keys, p.attn, numHeads, 'ipeg_attn');
   let s = layers.layerNorm(layers.add(q, att), p.norm1, IPEG_LN_EPS, 'ipeg_n1');
   const m = layers.linear(layers.gelu(layers.linear(s, p.mlp.lin1, 'ipeg_mlp1')), p.mlp.lin2, 'ipeg_mlp2');
@@ -171,24 +173,24 @@ function ipegSparse(layers: OnnxLayers, emb: string, keyPe: string, p: IpegParam
   return s;
 }
 
-/** The whole PA-SAM forward as an ONNX graph at the model's input size. */
-export function buildPasamGraph(model: PasamModel): OnnxGraphBuilder {
+/**
+ * PA-SAM's class logits (B, K+1, 4g, 4g) NCHW from an image (B, 3, S, S) with the given encoder
+ * adapter; the inference export and the training graph share it.
+ */
+export function buildPasamLogits(layers: OnnxLayers, model: PasamModel, image: string, adapter: OnnxQkvAdapter): string {
   const parts = partsOf(model);
   const sam: SamConfig = model.samConfig;
-  const s = sam.imgSize;
   const g = gridSize(sam);
   const c = sam.promptEmbedDim;
   const k1 = model.numClasses;
-  const b = new OnnxGraphBuilder('pasam');
-  const layers = new OnnxLayers(b);
-  const image = b.input('image', ['batch', 3, s, s]);
-  const emb = buildImageEncoder(layers, image, parts.encoder, sam, s, loraAdapter(model, parts));
+  const b = layers.b;
+  const emb = buildImageEncoder(layers, image, parts.encoder, sam, sam.imgSize, adapter);
   const keyPe = b.weight('dense_pe', densePeFromModel(parts, g, c), [1, g * g, c]);
   const dense = ipegDense(layers, emb, parts.ipeg.dense, c);
   const sparse = ipegSparse(layers, emb, keyPe, parts.ipeg.sparse, model.config.ipeg.numQueries, model.config.ipeg.numHeads, c, g);
   const dec = parts.decoder;
   const t = 1 + k1;
-  const outTokens = b.weight('output_tokens', new Float32Array([...values(dec.iouToken), ...values(dec.maskTokens)]), [1, t, c]);
+  const outTokens = layers.concat([layers.tensorAs('iou_token', dec.iouToken, [1, 1, c]), layers.tensorAs('mask_tokens', dec.maskTokens, [1, k1, c])], 1);
   const expanded = expandTokens(layers, outTokens, emb, t, c);
   const tokens = sparse ? layers.concat([expanded, sparse], 1) : expanded;
   const core = buildMaskDecoderCore(
@@ -200,9 +202,23 @@ export function buildPasamGraph(model: PasamModel): OnnxGraphBuilder {
     sam,
     g,
   );
-  b.op('Identity', [core.lowRes], {}, 'logits');
-  const lead = b.op('Shape', [core.lowRes], { start: 0, end: 2 });
-  const full = b.op('Resize', [core.lowRes, '', '', layers.concat([lead, layers.ints([s, s])], 0)], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
+  return core.lowRes;
+}
+
+/** The whole PA-SAM forward as an ONNX graph at the model's input size. */
+export function buildPasamGraph(model: PasamModel): OnnxGraphBuilder {
+  const parts = partsOf(model);
+  const sam: SamConfig = model.samConfig;
+  const s = sam.imgSize;
+  const g = gridSize(sam);
+  const k1 = model.numClasses;
+  const b = new OnnxGraphBuilder('pasam');
+  const layers = new OnnxLayers(b);
+  const image = b.input('image', ['batch', 3, s, s]);
+  const lowRes = buildPasamLogits(layers, model, image, loraAdapter(model, parts));
+  b.op('Identity', [lowRes], {}, 'logits');
+  const lead = b.op('Shape', [lowRes], { start: 0, end: 2 });
+  const full = b.op('Resize', [lowRes, '', '', layers.concat([lead, layers.ints([s, s])], 0)], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });
   b.op('ArgMax', [full], { axis: 1, keepdims: 0 }, 'labels');
   b.output('logits', ['batch', k1, 4 * g, 4 * g]);
   b.output('labels', ['batch', s, s], 'int64');

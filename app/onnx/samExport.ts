@@ -13,9 +13,8 @@ import { tf } from '../tensor/tf.js';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { OnnxGraphBuilder } from './onnxGraphBuilder.js';
-import { OnnxLayers, permuteArray, values } from './onnxLayers.js';
+import { OnnxLayers, values } from './onnxLayers.js';
 import { gridSize, type SamConfig } from '../model/sam/config.js';
-import { getRelPos } from '../model/sam/relPos.js';
 import { adaptSamWeights } from '../model/sam/resize.js';
 import type { AttentionWeights, ImageEncoderWeights, MaskDecoderWeights, PromptEncoderWeights, SamWeights } from '../model/sam/weights.js';
 
@@ -37,17 +36,6 @@ export interface OnnxQkvAdapter {
   delta?(layers: OnnxLayers, x: string, blockIndex: number, side: number, linear: AdaptedLinear): string | undefined;
 }
 
-/** Gathered decomposed rel-pos table [L, L, hd] → [L, hd, L] (ready for q·Rᵀ batched over rows). */
-function relPosConstant(layers: OnnxLayers, side: number, rel: tf.Tensor2D, prefix: string): string {
-  const gathered = getRelPos(side, side, rel);
-  try {
-    const hd = rel.shape[1];
-    return layers.b.weight(prefix, permuteArray(values(gathered), [side, side, hd], [0, 2, 1]), [side, hd, side]);
-  } finally {
-    gathered.dispose();
-  }
-}
-
 /** Multi-head attention with decomposed rel-pos on tokens (B', side·side, D). */
 function encoderAttention(layers: OnnxLayers, tokens: string, p: ImageEncoderWeights['blocks'][number]['attn'], cfg: SamConfig, side: number, blockIndex: number, adapter?: OnnxQkvAdapter): string {
   const d = cfg.encoderEmbedDim;
@@ -66,8 +54,8 @@ function encoderAttention(layers: OnnxLayers, tokens: string, p: ImageEncoderWei
   let attn = layers.matMul(layers.mul(q, layers.scalar(hd ** -0.5)), layers.transpose(k, [0, 1, 3, 2]));
   // Rel-pos from the unscaled queries: rel_h[b,y,x,ky] = q[b,y,x]·Rh[y,ky], rel_w likewise over x.
   const qs = layers.reshape(q, [-1, side, side, hd]);
-  const rh = relPosConstant(layers, side, p.relPosH, `${pre}_relh`);
-  const rw = relPosConstant(layers, side, p.relPosW, `${pre}_relw`);
+  const rh = layers.relPosTable(side, p.relPosH, `${pre}_relh`);
+  const rw = layers.relPosTable(side, p.relPosW, `${pre}_relw`);
   const byH = layers.matMul(layers.reshape(layers.transpose(qs, [1, 0, 2, 3]), [side, -1, hd]), rh);
   const relH = layers.transpose(layers.reshape(byH, [side, -1, side, side]), [1, 0, 2, 3]);
   const byW = layers.matMul(layers.reshape(layers.transpose(qs, [2, 0, 1, 3]), [side, -1, hd]), rw);
@@ -114,10 +102,12 @@ export function buildImageEncoder(layers: OnnxLayers, image: string, w: ImageEnc
   const patches = layers.conv(image, w.patchEmbed, { stride: cfg.patchSize, prefix: 'patch_embed' });
   let x = layers.add(layers.transpose(patches, [0, 2, 3, 1]), layers.tensor('pos_embed', w.posEmbed));
   w.blocks.forEach((blk, i) => {
+    layers.encoderBlockBoundary(i, 'start', x);
     x = encoderBlock(layers, x, blk, cfg, g, i, adapter);
+    layers.encoderBlockBoundary(i, 'end', x);
   });
   const n = w.neck;
-  const c1 = layers.matMul(x, layers.b.weight('neck0_w', values(n.conv1.weight), [cfg.encoderEmbedDim, cfg.promptEmbedDim]));
+  const c1 = layers.matMul(x, layers.tensorAs('neck0_w', n.conv1.weight, [cfg.encoderEmbedDim, cfg.promptEmbedDim]));
   const ln1 = layers.transpose(layers.layerNorm(c1, n.ln1, LN2D_EPS, 'neck1'), [0, 3, 1, 2]);
   const c2 = layers.conv(ln1, n.conv2, { pad: 1, prefix: 'neck2' });
   return layers.layerNorm2dNchw(c2, n.ln2, LN2D_EPS, 'neck3');

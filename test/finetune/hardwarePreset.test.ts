@@ -1,7 +1,7 @@
 // The one-click preset as a pure function of the machine, the data and the model library.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseTrainingPreset, presetOverrides, type HardwareFacts } from '../../app/finetune/hardwarePreset.js';
+import { chooseTrainingPreset, cpuSamCandidate, MAX_CPU_RUN_SECONDS, presetOverrides, projectRunSeconds, type HardwareFacts, type MeasuredSpeed } from '../../app/finetune/hardwarePreset.js';
 import { resolveTrainConfig } from '../../app/engine/trainConfig.js';
 
 const GIB = 1024 ** 3;
@@ -63,4 +63,36 @@ test('native CPU with vit_b: vit_b at S ≤ 512, batch 1 with 4 accumulated step
   assert.equal(tiny.inputSize, 256, 'no data yet: the backend cap');
   const thumbs = chooseTrainingPreset(wasm, { trainImages: 8, valImages: 0, medianLongSide: 28 }, { models: [] });
   assert.equal(thumbs.inputSize, 64);
+});
+
+const cpuOrt: HardwareFacts = { ...wasm, trainEngine: { engine: 'ort', executionProvider: 'cpu' } };
+const speed = (secondsPerStep: number, inputSize: number, batchSize: number): MeasuredSpeed => ({ inputSize, batchSize, secondsPerStep, secondsPerForward: secondsPerStep / 3, steps: 3, engine: 'ort', executionProvider: 'cpu' });
+
+test('a CPU machine on ONNX Runtime fine-tunes vit_b when the measured projection fits, showing the rule', () => {
+  const data = { trainImages: 40, valImages: 10, medianLongSide: 200 };
+  const cand = cpuSamCandidate(data);
+  assert.deepEqual(cand, { inputSize: 208, batchSize: 2, accumulationSteps: 2 });
+  const measured = speed(1.2, cand.inputSize, cand.batchSize);
+  const p = chooseTrainingPreset(cpuOrt, data, vitB, { vitB: measured });
+  assert.deepEqual(p.model, { base: 'sam-vit-b', preset: null });
+  assert.deepEqual([p.inputSize, p.batchSize, p.accumulationSteps], [208, 2, 2]);
+  // 40 / (2·2) = 10 steps per epoch → 30 epochs; each: 20 steps × 1.2 s + 5 validation passes × 0.4 s.
+  assert.equal(p.epochs, 30);
+  assert.equal(p.estimatedSeconds, Math.round(30 * (20 * 1.2 + 5 * 0.4)));
+  assert.equal(p.estimatedSeconds, Math.round(projectRunSeconds(measured, 40, 10, 30)));
+  assert.match(p.reasons.join('\n'), /estimated duration ≈ 13 min = 30 epochs × \(20 steps × 1\.20 s \+ 5 validation passes × 0\.40 s\), measured on this machine \(3 steps on ONNX Runtime cpu at S=208, batch 2\)/);
+  // Without a measurement, or on tfjs, the CPU machine keeps the tiny preset.
+  assert.equal(chooseTrainingPreset(cpuOrt, data, vitB).model.base, null);
+  assert.equal(chooseTrainingPreset(wasm, data, vitB, { vitB: measured }).model.base, null);
+});
+
+test('vit_b measured too slow for a one-click run: tiny, saying how long vit_b would take; tiny uses its own measurement', () => {
+  const data = { trainImages: 400, valImages: 40, medianLongSide: 200 };
+  const p = chooseTrainingPreset(cpuOrt, data, vitB, { vitB: speed(10, 208, 2), tiny: speed(0.1, 208, 4) });
+  assert.equal(p.model.base, null);
+  assert.ok(projectRunSeconds(speed(10, 208, 2), 400, 40, 5) > MAX_CPU_RUN_SECONDS);
+  assert.match(p.reasons[0]!, /'sam-vit-b' \(vit_b\) would take ≈ [\d.]+ h here .* over the 2\.0 h a one-click run may take/);
+  // tiny at S=208 batch 4: 100 steps per epoch → 5 epochs × (100 × 0.1 s + 10 × 0.033 s).
+  assert.equal(p.estimatedSeconds, Math.round(5 * (100 * 0.1 + 10 * (0.1 / 3))));
+  assert.match(p.reasons.join('\n'), /measured on this machine \(3 steps on ONNX Runtime cpu at S=208, batch 4\)/);
 });

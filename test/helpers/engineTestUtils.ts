@@ -8,6 +8,7 @@ import { initBackend } from '../../app/tensor/backend.js';
 import { makeNeuProject } from './neuProject.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
 import { createRun, runTrainingJob, type JobResult } from '../../app/engine/trainingJob.js';
+import { prepareRunEngine } from '../../app/finetune/runEngine.js';
 import { resolveTrainConfig, type TrainConfig } from '../../app/engine/trainConfig.js';
 import type { TrainEvent } from '../../app/engine/trainEvents.js';
 import { FIXTURE_DIR, loadFixture } from './samFixture.js';
@@ -29,7 +30,11 @@ export function config(overrides: Record<string, unknown>): TrainConfig {
   return resolveTrainConfig(overrides);
 }
 
-/** Creates a run and trains it in this thread through the real job (store, checkpoints, events). */
+/**
+ * Creates a run and trains it in this thread through the real job (store, checkpoints, events),
+ * with the product's engine choice — as `pasam train` does (ONNX Runtime where it loads;
+ * PASAM_TRAIN_ENGINE=tfjs for the reference engine).
+ */
 export async function trainInProcess(dir: string, cfg: TrainConfig, opts: { onEvent?: (e: TrainEvent) => void; cancelWhen?: (e: TrainEvent) => boolean } = {}): Promise<JobResult & { events: TrainEvent[] }> {
   const store = ProjectStore.open(dir);
   let runId: number;
@@ -52,7 +57,7 @@ export async function resumeInProcess(dir: string, runId: number, resume: boolea
     },
     isCancelled: () => cancelled,
     pause: async () => {},
-  });
+  }, { prepareEngine: prepareRunEngine });
   return { ...result, events };
 }
 

@@ -63,7 +63,7 @@ test('native files sit in app.asar.unpacked; only this platform’s ONNX Runtime
   const paths = new Set(entries.map((e) => e.path));
   const manifest = JSON.parse(extractFile(join(app.resourcesDir, 'app.asar'), 'package.json').toString('utf8')) as { main: string };
   assert.equal(manifest.main, 'out/electronMain.cjs');
-  for (const f of ['electronMain.cjs', 'preload.cjs', 'pasam.cjs', 'trainWorker.cjs', 'samWorker.cjs', 'renderer/index.html', 'renderer/app.js', 'renderer/app.css']) {
+  for (const f of ['electronMain.cjs', 'preload.cjs', 'pasam.cjs', 'trainWorker.cjs', 'tfjsTrainWorker.cjs', 'samWorker.cjs', 'jobWorker.cjs', 'renderer/index.html', 'renderer/app.js', 'renderer/app.css']) {
     assert.ok(paths.has(`out/${f}`), `out/${f} is packaged`);
   }
 

@@ -6,7 +6,9 @@ import { ProjectStore } from '../../store/projectStore.js';
 import { SPLITS, type Split } from '../../store/storeTypes.js';
 import { initBackend } from '../../tensor/backend.js';
 import { loadSplit } from '../../engine/dataPipeline.js';
-import { evaluateSamples, summarise } from '../../engine/evaluate.js';
+import { summarise } from '../../engine/evaluate.js';
+import { evaluateWithChosenEngine } from '../../finetune/runEngine.js';
+import { trainedWithLabel } from '../../finetune/trainEngineChoice.js';
 import { loadRunSegmenter } from '../../engine/runModel.js';
 import { formatMetrics } from './train.js';
 
@@ -61,18 +63,20 @@ export const evalCommand: CliCommand = {
         const samples = await loadSplit(store, split, loaded.model.describe().inputSize);
         if (samples.length === 0) throw new Error(`the '${split}' split has no annotated images`);
         const t0 = performance.now();
-        const result = evaluateSamples(loaded.model, samples, { batchSize: loaded.meta.config.batchSize });
+        const { result, engine } = await evaluateWithChosenEngine(loaded.model, loaded.meta.config, samples, { batchSize: loaded.meta.config.batchSize });
         const seconds = (performance.now() - t0) / 1000;
         const summary = summarise(result);
         const classes = ['background', ...store.listClasses().map((c) => c.name)];
         const run = store.getRun(runId)!;
         const evals = (run.metrics.eval as Record<string, unknown> | undefined) ?? {};
         store.updateRun(runId, { metrics: { ...run.metrics, eval: { ...evals, [split]: { ...summary, images: result.images, checkpoint: loaded.checkpointPath, at: new Date().toISOString() } } } });
-        const report = { runId, split, checkpoint: loaded.checkpointPath, epoch: loaded.meta.position.epochsDone, classes, images: result.images, seconds, ...summary, confusion: result.confusion, perImage: result.perImage };
+        const trainedWith = trainedWithLabel(run.metrics);
+        const report = { runId, split, checkpoint: loaded.checkpointPath, epoch: loaded.meta.position.epochsDone, trainedWith: run.metrics.trainedWith ?? null, evaluatedWith: engine, classes, images: result.images, seconds, ...summary, confusion: result.confusion, perImage: result.perImage };
         if (file) writeFileSync(file, JSON.stringify(report, null, 2));
         if (json && !file) io.out(JSON.stringify(report, null, 2));
         else {
           io.out(`run ${runId}, ${loaded.meta.kind} checkpoint (epoch ${loaded.meta.position.epochsDone}), ${result.images} '${split}' images at original resolution:`);
+          io.out(`trained with ${trainedWith ?? 'an unrecorded engine'}; evaluated with ${engine}`);
           for (const l of formatMetrics(summary, classes)) io.out(l);
           if (file) io.out(`full result written to ${file}`);
         }

@@ -4,7 +4,7 @@ import { UsageError } from '../cliTypes.js';
 import { parseCommandArgs, parseIntOption, stringOption } from '../args.js';
 import { defaultTrainConfig, parseConfigJson, resolveTrainConfig, type TrainConfig } from '../../engine/trainConfig.js';
 import { validateModelOptions } from '../../engine/modelFactory.js';
-import { TrainingService } from '../../engine/trainingService.js';
+import { createTrainingService } from '../../finetune/runEngine.js';
 import { formatEvent, type MetricSummary } from '../../engine/trainEvents.js';
 
 /** Input side a model choice trains at when neither --size nor the config sets one. */
@@ -78,7 +78,7 @@ export const trainCommand: CliCommand = {
       { min: 1, max: 1 },
     );
     const dir = positionals[0]!;
-    const service = new TrainingService();
+    const service = createTrainingService();
     const resume = stringOption(values, 'resume');
     let handle;
     if (resume !== undefined) {

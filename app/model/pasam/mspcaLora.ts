@@ -73,7 +73,7 @@ export function createLoraBlock(make: ParamFactory, blockPrefix: string, dim: nu
 }
 
 /** (E², k²) 0/1 matrix placing a k×k kernel with dilation d centred in an E×E footprint. */
-function placement(e: number, k: number, d: number): tf.Tensor2D {
+export function placement(e: number, k: number, d: number): tf.Tensor2D {
   const m = new Float32Array(e * e * k * k);
   const off = (e - 1) / 2 - d * ((k - 1) / 2);
   for (let i = 0; i < k; i++) {

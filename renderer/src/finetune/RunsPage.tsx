@@ -146,7 +146,9 @@ export function RunsPage(props: { api: ApiClient; project: ProjectSummary; toast
                   <td>
                     <StatusPill row={r} /> {r.active && <span className="st active">active</span>}
                   </td>
-                  <td>{r.base}</td>
+                  <td title={r.trainedWith ? `trained with ${r.trainedWith}` : undefined} data-testid="run-base" data-trained-with={r.trainedWith ?? ''}>
+                    {r.base}
+                  </td>
                   <td className="num">{r.inputSize}</td>
                   <td title={`${r.data.train} train + ${r.data.val} validation mask versions`}>
                     {r.data.images} img · <code>{r.data.digest}</code>

@@ -1,0 +1,54 @@
+// The training memory plan from the official model shapes: vit_b trains at S=1024 batch 1 on a
+// 24 GiB machine; larger runs switch to recomputation, then are refused naming what fits.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SAM_PRESETS } from '../../app/model/sam/config.js';
+import { estimateTrainingMemory, planFor, trainingMemoryBudget } from '../../app/finetune/trainMemory.js';
+
+const GiB = 1024 ** 3;
+const budget24 = trainingMemoryBudget(24 * GiB);
+// Parameter counts of the official checkpoints; ~1 M trainable (MSPCA-LoRA + IPEG + decoder).
+const vitB = { totalParams: 93.7e6, trainableParams: 1e6, numClasses: 4 };
+const vitL = { totalParams: 312e6, trainableParams: 1e6, numClasses: 4 };
+const vitH = { totalParams: 641e6, trainableParams: 1e6, numClasses: 4 };
+
+test('vit_b trains at S=1024, batch 1 within 24 GiB', () => {
+  const plan = planFor(SAM_PRESETS.vit_b, vitB, 1024, 1, budget24);
+  assert.equal(plan.fits, true, plan.message);
+  assert.ok(plan.peakBytes < budget24);
+  assert.match(plan.message, /S=1024, batch 1/);
+});
+
+test('recomputation keeps one block of activations: far less memory, chosen when the plain graph does not fit', () => {
+  const plain = estimateTrainingMemory(SAM_PRESETS.vit_b, vitB, 1024, 2, false);
+  const re = estimateTrainingMemory(SAM_PRESETS.vit_b, vitB, 1024, 2, true);
+  assert.ok(re.activationBytes < plain.activationBytes / 3, `${re.activationBytes} vs ${plain.activationBytes}`);
+  assert.equal(re.weightsBytes, plain.weightsBytes);
+  const plan = planFor(SAM_PRESETS.vit_b, vitB, 1024, 2, budget24);
+  assert.equal(plan.fits, true);
+  assert.equal(plan.recompute, plain.peakBytes > budget24);
+  // Activations grow with S² (tokens) and S⁴ (global attention maps): 512 needs much less than 1024.
+  assert.ok(estimateTrainingMemory(SAM_PRESETS.vit_b, vitB, 512, 1, false).activationBytes < plain.activationBytes / 8);
+});
+
+test('a run that does not fit is refused with the largest S and batch that do', () => {
+  const plan = planFor(SAM_PRESETS.vit_l, vitL, 1024, 4, budget24);
+  assert.equal(plan.fits, false);
+  const m = /the largest that fit: batch (\d+) at S=1024, or S=(\d+) at batch 4/.exec(plan.message);
+  assert.ok(m, plan.message);
+  const [b, s] = [Number(m[1]), Number(m[2])];
+  assert.equal(s % 16, 0);
+  assert.equal(planFor(SAM_PRESETS.vit_l, vitL, 1024, b, budget24).fits, true);
+  assert.equal(planFor(SAM_PRESETS.vit_l, vitL, 1024, b + 1, budget24).fits, false);
+  assert.equal(planFor(SAM_PRESETS.vit_l, vitL, s, 4, budget24).fits, true);
+  assert.equal(planFor(SAM_PRESETS.vit_l, vitL, s + 16, 4, budget24).fits, false);
+  assert.match(plan.message, /needs about [\d.]+ GiB even recomputing activations, but this machine allows 19\.2 GiB/);
+  // vit_h at S=1024 fits no batch: only a smaller S is offered.
+  assert.match(planFor(SAM_PRESETS.vit_h, vitH, 1024, 1, budget24).message, /the largest that fit: S=\d+ at batch 1$/);
+  assert.match(planFor(SAM_PRESETS.vit_h, vitH, 1024, 1, 2 * GiB).message, /weights alone do not fit/);
+});
+
+test('the formula matches the measured vit_b run it was calibrated on (S=256, batch 2: 4.54 GiB peak)', () => {
+  const e = estimateTrainingMemory(SAM_PRESETS.vit_b, { totalParams: 92.36e6, trainableParams: 5.68e6, numClasses: 4 }, 256, 2, false);
+  assert.ok(Math.abs(e.peakBytes / GiB - 4.54) < 0.5, `${(e.peakBytes / GiB).toFixed(2)} GiB`);
+});
