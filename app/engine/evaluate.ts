@@ -10,6 +10,7 @@ import { inputBatch } from './dataPipeline.js';
 import type { MetricSummary } from './trainEvents.js';
 import { classMapsFromLogits } from '../metrics/evaluateLogits.js';
 import { ConfusionMatrix, computeMetrics, type SegmentationMetrics } from '../metrics/segmentationMetrics.js';
+import { segmentTiledTf } from './tiledInference.js';
 
 export interface ImageEvaluation {
   imageId: number;
@@ -31,8 +32,12 @@ export interface EvaluationResult {
   perImage: ImageEvaluation[];
 }
 
-/** Predicted class maps at the original resolution for a batch of samples. */
-export function predictClassMaps(model: TrainableSegmenter, samples: readonly Pick<Sample, 'resized' | 'width' | 'height'>[]): Uint8Array[] {
+/**
+ * Predicted class maps at the original resolution for a batch of samples; a sample with a tiling
+ * is segmented tile by tile (its `resized` is then the image at its tiling resolution).
+ */
+export function predictClassMaps(model: TrainableSegmenter, samples: readonly Pick<Sample, 'resized' | 'width' | 'height' | 'tiling'>[]): Uint8Array[] {
+  if (samples.some((s) => s.tiling)) return samples.map((s) => (s.tiling ? segmentTiledTf(model, s.resized, s, s.tiling).map : predictClassMaps(model, [s])[0]!));
   const desc = model.describe();
   const x = inputBatch(samples, desc.inputSize, desc.pixelMean, desc.pixelStd);
   try {

@@ -1,0 +1,76 @@
+// Tiled inference with tensors: the per-tile post-processing shared by the tfjs model and ONNX
+// Runtime (logits → probabilities over the tile's original-image region, exactly as the
+// whole-image path post-processes: bilinear up to S, crop the padding, bilinear to the region),
+// and the tfjs driver. The geometry and blending are tiling.ts's.
+import { tf } from '../tensor/tf.js';
+import type { TrainableSegmenter } from '../model/segmenterTypes.js';
+import type { RgbImage } from '../model/sam/transforms.js';
+import { contentSize } from '../metrics/evaluateLogits.js';
+import { inputBatch } from './dataPipeline.js';
+import { cropRgb, TileBlender, type TileRect, type TilingSpec } from './tiling.js';
+
+/**
+ * logits: (B, h, w, K+1) NHWC for B padded S×S tile inputs; crops: the B tiles' pixel sizes;
+ * regions: the B original-image region sizes. Returns per tile (rh×rw×(K+1)) softmax probabilities.
+ */
+export function tileProbabilities(logits: tf.Tensor4D, inputSize: number, crops: readonly { width: number; height: number }[], regions: readonly { width: number; height: number }[]): Float32Array[] {
+  const [B, h, w, C] = logits.shape;
+  if (crops.length !== B || regions.length !== B) throw new Error(`tileProbabilities: ${crops.length} tiles for a batch of ${B}`);
+  return crops.map((crop, b) => {
+    const probs = tf.tidy(() => {
+      const c = contentSize(crop, inputSize);
+      const one = B === 1 ? logits : tf.slice(logits, [b, 0, 0, 0], [1, h, w, C]);
+      const up = tf.image.resizeBilinear(one, [inputSize, inputSize], false, true);
+      let region = tf.slice(up, [0, 0, 0, 0], [1, c.height, c.width, C]);
+      const r = regions[b]!;
+      if (r.height !== c.height || r.width !== c.width) region = tf.image.resizeBilinear(region, [r.height, r.width], false, true);
+      return tf.softmax(region, -1);
+    });
+    const out = probs.dataSync() as Float32Array;
+    probs.dispose();
+    return out;
+  });
+}
+
+/** The crops and original-region sizes of a group of tiles. */
+export function tileInputs(blender: TileBlender, image: RgbImage, tiles: readonly TileRect[]): { crops: RgbImage[]; regions: { width: number; height: number }[] } {
+  const crops = tiles.map((t) => cropRgb(image, t));
+  const regions = tiles.map((t) => {
+    const r = blender.region(t);
+    return { width: r.x1 - r.x0, height: r.y1 - r.y0 };
+  });
+  return { crops, regions };
+}
+
+export interface TiledPrediction {
+  /** Class index per pixel, row-major H0×W0. */
+  map: Uint8Array;
+  meanConfidence: number;
+  confidenceOver: 'defect' | 'all';
+}
+
+/**
+ * Class map at the original size (width×height) of an image already at its tiling resolution
+ * (`tilingImage`), through the tfjs model, `batchSize` tiles per forward pass.
+ */
+export function segmentTiledTf(model: TrainableSegmenter, tilingImage: RgbImage, original: { width: number; height: number }, spec: TilingSpec, batchSize = 4): TiledPrediction {
+  const d = model.describe();
+  if (spec.tile !== d.inputSize) throw new Error(`tiling: tile ${spec.tile} differs from the model's input size ${d.inputSize}`);
+  const blender = new TileBlender(original.width, original.height, tilingImage.width, tilingImage.height, d.numClasses, spec);
+  for (const tiles of blender.batches(Math.max(1, batchSize))) {
+    const { crops, regions } = tileInputs(blender, tilingImage, tiles);
+    const x = inputBatch(crops.map((c) => ({ resized: c })), d.inputSize, d.pixelMean, d.pixelStd);
+    try {
+      const logits = tf.tidy(() => model.forward(x, { training: false }));
+      try {
+        for (const p of tileProbabilities(logits, d.inputSize, crops, regions)) blender.add(p);
+      } finally {
+        logits.dispose();
+      }
+    } finally {
+      x.dispose();
+    }
+  }
+  const map = blender.finish();
+  return { map, ...blender.confidence() };
+}
