@@ -9,7 +9,8 @@ import { tf } from '../tensor/tf.js';
 import type { TrainableSegmenter } from '../model/segmenterTypes.js';
 import type { TrainConfig } from './trainConfig.js';
 import type { RunData, Sample } from './dataPipeline.js';
-import { augmentBatch, inputBatch, labelBatch, mixSeed, seededShuffle } from './dataPipeline.js';
+import { inputBatch, labelBatch, mixSeed, seededShuffle, trainBatchViews } from './dataPipeline.js';
+import { lossOptionsFor } from './classBalance.js';
 import type { HostTensor, TrainPosition } from './runCheckpoint.js';
 import type { MetricSummary, TrainEvent } from './trainEvents.js';
 import { evaluateSamples, summarise } from './evaluate.js';
@@ -169,14 +170,14 @@ export async function train(opts: TrainerOptions): Promise<TrainOutcome> {
     const order = epochOrder(nTrain, config.seed, epoch);
     for (let b = pos.batchInEpoch; b < micro; b++) {
       const batchSamples: Sample[] = order.slice(b * config.batchSize, (b + 1) * config.batchSize).map((i) => data.train[i]!);
-      const augmented = augmentBatch(batchSamples, config.augmentation, mixSeed(config.seed, epoch, b));
+      const augmented = trainBatchViews(data, batchSamples, config, mixSeed(config.seed, epoch, b));
       const x = inputBatch(augmented, S, desc.pixelMean, desc.pixelStd);
       const y = labelBatch(augmented, S, grid);
       const { value, grads } = tf.variableGrads(() => {
         let logits = model.forward(x, { training: true });
         // Exact half-pixel gradient (tfjs's own resizeBilinear gradient is not, with halfPixelCenters).
         if (config.lossOnUpsampledLogits) logits = resizeBilinear(logits, [S, S]);
-        return segmentationLoss(logits as tf.Tensor4D, y, { ceWeight: config.ceWeight, diceWeight: config.diceWeight }).loss;
+        return segmentationLoss(logits as tf.Tensor4D, y, lossOptionsFor(config, data.train, desc.numClasses)).loss;
       }, varList);
       x.dispose();
       y.dispose();

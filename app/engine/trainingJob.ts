@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { ProjectStore } from '../store/projectStore.js';
 import { initBackend } from '../tensor/backend.js';
 import { chooseRunMasks, loadRunData, type RunData, type UsedMask } from './dataPipeline.js';
+import { tilingOf } from './tiling.js';
+import { trainingClassWeights } from './classBalance.js';
 import { checkpointDir, hasCheckpoint, readCheckpoint, readCheckpointMeta, runDir, writeCheckpoint, type CheckpointKind } from './runCheckpoint.js';
 import { validateTrainConfig, type TrainConfig } from './trainConfig.js';
 import type { MetricSummary, TrainEvent } from './trainEvents.js';
@@ -99,7 +101,13 @@ export async function runTrainingJob(projectDir: string, runId: number, resume: 
 
     const numClasses = store.classCount() + 1;
     built = await buildSegmenter(config, numClasses);
-    const data = await loadRunData(store, used, valSource, config.inputSize);
+    const data = await loadRunData(store, used, valSource, config.inputSize, tilingOf(config));
+    if (config.classWeighting === 'frequency') {
+      // The weights follow from the recorded masks, so a resume recomputes the same ones; the run reports them.
+      const classWeights = trainingClassWeights(data.train, numClasses);
+      store.updateRun(runId, { metrics: { ...store.getRun(runId)!.metrics, classWeights } });
+      hooks.emit({ type: 'log', runId, message: `class weights (CE, median-frequency, clipped): ${classWeights.join(', ')}` });
+    }
 
     let resumeState: Parameters<typeof train>[0]['resume'] = null;
     const lastDir = checkpointDir(store.dir, runId, 'last');
@@ -162,7 +170,7 @@ export async function runTrainingJob(projectDir: string, runId: number, resume: 
     };
     store.updateRun(runId, {
       status: outcome.status,
-      metrics: { valSource, reason: outcome.reason, bestEpoch: result.bestEpoch, epochsDone: result.epochsDone, steps: result.step, best, last: outcome.last },
+      metrics: { valSource, reason: outcome.reason, bestEpoch: result.bestEpoch, epochsDone: result.epochsDone, steps: result.step, best, last: outcome.last, ...(config.classWeighting === 'frequency' ? { classWeights: trainingClassWeights(data.train, numClasses) } : {}) },
     });
     if (outcome.status === 'completed') {
       for (const kind of ['best', 'last'] as const) {

@@ -87,7 +87,7 @@ class ConstantLogits implements TrainableSegmenter {
 
 /** A fixed model whose logits follow the image (4×4 average pool, then a fixed 3→4 map); not under test. */
 class PooledLinear extends ConstantLogits {
-  forward(images: tf.Tensor4D): tf.Tensor4D {
+  override forward(images: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const pooled = tf.avgPool(images, 4, 4, 'valid') as tf.Tensor4D;
       const w = tf.tensor2d([1, -1, 0.2, 0, 0.5, 1, -1, 0.3, -0.5, 0, 1, 0.8], [3, 4]);
