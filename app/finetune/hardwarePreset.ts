@@ -9,6 +9,8 @@
 //    effective batch of 4 when the batch is smaller;
 //  - epochs: more for small data sets (≈ 300 optimiser steps, 5–50 epochs).
 import type { BackendName } from '../tensor/backend.js';
+import type { MaskStatistics } from '../dataset/maskStatistics.js';
+import { chooseTiling, type TilingChoice } from './tilingPreset.js';
 
 export interface HardwareFacts {
   backend: BackendName;
@@ -26,6 +28,8 @@ export interface DatasetFacts {
   valImages: number;
   /** Median of max(width, height) over the annotated images; null when none. */
   medianLongSide: number | null;
+  /** Mask statistics for the whole-image vs tiling choice (absent: whole image). */
+  masks?: MaskStatistics | null;
 }
 
 export interface LibraryFacts {
@@ -41,6 +45,8 @@ export interface TrainingPreset {
   epochs: number;
   /** Rough wall time of the whole run, when this machine's speed is known (wasm/cpu tiny). */
   estimatedSeconds: number | null;
+  /** Whole-image resize or tiles (app/finetune/tilingPreset.ts). */
+  tiling: TilingChoice;
   /** One line per decision, for the UI. */
   reasons: string[];
   /** Short description, e.g. 'tiny from scratch · S=256 · batch 4 · 40 epochs'. */
@@ -93,6 +99,9 @@ export function chooseTrainingPreset(hw: HardwareFacts, data: DatasetFacts, lib:
         : `S = ${inputSize}: the images' typical long side (${typical} px) rounded up to a multiple of 16 — no upscaling beyond that`,
   );
 
+  const tiling = chooseTiling(inputSize, data.masks ?? null);
+  reasons.push(...tiling.reasons);
+
   let batchSize = 4;
   if (base !== null) {
     if (hw.backend === 'gpu') {
@@ -116,13 +125,13 @@ export function chooseTrainingPreset(hw: HardwareFacts, data: DatasetFacts, lib:
     estimatedSeconds = Math.round(perImage * (n + data.valImages / 3) * epochs);
     reasons.push(`estimated duration ≈ ${formatDuration(estimatedSeconds)} on this ${hw.backend} backend (from the tiny-preset benchmark)`);
   }
-  const label = `${base ?? 'tiny from scratch'} · S=${inputSize} · batch ${batchSize}${accumulationSteps > 1 ? `×${accumulationSteps}` : ''} · ${epochs} epochs`;
-  return { model: { base, preset: base === null ? 'tiny' : null }, inputSize, batchSize, accumulationSteps, epochs, estimatedSeconds, reasons, label };
+  const label = `${base ?? 'tiny from scratch'} · S=${inputSize}${tiling.mode === 'tiles' ? ` tiles@${tiling.overrides.tileScale}` : ''} · batch ${batchSize}${accumulationSteps > 1 ? `×${accumulationSteps}` : ''} · ${epochs} epochs`;
+  return { model: { base, preset: base === null ? 'tiny' : null }, inputSize, batchSize, accumulationSteps, epochs, estimatedSeconds, tiling, reasons, label };
 }
 
 /** The preset as training-config overrides (for resolveTrainConfig). */
 export function presetOverrides(p: TrainingPreset): Record<string, unknown> {
-  return { model: { base: p.model.base, preset: p.model.preset }, inputSize: p.inputSize, batchSize: p.batchSize, accumulationSteps: p.accumulationSteps, epochs: p.epochs };
+  return { model: { base: p.model.base, preset: p.model.preset }, inputSize: p.inputSize, batchSize: p.batchSize, accumulationSteps: p.accumulationSteps, epochs: p.epochs, ...p.tiling.overrides };
 }
 
 export function formatDuration(seconds: number): string {
