@@ -1,7 +1,8 @@
 // Training data of one run: each image with its LATEST mask version (or, on resume, exactly the
-// versions the run recorded), resized once (longest side → S) and kept in memory as 8-bit pixels
-// plus the class-index label at full resolution. Batches are normalised, padded and given labels
-// on the logits grid on demand, so the cache stays small (S·S·3 bytes per image).
+// versions the run recorded), resized once (longest side → S; with tiling, to its tiling
+// resolution, see tiling.ts) and kept in memory as 8-bit pixels plus the class-index label at full
+// resolution. Batches are normalised, padded and given labels on the logits grid on demand; with
+// tiling, each micro-batch is S×S crops chosen by the crop sampler (cropSampler.ts).
 import { tf } from '../tensor/tf.js';
 import type { ProjectStore } from '../store/projectStore.js';
 import type { Split } from '../store/storeTypes.js';

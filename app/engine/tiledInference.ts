@@ -5,7 +5,7 @@
 import { tf } from '../tensor/tf.js';
 import type { TrainableSegmenter } from '../model/segmenterTypes.js';
 import type { RgbImage } from '../model/sam/transforms.js';
-import { contentSize } from '../metrics/evaluateLogits.js';
+import { contentSize, logitsOverImage } from '../metrics/evaluateLogits.js';
 import { inputBatch } from './dataPipeline.js';
 import { cropRgb, TileBlender, type TileRect, type TilingSpec } from './tiling.js';
 
@@ -14,18 +14,10 @@ import { cropRgb, TileBlender, type TileRect, type TilingSpec } from './tiling.j
  * regions: the B original-image region sizes. Returns per tile (rh×rw×(K+1)) softmax probabilities.
  */
 export function tileProbabilities(logits: tf.Tensor4D, inputSize: number, crops: readonly { width: number; height: number }[], regions: readonly { width: number; height: number }[]): Float32Array[] {
-  const [B, h, w, C] = logits.shape;
+  const B = logits.shape[0];
   if (crops.length !== B || regions.length !== B) throw new Error(`tileProbabilities: ${crops.length} tiles for a batch of ${B}`);
   return crops.map((crop, b) => {
-    const probs = tf.tidy(() => {
-      const c = contentSize(crop, inputSize);
-      const one = B === 1 ? logits : tf.slice(logits, [b, 0, 0, 0], [1, h, w, C]);
-      const up = tf.image.resizeBilinear(one, [inputSize, inputSize], false, true);
-      let region = tf.slice(up, [0, 0, 0, 0], [1, c.height, c.width, C]);
-      const r = regions[b]!;
-      if (r.height !== c.height || r.width !== c.width) region = tf.image.resizeBilinear(region, [r.height, r.width], false, true);
-      return tf.softmax(region, -1);
-    });
+    const probs = tf.tidy(() => tf.softmax(logitsOverImage(logits, b, inputSize, contentSize(crop, inputSize), regions[b]!), -1));
     const out = probs.dataSync() as Float32Array;
     probs.dispose();
     return out;
