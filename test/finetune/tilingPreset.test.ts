@@ -57,3 +57,19 @@ test('the one-click preset carries the tiling choice into the training config', 
   assert.equal(cfg.classWeighting, 'frequency');
   assert.ok(p.reasons.some((r) => r.startsWith('tiles of')));
 });
+
+test('pasam train: the automatic choice applies with --preset tiny unless --tiling or the config file decides', async () => {
+  const { buildTrainConfig } = await import('../../app/cli/commands/train.js');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const large = stats(4000, 3000, 0.003, 3);
+  assert.equal(buildTrainConfig({ preset: 'tiny' }, large).tileSize, 224);
+  assert.equal(buildTrainConfig({ preset: 'tiny', tiling: 'whole' }, large).tileSize, 0);
+  assert.equal(buildTrainConfig({ preset: 'tiny', tiling: 'tiles', size: '256' }, stats(200, 200, 0.2, 30)).tileSize, 256);
+  const file = join(mkdtempSync(join(tmpdir(), 'pasam-cfg-')), 'c.json');
+  writeFileSync(file, JSON.stringify({ tileSize: 0, classWeighting: 'none' }));
+  assert.equal(buildTrainConfig({ preset: 'tiny', config: file }, large).tileSize, 0);
+  assert.throws(() => buildTrainConfig({ preset: 'tiny', config: file, tiling: 'tiles' }, large), /disagree/);
+  assert.throws(() => buildTrainConfig({ preset: 'tiny', tiling: 'maybe' }, large), /--tiling must be/);
+});
