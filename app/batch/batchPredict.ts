@@ -54,6 +54,12 @@ export function predictionsFromLogits(logits: tf.Tensor4D, inputSize: number, or
 /** Runs the engine's model on a batch of images (ONNX Runtime or tfjs) and returns maps + confidence. */
 export async function predictImages(engine: SegmentationEngine, images: readonly RgbImage[]): Promise<ImagePrediction[]> {
   const sizes = images.map((img) => ({ width: img.width, height: img.height }));
+  if ((engine instanceof OrtSegmenter || engine instanceof TfjsSegmenter) && engine.tiling) {
+    // Tiled: one image at a time (its tiles are the batch), memory bounded by the blender's band.
+    const out: ImagePrediction[] = [];
+    for (const img of images) out.push(await engine.predictTiled(img));
+    return out;
+  }
   if (engine instanceof OrtSegmenter) {
     const out = await engine.logits(images);
     const [b, k, h, w] = out.dims as [number, number, number, number];

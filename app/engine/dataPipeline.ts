@@ -1,7 +1,8 @@
 // Training data of one run: each image with its LATEST mask version (or, on resume, exactly the
-// versions the run recorded), resized once (longest side → S) and kept in memory as 8-bit pixels
-// plus the class-index label at full resolution. Batches are normalised, padded and given labels
-// on the logits grid on demand, so the cache stays small (S·S·3 bytes per image).
+// versions the run recorded), resized once (longest side → S; with tiling, to its tiling
+// resolution, see tiling.ts) and kept in memory as 8-bit pixels plus the class-index label at full
+// resolution. Batches are normalised, padded and given labels on the logits grid on demand; with
+// tiling, each micro-batch is S×S crops chosen by the crop sampler (cropSampler.ts).
 import { tf } from '../tensor/tf.js';
 import type { ProjectStore } from '../store/projectStore.js';
 import type { Split } from '../store/storeTypes.js';
@@ -10,7 +11,10 @@ import { decodeImageRgb } from '../images/imageIO.js';
 import { preprocessImage, preprocessShape, resizeRgbPil, type RgbImage } from '../model/sam/transforms.js';
 import { augmentSample, type AugmentOptions } from './augment.js';
 import { Rng } from '../tensor/random.js';
-import type { AugmentationConfig } from './trainConfig.js';
+import type { AugmentationConfig, TrainConfig } from './trainConfig.js';
+import { tilingResolution, type TilingSpec } from './tiling.js';
+import { chooseCrops, cropIndexOf } from './cropSampler.js';
+import { cropRgb, cropMap } from './tiling.js';
 
 export interface Sample {
   imageId: number;
@@ -19,8 +23,13 @@ export interface Sample {
   /** Original size. */
   width: number;
   height: number;
-  /** Longest side resized to S (8-bit RGB, unpadded). */
+  /**
+   * Longest side resized to S (8-bit RGB, unpadded); with tiling, the image at its tiling
+   * resolution (original × scale, see tiling.ts), from which crops and tiles are cut.
+   */
   resized: RgbImage;
+  /** How the model is applied to this image (null/absent = whole image resized to S). */
+  tiling?: TilingSpec | null;
   /** Class-index label at the original resolution, row-major (evaluation). */
   label: Uint8Array;
   /** The label resized (nearest) to the resized image's size (training). */
@@ -47,13 +56,19 @@ export interface RunData {
   used: UsedMask[];
 }
 
-/** Loads one image of the project (pixels from the content store) resized for input side `s`. */
-export async function loadResized(store: ProjectStore, imageId: number, s: number): Promise<{ resized: RgbImage; width: number; height: number; name: string }> {
+/** Loads one image of the project (pixels from the content store) resized for input side `s` (or to its tiling resolution). */
+export async function loadResized(store: ProjectStore, imageId: number, s: number, tiling: TilingSpec | null = null): Promise<{ resized: RgbImage; width: number; height: number; name: string }> {
   const rec = store.getImage(imageId);
   if (!rec) throw new Error(`no image with id ${imageId}`);
   const decoded = await decodeImageRgb(store.readImageBytes(rec), store.imagePath(rec));
   if (decoded.width !== rec.width || decoded.height !== rec.height) throw new Error(`${store.imagePath(rec)}: decoded as ${decoded.width}×${decoded.height}, the project says ${rec.width}×${rec.height}`);
-  return { resized: resizeForInput(decoded, s), width: rec.width, height: rec.height, name: rec.originalName };
+  return { resized: tiling ? resizeForTiling(decoded, tiling) : resizeForInput(decoded, s), width: rec.width, height: rec.height, name: rec.originalName };
+}
+
+/** The image at its tiling resolution (a copy only when the size changes). */
+export function resizeForTiling(img: RgbImage, spec: TilingSpec): RgbImage {
+  const r = tilingResolution(img.width, img.height, spec);
+  return r.width === img.width && r.height === img.height ? img : resizeRgbPil(img, r.width, r.height);
 }
 
 /** Longest side → s (PIL bilinear, as SAM's ResizeLongestSide). */
@@ -62,14 +77,14 @@ export function resizeForInput(img: RgbImage, s: number): RgbImage {
   return h === img.height && w === img.width ? img : resizeRgbPil(img, w, h);
 }
 
-async function loadSample(store: ProjectStore, maskVersionId: number, s: number): Promise<Sample> {
+async function loadSample(store: ProjectStore, maskVersionId: number, s: number, tiling: TilingSpec | null): Promise<Sample> {
   const mv = store.getMaskVersion(maskVersionId);
   if (!mv) throw new Error(`mask version ${maskVersionId} no longer exists`);
-  const img = await loadResized(store, mv.imageId, s);
+  const img = await loadResized(store, mv.imageId, s, tiling);
   const label = store.readMask(mv);
   if (label.length !== img.width * img.height) throw new Error(`mask version ${mv.id} of ${img.name} has ${label.length} values, expected ${img.width}×${img.height}`);
   const resizedLabel = resizeLabelNearest(label, img.width, img.height, img.resized.width, img.resized.height);
-  return { imageId: mv.imageId, maskVersionId: mv.id, name: img.name, width: img.width, height: img.height, resized: img.resized, label, resizedLabel };
+  return { imageId: mv.imageId, maskVersionId: mv.id, name: img.name, width: img.width, height: img.height, resized: img.resized, label, resizedLabel, tiling };
 }
 
 /** Nearest-neighbour resize of a class-index map (pixel centres, as PyTorch 'nearest-exact'). */
@@ -106,6 +121,22 @@ export function augmentBatch(samples: readonly Sample[], aug: AugmentationConfig
   });
 }
 
+/**
+ * The training views of one micro-batch: whole images (tileSize 0, exactly as before tiling
+ * existed), or S×S crops chosen by the crop sampler (defect-centred or random) — then the same
+ * seeded augmentation per view. Deterministic in (config, data, seed = mix(seed, epoch, batch)).
+ */
+export function trainBatchViews(data: RunData, batch: readonly Sample[], config: TrainConfig, seed: number): TrainView[] {
+  if (!config.tileSize) return augmentBatch(batch, config.augmentation, seed);
+  const index = cropIndexOf(data.train);
+  const crops = chooseCrops(index, data.train, batch, { tile: config.tileSize, defectShare: config.defectCropShare }, mixSeed(seed, 0xc409));
+  const views = crops.map((c) => {
+    const s = data.train[c.sample]!;
+    return { ...s, resized: cropRgb(s.resized, c.rect), resizedLabel: cropMap(s.resizedLabel, s.resized.width, c.rect) };
+  });
+  return augmentBatch(views, config.augmentation, seed);
+}
+
 /** Seeded shuffle (copy). */
 export function seededShuffle<T>(items: readonly T[], seed: number): T[] {
   return new Rng(seed).shuffle([...items]);
@@ -128,20 +159,20 @@ export function chooseRunMasks(store: ProjectStore, opts: { seed: number; valFra
 }
 
 /** Loads the samples of a run's mask versions (in the recorded order). */
-export async function loadRunData(store: ProjectStore, used: UsedMask[], valSource: RunData['valSource'], s: number): Promise<RunData> {
+export async function loadRunData(store: ProjectStore, used: UsedMask[], valSource: RunData['valSource'], s: number, tiling: TilingSpec | null = null): Promise<RunData> {
   const train: Sample[] = [];
   const val: Sample[] = [];
   for (const u of used) {
-    const sample = await loadSample(store, u.maskVersionId, s);
+    const sample = await loadSample(store, u.maskVersionId, s, tiling);
     (u.split === 'val' ? val : train).push(sample);
   }
   return { train, val: valSource === 'train' ? train : val, valSource, used };
 }
 
 /** Loads the ground-truth samples of one split (for evaluation). */
-export async function loadSplit(store: ProjectStore, split: Split, s: number): Promise<Sample[]> {
+export async function loadSplit(store: ProjectStore, split: Split, s: number, tiling: TilingSpec | null = null): Promise<Sample[]> {
   const out: Sample[] = [];
-  for (const id of groundTruthIds(store, split)) out.push(await loadSample(store, id, s));
+  for (const id of groundTruthIds(store, split)) out.push(await loadSample(store, id, s, tiling));
   return out;
 }
 

@@ -10,6 +10,7 @@ import { inputBatch } from './dataPipeline.js';
 import type { MetricSummary } from './trainEvents.js';
 import { classMapsFromLogits } from '../metrics/evaluateLogits.js';
 import { ConfusionMatrix, computeMetrics, type SegmentationMetrics } from '../metrics/segmentationMetrics.js';
+import { segmentTiledTf, segmentTiledWith } from './tiledInference.js';
 
 export interface ImageEvaluation {
   imageId: number;
@@ -31,8 +32,12 @@ export interface EvaluationResult {
   perImage: ImageEvaluation[];
 }
 
-/** Predicted class maps at the original resolution for a batch of samples. */
-export function predictClassMaps(model: TrainableSegmenter, samples: readonly Pick<Sample, 'resized' | 'width' | 'height'>[]): Uint8Array[] {
+/**
+ * Predicted class maps at the original resolution for a batch of samples; a sample with a tiling
+ * is segmented tile by tile (its `resized` is then the image at its tiling resolution).
+ */
+export function predictClassMaps(model: TrainableSegmenter, samples: readonly Pick<Sample, 'resized' | 'width' | 'height' | 'tiling'>[]): Uint8Array[] {
+  if (samples.some((s) => s.tiling)) return samples.map((s) => (s.tiling ? segmentTiledTf(model, s.resized, s, s.tiling).map : predictClassMaps(model, [s])[0]!));
   const desc = model.describe();
   const x = inputBatch(samples, desc.inputSize, desc.pixelMean, desc.pixelStd);
   try {
@@ -94,21 +99,34 @@ export function evaluateSamples(model: TrainableSegmenter, samples: readonly Sam
 export async function evaluateSamplesWith(forward: (images: Float32Array) => Promise<Float32Array>, desc: SegmenterDescription, samples: readonly Sample[], opts: EvaluateOptions = {}): Promise<EvaluationResult> {
   const acc = new EvaluationAccumulator(desc.numClasses);
   const batch = Math.max(1, opts.batchSize ?? 4);
-  const g = desc.logitsSize;
   for (let i = 0; i < samples.length; i += batch) {
     const chunk = samples.slice(i, i + batch);
-    const x = inputBatch(chunk, desc.inputSize, desc.pixelMean, desc.pixelStd);
-    const images = x.dataSync() as Float32Array;
-    x.dispose();
-    const logits = tf.tensor4d(await forward(images), [chunk.length, g, g, desc.numClasses]);
-    try {
-      acc.add(chunk, classMapsFromLogits(logits, desc.inputSize, chunk));
-    } finally {
-      logits.dispose();
+    if (chunk.some((s) => s.tiling)) {
+      // Tiled samples: tile by tile through the same forward, blended as predictClassMaps does.
+      const preds: Uint8Array[] = [];
+      for (const s of chunk) preds.push(s.tiling ? (await segmentTiledWith(forward, desc, s.resized, s, s.tiling, batch)).map : (await predictWith(forward, desc, [s]))[0]!);
+      acc.add(chunk, preds);
+      opts.onProgress?.(Math.min(samples.length, i + batch), samples.length);
+      continue;
     }
+    acc.add(chunk, await predictWith(forward, desc, chunk));
     opts.onProgress?.(Math.min(samples.length, i + batch), samples.length);
   }
   return acc.result(samples.length, opts.classNames);
+}
+
+/** Whole-image class maps of a chunk through a host forward pass. */
+async function predictWith(forward: (images: Float32Array) => Promise<Float32Array>, desc: SegmenterDescription, chunk: readonly Sample[]): Promise<Uint8Array[]> {
+  const g = desc.logitsSize;
+  const x = inputBatch(chunk, desc.inputSize, desc.pixelMean, desc.pixelStd);
+  const images = x.dataSync() as Float32Array;
+  x.dispose();
+  const logits = tf.tensor4d(await forward(images), [chunk.length, g, g, desc.numClasses]);
+  try {
+    return classMapsFromLogits(logits, desc.inputSize, chunk);
+  } finally {
+    logits.dispose();
+  }
 }
 
 export function summarise(r: EvaluationResult): MetricSummary {

@@ -13,6 +13,13 @@ export interface SegmentationLossOptions {
    * Σ w_y·nll / Σ w_y; Dice as SAMed DiceLoss(weight): Σ_c w_c·(1 − dice_c) / (K+1).
    */
   classWeights?: readonly number[];
+  /**
+   * Focal loss exponent γ (Lin et al.): each pixel's CE term is scaled by (1 − p_y)^γ, so easy
+   * background pixels stop drowning the rare defects. 0 (default) = plain CE.
+   */
+  focalGamma?: number;
+  /** Average the Dice term over the classes present in the labels only (default: all K+1). */
+  dicePresentOnly?: boolean;
   /** Check labels ∈ [0, K] (one small sync per call; default true). */
   validateLabels?: boolean;
 }
@@ -49,7 +56,10 @@ export function segmentationLoss(logits: tf.Tensor4D, labels: tf.Tensor3D, opts:
     const flat = tf.reshape(logits, [-1, C]) as tf.Tensor2D;
     const onehot = tf.oneHot(tf.reshape(labels, [-1]) as tf.Tensor1D, C).toFloat();
     const logp = tf.logSoftmax(flat);
-    const nllPerPixel = tf.neg(tf.sum(tf.mul(onehot, logp), 1));
+    const logpy = tf.sum(tf.mul(onehot, logp), 1);
+    let nllPerPixel = tf.neg(logpy);
+    const gamma = opts.focalGamma ?? 0;
+    if (gamma > 0) nllPerPixel = tf.mul(tf.pow(tf.sub(1, tf.exp(logpy)), gamma), nllPerPixel);
     let ce: tf.Scalar;
     if (weights) {
       const wPix = tf.sum(tf.mul(onehot, tf.tensor1d(weights as number[])), 1);
@@ -62,7 +72,11 @@ export function segmentationLoss(logits: tf.Tensor4D, labels: tf.Tensor3D, opts:
     const dicePerClass = tf.div(tf.add(tf.mul(inter, 2), SMOOTH), tf.add(tf.add(zSum, ySum), SMOOTH));
     let lossPerClass = tf.sub(1, dicePerClass);
     if (weights) lossPerClass = tf.mul(lossPerClass, tf.tensor1d(weights as number[]));
-    const dice = tf.div(tf.sum(lossPerClass), C) as tf.Scalar;
+    let dice: tf.Scalar;
+    if (opts.dicePresentOnly) {
+      const present = tf.cast(tf.greater(ySum, 0), 'float32');
+      dice = tf.div(tf.sum(tf.mul(lossPerClass, present)), tf.maximum(tf.sum(present), 1)) as tf.Scalar;
+    } else dice = tf.div(tf.sum(lossPerClass), C) as tf.Scalar;
     const loss = tf.add(tf.mul(ce, ceWeight), tf.mul(dice, diceWeight)) as tf.Scalar;
     return { loss, ce, dice };
   });

@@ -6,7 +6,8 @@ import type { TrainableSegmenter } from '../model/segmenterTypes.js';
 import { checkpointDir, hasCheckpoint, readCheckpoint, type CheckpointKind, type CheckpointMeta } from './runCheckpoint.js';
 import { buildSegmenter } from './modelFactory.js';
 import { fromHost } from './trainer.js';
-import { resizeForInput } from './dataPipeline.js';
+import { resizeForInput, resizeForTiling } from './dataPipeline.js';
+import { tilingOf, type TilingSpec } from './tiling.js';
 import { predictClassMaps } from './evaluate.js';
 import type { RgbImage } from '../model/sam/transforms.js';
 
@@ -14,6 +15,8 @@ export interface LoadedRun {
   model: TrainableSegmenter;
   meta: CheckpointMeta;
   checkpointPath: string;
+  /** How the run applies its model (null = whole image resized to S). */
+  tiling: TilingSpec | null;
 }
 
 /** Loads run `runId`'s `best` checkpoint (or `last`; 'auto' = best if present, else last). */
@@ -41,11 +44,11 @@ export async function loadRunSegmenter(store: ProjectStore, runId: number, kind:
     built.model.dispose();
     throw err;
   }
-  return { model: built.model, meta: ck.meta, checkpointPath: dir };
+  return { model: built.model, meta: ck.meta, checkpointPath: dir, tiling: tilingOf(ck.meta.config) };
 }
 
-/** Class-index map (original size) of one RGB image. */
-export function segmentRgb(model: TrainableSegmenter, img: RgbImage): Uint8Array {
-  const resized = resizeForInput(img, model.describe().inputSize);
-  return predictClassMaps(model, [{ resized, width: img.width, height: img.height }])[0]!;
+/** Class-index map (original size) of one RGB image (tiled when the run trained tiled). */
+export function segmentRgb(model: TrainableSegmenter, img: RgbImage, tiling: TilingSpec | null = null): Uint8Array {
+  const resized = tiling ? resizeForTiling(img, tiling) : resizeForInput(img, model.describe().inputSize);
+  return predictClassMaps(model, [{ resized, width: img.width, height: img.height, tiling }])[0]!;
 }

@@ -39,6 +39,9 @@ export interface StepLossOptions {
   ceWeight: number;
   diceWeight: number;
   classWeights?: number[];
+  /** Focal CE exponent γ and Dice over present classes: tfjs engine only (the ORT loss graph has neither). */
+  focalGamma?: number;
+  dicePresentOnly?: boolean;
   lossOnUpsampledLogits: boolean;
 }
 
@@ -85,7 +88,7 @@ export function createTfjsStepEngine(model: TrainableSegmenter, loss: StepLossOp
           let logits = model.forward(x, { training: true });
           // Exact half-pixel gradient (tfjs's own resizeBilinear gradient is not, with halfPixelCenters).
           if (loss.lossOnUpsampledLogits) logits = resizeBilinear(logits, [S, S]);
-          const terms = segmentationLoss(logits as tf.Tensor4D, y, { ceWeight: loss.ceWeight, diceWeight: loss.diceWeight, classWeights: loss.classWeights });
+          const terms = segmentationLoss(logits as tf.Tensor4D, y, { ceWeight: loss.ceWeight, diceWeight: loss.diceWeight, classWeights: loss.classWeights, focalGamma: loss.focalGamma, dicePresentOnly: loss.dicePresentOnly });
           kept.push(tf.keep(logits), tf.keep(terms.ce), tf.keep(terms.dice));
           return terms.loss;
         }, varList));

@@ -52,7 +52,39 @@ export interface TrainConfig {
   valFraction: number;
   /** Also write the `last` checkpoint every N optimiser steps inside an epoch (0 = epoch ends only). */
   checkpointEverySteps: number;
+  /**
+   * Tiled training and inference: 0 = whole image resized (longest side → inputSize); otherwise
+   * S×S crops of the image at `tileScale` (must equal inputSize), and overlapping tiles blended at
+   * inference (app/engine/tiling.ts).
+   */
+  tileSize: number;
+  /** Pixels shared by neighbouring inference tiles (≤ tileSize/2). */
+  tileOverlap: number;
+  /** Image scale before tiling (1 = native resolution). */
+  tileScale: number;
+  /** Share of training crops centred on a defect pixel (classes drawn uniformly, so rare ones are oversampled). */
+  defectCropShare: number;
+  /**
+   * 'frequency': CE weighted per class from the training masks' pixel frequencies (clipped;
+   * app/engine/classBalance.ts); 'none': unweighted.
+   */
+  classWeighting: 'none' | 'frequency';
+  /** Focal loss exponent γ on the CE term (0 = plain CE). tfjs engine only: the ONNX Runtime training graph computes plain CE. */
+  focalGamma: number;
+  /** Dice averaged over the classes present in the batch's labels only (absent classes add no loss). */
+  dicePresentOnly: boolean;
 }
+
+/** What a config written before tiling/imbalance options existed means: today's whole-image behaviour. */
+export const TILING_AND_BALANCE_DEFAULTS = {
+  tileSize: 0,
+  tileOverlap: 0,
+  tileScale: 1,
+  defectCropShare: 0.5,
+  classWeighting: 'none',
+  focalGamma: 0,
+  dicePresentOnly: false,
+} as const satisfies Partial<TrainConfig>;
 
 export const DEFAULT_AUGMENTATION: AugmentationConfig = { hflip: true, vflip: true, rot90: true, brightness: 0.1, contrast: 0.1 };
 
@@ -79,6 +111,7 @@ export function defaultTrainConfig(): TrainConfig {
     lossOnUpsampledLogits: false,
     valFraction: 0.1,
     checkpointEverySteps: 0,
+    ...TILING_AND_BALANCE_DEFAULTS,
   };
 }
 
@@ -111,6 +144,12 @@ const nameOrNull: Check = (key, v) => {
   if (v !== null && (typeof v !== 'string' || v.trim() === '')) throw new TrainConfigError(key, `must be a non-empty name or null, got ${JSON.stringify(v)}`);
 };
 
+const oneOf =
+  (...values: string[]): Check =>
+  (key, v) => {
+    if (typeof v !== 'string' || !values.includes(v)) throw new TrainConfigError(key, `must be one of ${values.map((x) => `'${x}'`).join(', ')}, got ${JSON.stringify(v)}`);
+  };
+
 const TOP_CHECKS: Record<Exclude<keyof TrainConfig, 'model' | 'augmentation'>, Check> = {
   inputSize: (key, v) => {
     num(16, 4096, { integer: true })(key, v);
@@ -133,6 +172,16 @@ const TOP_CHECKS: Record<Exclude<keyof TrainConfig, 'model' | 'augmentation'>, C
   lossOnUpsampledLogits: bool,
   valFraction: num(0, 0.9),
   checkpointEverySteps: num(0, 1e9, { integer: true }),
+  tileSize: (key, v) => {
+    num(0, 4096, { integer: true })(key, v);
+    if (v !== 0 && (v as number) % 16 !== 0) throw new TrainConfigError(key, `must be 0 (whole image) or a multiple of 16, got ${v}`);
+  },
+  tileOverlap: num(0, 2048, { integer: true }),
+  tileScale: num(0, 1, { minExclusive: true }),
+  defectCropShare: num(0, 1),
+  classWeighting: oneOf('none', 'frequency'),
+  focalGamma: num(0, 10),
+  dicePresentOnly: bool,
 };
 
 const AUG_CHECKS: Record<keyof AugmentationConfig, Check> = {
@@ -186,6 +235,8 @@ export function resolveTrainConfig(overrides: unknown, base: TrainConfig = defau
       (out as unknown as Record<string, unknown>)[key] = value;
     }
   }
+  // A tile is one model input: a new input size carries a tiled base config along.
+  if (out.tileSize !== 0 && !('tileSize' in overrides)) out.tileSize = out.inputSize;
   validateTrainConfig(out);
   return out;
 }
@@ -193,6 +244,8 @@ export function resolveTrainConfig(overrides: unknown, base: TrainConfig = defau
 /** Checks a complete config (e.g. one read back from a checkpoint). */
 export function validateTrainConfig(c: TrainConfig): TrainConfig {
   if (!isObject(c)) throw new TrainConfigError('(root)', 'must be a JSON object');
+  // Configs stored before these settings existed load as whole-image, unweighted runs.
+  for (const [key, value] of Object.entries(TILING_AND_BALANCE_DEFAULTS)) if (!(key in c)) (c as unknown as Record<string, unknown>)[key] = value;
   for (const [key, check] of Object.entries(TOP_CHECKS)) {
     if (!(key in c)) throw new TrainConfigError(key, 'is missing');
     check(key, (c as unknown as Record<string, unknown>)[key]);
@@ -206,6 +259,8 @@ export function validateTrainConfig(c: TrainConfig): TrainConfig {
   if (c.model.base === null && c.model.preset === null) throw new TrainConfigError('model', 'needs a base model (model.base) or a preset to train from scratch (model.preset)');
   if (c.model.base !== null && c.model.preset !== null) throw new TrainConfigError('model', `gives both a base model ('${c.model.base}') and a preset ('${c.model.preset}'); choose one`);
   if (c.ceWeight === 0 && c.diceWeight === 0) throw new TrainConfigError('ceWeight', 'and diceWeight cannot both be 0');
+  if (c.tileSize !== 0 && c.tileSize !== c.inputSize) throw new TrainConfigError('tileSize', `must be 0 (whole image) or equal inputSize (${c.inputSize}): a tile is one model input; use tileScale to cover more of the image per tile, got ${c.tileSize}`);
+  if (c.tileOverlap > c.tileSize / 2) throw new TrainConfigError('tileOverlap', `must be at most half the tile (${c.tileSize / 2}), got ${c.tileOverlap}${c.tileSize === 0 ? ' (tiling is off: tileSize 0)' : ''}`);
   return c;
 }
 

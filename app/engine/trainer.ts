@@ -9,7 +9,7 @@ import { tf } from '../tensor/tf.js';
 import type { TrainableSegmenter } from '../model/segmenterTypes.js';
 import type { TrainConfig } from './trainConfig.js';
 import type { RunData, Sample } from './dataPipeline.js';
-import { augmentBatch, inputBatch, labelBatch, mixSeed, seededShuffle } from './dataPipeline.js';
+import { inputBatch, labelBatch, mixSeed, seededShuffle, trainBatchViews } from './dataPipeline.js';
 import type { HostTensor, TrainPosition } from './runCheckpoint.js';
 import type { MetricSummary, TrainEvent } from './trainEvents.js';
 import { evaluateSamplesWith, summarise } from './evaluate.js';
@@ -170,7 +170,7 @@ export async function train(opts: TrainerOptions): Promise<TrainOutcome> {
     const order = epochOrder(nTrain, config.seed, epoch);
     for (let b = pos.batchInEpoch; b < micro; b++) {
       const batchSamples: Sample[] = order.slice(b * config.batchSize, (b + 1) * config.batchSize).map((i) => data.train[i]!);
-      const augmented = augmentBatch(batchSamples, config.augmentation, mixSeed(config.seed, epoch, b));
+      const augmented = trainBatchViews(data, batchSamples, config, mixSeed(config.seed, epoch, b));
       const x = inputBatch(augmented, S, desc.pixelMean, desc.pixelStd);
       const y = labelBatch(augmented, S, grid);
       const images = x.dataSync() as Float32Array;

@@ -6,6 +6,8 @@ import { ProjectStore } from '../store/projectStore.js';
 import { acquireRunLock } from '../store/runLock.js';
 import { initBackend } from '../tensor/backend.js';
 import { chooseRunMasks, loadRunData, type RunData, type UsedMask } from './dataPipeline.js';
+import { tilingOf } from './tiling.js';
+import { lossOptionsFor } from './classBalance.js';
 import { checkpointDir, hasCheckpoint, readCheckpoint, readCheckpointMeta, runDir, writeCheckpoint, type CheckpointKind } from './runCheckpoint.js';
 import { validateTrainConfig, type TrainConfig } from './trainConfig.js';
 import type { MetricSummary, TrainEvent } from './trainEvents.js';
@@ -13,7 +15,7 @@ import { train, type TrainerState, type TrainOutcome } from './trainer.js';
 import { buildSegmenter, type BuiltSegmenter } from './modelFactory.js';
 import { readRunConfig, toJsonObject } from './runRecord.js';
 import { fromHost } from './trainer.js';
-import { createTfjsStepEngine, type StepEngine } from './stepEngine.js';
+import { createTfjsStepEngine, type StepEngine, type StepLossOptions } from './stepEngine.js';
 import type { TrainableSegmenter } from '../model/segmenterTypes.js';
 
 export interface JobHooks {
@@ -33,7 +35,8 @@ export interface JobOptions {
    * Builds the step engine for the run's model (default: tfjs). Called after the model is built
    * and before any step; may refuse (memory) by throwing — the run then fails with that message.
    */
-  prepareEngine?: (model: TrainableSegmenter, config: TrainConfig, ctx: { projectDir: string; emit: (e: TrainEvent) => void; runId: number }) => Promise<PreparedEngine>;
+  /** ctx.loss: the run's loss (class weights from its training masks included). */
+  prepareEngine?: (model: TrainableSegmenter, config: TrainConfig, ctx: { projectDir: string; emit: (e: TrainEvent) => void; runId: number; loss: StepLossOptions }) => Promise<PreparedEngine>;
 }
 
 export interface JobResult {
@@ -95,14 +98,22 @@ export async function runTrainingJob(projectDir: string, runId: number, resume: 
     store.updateRun(runId, { status: 'running', error: null, metrics: { ...run.metrics, valSource } });
 
     const numClasses = store.classCount() + 1;
+    // The data first: the class weights of the loss follow from the training masks, and both
+    // engines must see the same crops, labels and loss.
+    const data = await loadRunData(store, used, valSource, config.inputSize, tilingOf(config));
+    const loss = lossOptionsFor(config, data.train, numClasses);
+    if (loss.classWeights) {
+      // The weights follow from the recorded masks, so a resume recomputes the same ones; the run reports them.
+      store.updateRun(runId, { metrics: { ...store.getRun(runId)!.metrics, classWeights: loss.classWeights } });
+      hooks.emit({ type: 'log', runId, message: `class weights (CE, median-frequency, clipped): ${loss.classWeights.join(', ')}` });
+    }
     // The tfjs memory guard (the wasm heap) applies only when tfjs runs the steps.
     built = await buildSegmenter(config, numClasses, { tfjsForward: opts.prepareEngine === undefined });
     prepared = opts.prepareEngine
-      ? await opts.prepareEngine(built.model, config, { projectDir: store.dir, emit: hooks.emit, runId })
-      : { engine: createTfjsStepEngine(built.model, { ceWeight: config.ceWeight, diceWeight: config.diceWeight, lossOnUpsampledLogits: config.lossOnUpsampledLogits }), trainedWith: { engine: 'tfjs', executionProvider: `tfjs-${backend.tfBackend}` } };
+      ? await opts.prepareEngine(built.model, config, { projectDir: store.dir, emit: hooks.emit, runId, loss })
+      : { engine: createTfjsStepEngine(built.model, loss), trainedWith: { engine: 'tfjs', executionProvider: `tfjs-${backend.tfBackend}` } };
     if (prepared.engine.name === 'tfjs' && opts.prepareEngine) built.guardTfjsForward();
     store.updateRun(runId, { metrics: { ...store.getRun(runId)!.metrics, trainedWith: prepared.trainedWith } });
-    const data = await loadRunData(store, used, valSource, config.inputSize);
 
     let resumeState: Parameters<typeof train>[0]['resume'] = null;
     const lastDir = checkpointDir(store.dir, runId, 'last');
@@ -166,7 +177,7 @@ export async function runTrainingJob(projectDir: string, runId: number, resume: 
     };
     store.updateRun(runId, {
       status: outcome.status,
-      metrics: { valSource, trainedWith: prepared.trainedWith, reason: outcome.reason, bestEpoch: result.bestEpoch, epochsDone: result.epochsDone, steps: result.step, best, last: outcome.last },
+      metrics: { valSource, trainedWith: prepared.trainedWith, reason: outcome.reason, bestEpoch: result.bestEpoch, epochsDone: result.epochsDone, steps: result.step, best, last: outcome.last, ...(loss.classWeights ? { classWeights: loss.classWeights } : {}) },
     });
     if (outcome.status === 'completed') {
       for (const kind of ['best', 'last'] as const) {

@@ -11,6 +11,8 @@
 //    effective batch of 4 when the batch is smaller;
 //  - epochs: more for small data sets (≈ 300 optimiser steps, 5–50 epochs).
 import type { BackendName } from '../tensor/backend.js';
+import type { MaskStatistics } from '../dataset/maskStatistics.js';
+import { chooseTiling, type TilingChoice } from './tilingPreset.js';
 
 export interface HardwareFacts {
   backend: BackendName;
@@ -43,6 +45,8 @@ export interface DatasetFacts {
   valImages: number;
   /** Median of max(width, height) over the annotated images; null when none. */
   medianLongSide: number | null;
+  /** Mask statistics for the whole-image vs tiling choice (absent: whole image). */
+  masks?: MaskStatistics | null;
 }
 
 export interface LibraryFacts {
@@ -58,6 +62,8 @@ export interface TrainingPreset {
   epochs: number;
   /** Rough wall time of the whole run, when this machine's speed is known (wasm/cpu tiny). */
   estimatedSeconds: number | null;
+  /** Whole-image resize or tiles (app/finetune/tilingPreset.ts). */
+  tiling: TilingChoice;
   /** One line per decision, for the UI. */
   reasons: string[];
   /** Short description, e.g. 'tiny from scratch · S=256 · batch 4 · 40 epochs'. */
@@ -137,9 +143,11 @@ export function chooseTrainingPreset(hw: HardwareFacts, data: DatasetFacts, lib:
       reasons.push(`S = ${cand.inputSize}: vit_b on a CPU trains at most at S = 256 (images typically ${data.medianLongSide ?? '?'} px)`);
       reasons.push(`batch ${cand.batchSize} × ${cand.accumulationSteps} accumulated steps (effective batch ${cand.batchSize * cand.accumulationSteps})`);
       reasons.push(`${epochs} epochs: about ${TARGET_STEPS} optimiser steps in all (5–50 epochs)`);
+      const tiling = chooseTiling(cand.inputSize, data.masks ?? null);
+      reasons.push(...tiling.reasons);
       reasons.push(`estimated duration ≈ ${formatDuration(seconds)} = ${rule}`);
-      const label = `${vitB.name} · S=${cand.inputSize} · batch ${cand.batchSize}×${cand.accumulationSteps} · ${epochs} epochs`;
-      return { model: { base: vitB.name, preset: null }, inputSize: cand.inputSize, batchSize: cand.batchSize, accumulationSteps: cand.accumulationSteps, epochs, estimatedSeconds: Math.round(seconds), reasons, label };
+      const label = `${vitB.name} · S=${cand.inputSize}${tiling.mode === 'tiles' ? ` tiles@${tiling.overrides.tileScale}` : ''} · batch ${cand.batchSize}×${cand.accumulationSteps} · ${epochs} epochs`;
+      return { model: { base: vitB.name, preset: null }, inputSize: cand.inputSize, batchSize: cand.batchSize, accumulationSteps: cand.accumulationSteps, epochs, estimatedSeconds: Math.round(seconds), tiling, reasons, label };
     }
     reasons.push(`base model: the tiny preset from scratch — '${vitB.name}' (vit_b) would take ≈ ${formatDuration(seconds)} here (${rule}), over the ${formatDuration(MAX_CPU_RUN_SECONDS)} a one-click run may take (choose it under Advanced to do so anyway)`);
   } else if (vitB) {
@@ -158,6 +166,9 @@ export function chooseTrainingPreset(hw: HardwareFacts, data: DatasetFacts, lib:
         ? `S = ${inputSize}: images are typically ${typical} px on the long side; ${why}`
         : `S = ${inputSize}: the images' typical long side (${typical} px) rounded up to a multiple of 16 — no upscaling beyond that`,
   );
+
+  const tiling = chooseTiling(inputSize, data.masks ?? null);
+  reasons.push(...tiling.reasons);
 
   let batchSize = 4;
   if (base !== null) {
@@ -184,13 +195,13 @@ export function chooseTrainingPreset(hw: HardwareFacts, data: DatasetFacts, lib:
     estimatedSeconds = Math.round(perImage * (n + data.valImages / 3) * epochs);
     reasons.push(`estimated duration ≈ ${formatDuration(estimatedSeconds)} on this ${hw.backend} backend (from the tiny-preset benchmark)`);
   }
-  const label = `${base ?? 'tiny from scratch'} · S=${inputSize} · batch ${batchSize}${accumulationSteps > 1 ? `×${accumulationSteps}` : ''} · ${epochs} epochs`;
-  return { model: { base, preset: base === null ? 'tiny' : null }, inputSize, batchSize, accumulationSteps, epochs, estimatedSeconds, reasons, label };
+  const label = `${base ?? 'tiny from scratch'} · S=${inputSize}${tiling.mode === 'tiles' ? ` tiles@${tiling.overrides.tileScale}` : ''} · batch ${batchSize}${accumulationSteps > 1 ? `×${accumulationSteps}` : ''} · ${epochs} epochs`;
+  return { model: { base, preset: base === null ? 'tiny' : null }, inputSize, batchSize, accumulationSteps, epochs, estimatedSeconds, tiling, reasons, label };
 }
 
 /** The preset as training-config overrides (for resolveTrainConfig). */
 export function presetOverrides(p: TrainingPreset): Record<string, unknown> {
-  return { model: { base: p.model.base, preset: p.model.preset }, inputSize: p.inputSize, batchSize: p.batchSize, accumulationSteps: p.accumulationSteps, epochs: p.epochs };
+  return { model: { base: p.model.base, preset: p.model.preset }, inputSize: p.inputSize, batchSize: p.batchSize, accumulationSteps: p.accumulationSteps, epochs: p.epochs, ...p.tiling.overrides };
 }
 
 export function formatDuration(seconds: number): string {

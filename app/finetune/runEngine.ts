@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { chooseTrainEngine, createStepEngine, describeChoice } from './trainEngineChoice.js';
 import type { Sample } from '../engine/dataPipeline.js';
 import { evaluateSamples, evaluateSamplesWith, type EvaluateOptions, type EvaluationResult } from '../engine/evaluate.js';
-import { readParams } from '../engine/stepEngine.js';
+import { readParams, type StepLossOptions } from '../engine/stepEngine.js';
 import { planTrainingMemory } from './trainMemory.js';
 
 /** The worker entry that chooses the engine (ONNX Runtime by default). */
@@ -20,13 +20,13 @@ export function createTrainingService(): TrainingService {
   return new TrainingService({ workerEntry: PRODUCT_TRAIN_WORKER });
 }
 
-export async function prepareRunEngine(model: TrainableSegmenter, config: TrainConfig, ctx: { projectDir: string; emit: (e: TrainEvent) => void; runId: number }): Promise<PreparedEngine> {
-  const choice = await chooseTrainEngine();
+export async function prepareRunEngine(model: TrainableSegmenter, config: TrainConfig, ctx: { projectDir: string; emit: (e: TrainEvent) => void; runId: number; loss: StepLossOptions }): Promise<PreparedEngine> {
+  const choice = await chooseTrainEngine(process.env, config);
   const plan = planTrainingMemory(model, config, choice.engine);
   if (!plan.fits) throw new Error(plan.message);
   for (const line of describeChoice(choice)) ctx.emit({ type: 'log', runId: ctx.runId, message: line });
   ctx.emit({ type: 'log', runId: ctx.runId, message: plan.message });
-  const { engine, trainedWith } = await createStepEngine(choice, model, config, { recompute: plan.recompute, cacheDir: join(ctx.projectDir, 'cache', 'training-graphs') });
+  const { engine, trainedWith } = await createStepEngine(choice, model, config, { recompute: plan.recompute, cacheDir: join(ctx.projectDir, 'cache', 'training-graphs'), loss: ctx.loss });
   return { engine, trainedWith: { ...trainedWith, estimatedPeakBytes: plan.peakBytes } };
 }
 

@@ -44,7 +44,7 @@ export async function evaluateRun(store: ProjectStore, runId: number, split: Eva
   await initBackend();
   const loaded = await loadRunSegmenter(store, runId, kind);
   try {
-    const samples = await loadSplit(store, split, loaded.model.describe().inputSize);
+    const samples = await loadSplit(store, split, loaded.model.describe().inputSize, loaded.tiling);
     const { result } = await evaluateWithChosenEngine(loaded.model, loaded.meta.config, samples, { batchSize: Math.min(4, loaded.meta.config.batchSize) });
     const classes = ['background', ...store.listClasses().map((c) => c.name)];
     const evaluation: RunEvaluation = {

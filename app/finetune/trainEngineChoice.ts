@@ -120,12 +120,35 @@ export function decideTrainEngine(facts: EngineFacts, env: EngineEnv = process.e
   throw new Error('unreachable: the CPU provider is always available');
 }
 
-export async function chooseTrainEngine(env: EngineEnv = process.env): Promise<TrainEngineChoice> {
-  return decideTrainEngine(await gatherEngineFacts(), env);
+/** config: a run's config; a loss only the tfjs engine computes moves the choice to tfjs (engineForLoss). */
+export async function chooseTrainEngine(env: EngineEnv = process.env, config?: TrainConfig): Promise<TrainEngineChoice> {
+  const facts = await gatherEngineFacts();
+  const choice = decideTrainEngine(facts, env);
+  return config ? engineForLoss(choice, config, `tfjs-${facts.tfjsBackend}`) : choice;
+}
+
+/**
+ * The ONNX Runtime loss graph computes CE (with class weights) + Dice over all classes; a config
+ * asking for focal CE or Dice over present classes trains on tfjs, with the reason recorded, rather
+ * than silently training a different loss. Forced ONNX Runtime (env) refuses such a config.
+ */
+export function engineForLoss(choice: TrainEngineChoice, config: Pick<TrainConfig, 'focalGamma' | 'dicePresentOnly'>, tfjsProvider: string): TrainEngineChoice {
+  if (choice.engine !== 'ort') return choice;
+  const needs = [config.focalGamma > 0 ? `focalGamma ${config.focalGamma}` : null, config.dicePresentOnly ? 'dicePresentOnly' : null].filter((x): x is string => x !== null);
+  if (needs.length === 0) return choice;
+  const reason = `the ONNX Runtime loss graph has no ${needs.join(' / ')} (plain CE + Dice over all classes); tfjs computes it`;
+  if (choice.forcedBy) throw new Error(`${choice.forcedBy} but ${reason}: remove ${needs.join(' and ')} from the config or unset ${choice.forcedBy.split('=')[0]}`);
+  return { engine: 'tfjs', executionProvider: tfjsProvider, forcedBy: null, skipped: [...choice.skipped, { option: 'onnxruntime', reason }] };
 }
 
 export function lossOptions(config: TrainConfig): StepLossOptions {
   return { ceWeight: config.ceWeight, diceWeight: config.diceWeight, lossOnUpsampledLogits: config.lossOnUpsampledLogits };
+}
+
+/** The ORT graph's loss: refuses what it cannot compute (engineForLoss moves such configs to tfjs first). */
+function ortLoss(loss: StepLossOptions): StepLossOptions {
+  if ((loss.focalGamma ?? 0) > 0 || loss.dicePresentOnly) throw new Error('the ONNX Runtime training graph computes neither focal CE nor Dice over present classes; train this config on tfjs (PASAM_TRAIN_ENGINE=tfjs)');
+  return { ceWeight: loss.ceWeight, diceWeight: loss.diceWeight, lossOnUpsampledLogits: loss.lossOnUpsampledLogits, ...(loss.classWeights ? { classWeights: loss.classWeights } : {}) };
 }
 
 /**
@@ -133,14 +156,15 @@ export function lossOptions(config: TrainConfig): StepLossOptions {
  * A GPU provider that is installed but cannot start here (no device, driver or cuDNN) falls back
  * to the CPU provider, and the fallback is recorded.
  */
-export async function createStepEngine(choice: TrainEngineChoice, model: TrainableSegmenter, config: TrainConfig, opts: { recompute: boolean; cacheDir?: string; mode?: 'train' | 'forward' }): Promise<{ engine: StepEngine; trainedWith: TrainedWith }> {
+export async function createStepEngine(choice: TrainEngineChoice, model: TrainableSegmenter, config: TrainConfig, opts: { recompute: boolean; cacheDir?: string; mode?: 'train' | 'forward'; loss?: StepLossOptions }): Promise<{ engine: StepEngine; trainedWith: TrainedWith }> {
+  const loss = opts.loss ?? lossOptions(config);
   if (choice.engine === 'tfjs') {
-    return { engine: createTfjsStepEngine(model, lossOptions(config), choice.executionProvider), trainedWith: { engine: 'tfjs', executionProvider: choice.executionProvider, recompute: false, skipped: choice.skipped } };
+    return { engine: createTfjsStepEngine(model, loss, choice.executionProvider), trainedWith: { engine: 'tfjs', executionProvider: choice.executionProvider, recompute: false, skipped: choice.skipped } };
   }
   const mod = await loadOrtTraining();
   // The ORT engine keeps one session per (mode, batch size), built on first use: an epoch's last
   // micro-batch and the last validation chunk may be smaller.
-  const open = (executionProvider: string) => mod.createOrtStepEngine(model, { batch: config.batchSize, loss: lossOptions(config), mode: opts.mode ?? 'train', recompute: opts.recompute, executionProvider, cacheDir: opts.cacheDir });
+  const open = (executionProvider: string) => mod.createOrtStepEngine(model, { batch: config.batchSize, loss: ortLoss(loss), mode: opts.mode ?? 'train', recompute: opts.recompute, executionProvider, cacheDir: opts.cacheDir });
   try {
     const engine = await open(choice.executionProvider);
     return { engine, trainedWith: { engine: 'ort', executionProvider: choice.executionProvider, recompute: opts.recompute, skipped: choice.skipped } };

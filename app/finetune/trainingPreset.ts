@@ -42,7 +42,8 @@ export async function trainingPreset(s: ProjectStore, calibrate?: Calibrate): Pr
   const sides = annotated.map((im) => Math.max(im.width, im.height)).sort((a, b) => a - b);
   const train = annotated.filter((im) => im.split === 'train').length;
   const val = annotated.filter((im) => im.split === 'val').length;
-  const dataset = { trainImages: train, valImages: val, medianLongSide: sides.length ? sides[Math.floor(sides.length / 2)]! : null };
+  const { projectMaskStatistics } = await import('../dataset/maskStatistics.js');
+  const dataset = { trainImages: train, valImages: val, medianLongSide: sides.length ? sides[Math.floor(sides.length / 2)]! : null, masks: projectMaskStatistics(s) };
   const { listModels } = await import('../model/library.js');
   let models: LibraryModel[] = [];
   try {

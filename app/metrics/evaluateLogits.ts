@@ -21,22 +21,27 @@ export function contentSize(original: ImageSize, inputSize: number): ImageSize {
 }
 
 /**
+ * Batch item b's logits over the image it was made from (call inside tf.tidy): bilinear
+ * (half-pixel) up to S×S, crop to the `content` region (top-left), bilinear to `target`.
+ */
+export function logitsOverImage(logits: tf.Tensor4D, b: number, inputSize: number, content: ImageSize, target: ImageSize): tf.Tensor4D {
+  const [B, h, w, C] = logits.shape;
+  const one = B === 1 ? logits : tf.slice(logits, [b, 0, 0, 0], [1, h, w, C]);
+  const up = tf.image.resizeBilinear(one, [inputSize, inputSize], false, true);
+  const crop = tf.slice(up, [0, 0, 0, 0], [1, content.height, content.width, C]);
+  return target.height === content.height && target.width === content.width ? crop : tf.image.resizeBilinear(crop, [target.height, target.width], false, true);
+}
+
+/**
  * logits: (B, h, w, K+1) for B padded S×S inputs (S = inputSize); originals: B image sizes.
  * Returns B class maps (row-major H0×W0, class indices) at the original resolutions.
  */
 export function classMapsFromLogits(logits: tf.Tensor4D, inputSize: number, originals: readonly ImageSize[]): Uint8Array[] {
-  const [B, h, w, C] = logits.shape;
+  const [B, , , C] = logits.shape;
   if (originals.length !== B) throw new Error(`classMapsFromLogits: ${originals.length} image sizes for a batch of ${B}`);
   if (C > 256) throw new Error(`classMapsFromLogits: ${C} classes do not fit a byte map`);
   return originals.map((orig, b) => {
-    const classes = tf.tidy(() => {
-      const c = contentSize(orig, inputSize);
-      const one = B === 1 ? logits : tf.slice(logits, [b, 0, 0, 0], [1, h, w, C]);
-      const up = tf.image.resizeBilinear(one, [inputSize, inputSize], false, true);
-      const crop = tf.slice(up, [0, 0, 0, 0], [1, c.height, c.width, C]);
-      const full = tf.image.resizeBilinear(crop, [orig.height, orig.width], false, true);
-      return tf.argMax(full, -1);
-    });
+    const classes = tf.tidy(() => tf.argMax(logitsOverImage(logits, b, inputSize, contentSize(orig, inputSize), orig), -1));
     // Read outside tf.tidy: returning a typed array from it walks every element.
     const map = Uint8Array.from(classes.dataSync());
     classes.dispose();

@@ -4,6 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TensorSignature } from './onnxSignature.js';
+import { WINDOW_FLOOR, type TilingSpec } from '../engine/tiling.js';
 
 export const MODEL_CARD_FORMAT = 'pasam-onnx-model';
 export const MODEL_CARD_VERSION = 1;
@@ -29,6 +30,31 @@ export interface Preprocessing {
   padding: { to: [number, number]; value: 0; where: 'bottom-right'; after: 'normalize' };
 }
 
+/**
+ * Tiled inference, when the model was trained on crops: what a client must do instead of
+ * resizing the whole image to S (pasam segment and Predict do exactly this, app/engine/tiling.ts).
+ */
+export interface TilingCard extends TilingSpec {
+  /** Plain-words recipe, for a client written elsewhere. */
+  procedure: string;
+  /** The 1-D blend window, applied separably (x and y). */
+  window: { kind: 'raised-cosine-edges'; rampPixels: number; floor: number };
+}
+
+export function tilingCard(spec: TilingSpec): TilingCard {
+  return {
+    ...spec,
+    window: { kind: 'raised-cosine-edges', rampPixels: spec.overlap, floor: WINDOW_FLOOR },
+    procedure:
+      `Resize the image by scale ${spec.scale} (bilinear; if its longest side would then be under ${spec.tile}, resize the longest side to ${spec.tile} instead). ` +
+      `Lay ${spec.tile}×${spec.tile} tiles with ${spec.overlap} px overlap (per axis: n = ceil((L − tile)/(tile − overlap)) + 1 tiles, starts round(i·(L − tile)/(n − 1)); one tile at 0 when L ≤ tile). ` +
+      'Each tile is one model input, preprocessed as `preprocessing` says (a tile narrower than the input is padded bottom/right). ' +
+      "Post-process each tile's logits as `postprocessing` says up to the tile's region of the ORIGINAL image (region edges round(start·W/Ws)), take softmax, " +
+      `multiply by the separable window w(d) = floor + (1 − floor)·sin²(π/2·min(1, d/ramp)) (d = distance in pixels from the region edge + 0.5, ramp = overlap scaled to the original, floor ${WINDOW_FLOOR}), ` +
+      'sum over tiles, and take the argmax per pixel.',
+  };
+}
+
 export interface ModelCard {
   format: typeof MODEL_CARD_FORMAT;
   formatVersion: number;
@@ -39,6 +65,8 @@ export interface ModelCard {
   files: Record<string, string>;
   signatures: Record<string, { inputs: TensorSignature[]; outputs: TensorSignature[] }>;
   preprocessing: Preprocessing;
+  /** Present when the model is applied tile by tile (see TilingCard). */
+  tiling?: TilingCard;
   /** How to read the outputs. */
   postprocessing: string;
   classes: ClassEntry[];

@@ -12,14 +12,19 @@ import { preprocessImage, preprocessShape, resizeRgbPil } from '../model/sam/tra
 import { readModelCard, type ModelCard } from './modelCard.js';
 import { openOrtSession } from './ortSession.js';
 import { preprocessNchw } from './ortSamPredictor.js';
+import { TileBlender, type TilingSpec } from '../engine/tiling.js';
+import { segmentTiledTf, tileInputs, tileProbabilities, type TiledPrediction } from '../engine/tiledInference.js';
+import { resizeForTiling } from '../engine/dataPipeline.js';
 
 export interface SegmentationEngine {
   readonly engine: 'onnxruntime' | 'tfjs';
   readonly inputSize: number;
   /** K+1 (background included). */
   readonly numClasses: number;
-  /** Images per call to the model. */
+  /** Images (or tiles) per call to the model. */
   readonly batchSize: number;
+  /** Tiled inference (app/engine/tiling.ts), or null for the whole image resized to S. */
+  readonly tiling: TilingSpec | null;
   /** Class-index maps (row-major H×W) at each image's original size. */
   segment(images: readonly RgbImage[]): Promise<Uint8Array[]>;
   dispose(): void;
@@ -53,6 +58,10 @@ export class OrtSegmenter implements SegmentationEngine {
   get inputSize(): number {
     return this.card.preprocessing.inputSize;
   }
+  get tiling(): TilingSpec | null {
+    const t = this.card.tiling;
+    return t ? { tile: t.tile, overlap: t.overlap, scale: t.scale } : null;
+  }
   get numClasses(): number {
     return this.card.classes.length;
   }
@@ -68,8 +77,33 @@ export class OrtSegmenter implements SegmentationEngine {
     return out.logits!;
   }
 
+  /** One image tiled as the card states: tiles through ONNX Runtime, blended by the engine's TileBlender. */
+  async predictTiled(img: RgbImage): Promise<TiledPrediction> {
+    const spec = this.tiling;
+    if (!spec) throw new Error(`${this.card.name}: the model card states no tiling`);
+    const tilingImage = resizeForTiling(img, spec);
+    const blender = new TileBlender(img.width, img.height, tilingImage.width, tilingImage.height, this.numClasses, spec);
+    for (const tiles of blender.batches(this.batchSize)) {
+      const { crops, regions } = tileInputs(blender, tilingImage, tiles);
+      const logits = await this.logits(crops);
+      const [b, k, h, w] = logits.dims as [number, number, number, number];
+      const nhwc = tf.tidy(() => tf.tensor4d(logits.data as Float32Array, [b, k, h, w]).transpose([0, 2, 3, 1]) as tf.Tensor4D);
+      try {
+        for (const p of tileProbabilities(nhwc, this.inputSize, crops, regions)) blender.add(p);
+      } finally {
+        nhwc.dispose();
+      }
+    }
+    const map = blender.finish();
+    return { map, ...blender.confidence() };
+  }
+
   async segment(images: readonly RgbImage[]): Promise<Uint8Array[]> {
     const maps: Uint8Array[] = [];
+    if (this.tiling) {
+      for (const img of images) maps.push((await this.predictTiled(img)).map);
+      return maps;
+    }
     for (let i = 0; i < images.length; i += this.batchSize) {
       const chunk = images.slice(i, i + this.batchSize);
       const logits = await this.logits(chunk);
@@ -95,7 +129,14 @@ export class TfjsSegmenter implements SegmentationEngine {
   constructor(
     readonly model: TrainableSegmenter,
     readonly batchSize = DEFAULT_BATCH,
+    readonly tiling: TilingSpec | null = null,
   ) {}
+
+  /** One image tiled as the run trained (the engine's tiled driver). */
+  async predictTiled(img: RgbImage): Promise<TiledPrediction> {
+    if (!this.tiling) throw new Error('this model was not trained tiled');
+    return segmentTiledTf(this.model, resizeForTiling(img, this.tiling), img, this.tiling, this.batchSize);
+  }
 
   get inputSize(): number {
     return this.model.describe().inputSize;
@@ -107,6 +148,10 @@ export class TfjsSegmenter implements SegmentationEngine {
   async segment(images: readonly RgbImage[]): Promise<Uint8Array[]> {
     const d = this.model.describe();
     const maps: Uint8Array[] = [];
+    if (this.tiling) {
+      for (const img of images) maps.push((await this.predictTiled(img)).map);
+      return maps;
+    }
     for (let i = 0; i < images.length; i += this.batchSize) {
       const chunk = images.slice(i, i + this.batchSize);
       const parts = chunk.map((img) => preprocessImage(toResized(img, d.inputSize), d.inputSize, d.pixelMean, d.pixelStd).input);

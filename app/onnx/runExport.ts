@@ -10,7 +10,7 @@ import type { ProjectStore } from '../store/projectStore.js';
 import { loadRunSegmenter } from '../engine/runModel.js';
 import { checkpointDir, hasCheckpoint, readCheckpointMeta, runDir, type CheckpointKind } from '../engine/runCheckpoint.js';
 import { PasamModel } from '../model/pasam/pasamModel.js';
-import { MODEL_CARD_FORMAT, MODEL_CARD_VERSION, readModelCard, samPreprocessing, writeModelCard, type ClassEntry, type ModelCard } from './modelCard.js';
+import { MODEL_CARD_FORMAT, MODEL_CARD_VERSION, readModelCard, samPreprocessing, tilingCard, writeModelCard, type ClassEntry, type ModelCard } from './modelCard.js';
 import { readOnnxSignature } from './onnxSignature.js';
 import { buildPasamGraph } from './pasamExport.js';
 import { writeModel } from './samExport.js';
@@ -70,6 +70,7 @@ export async function exportRunOnnx(store: ProjectStore, runId: number, outDir: 
       files: { model: 'model.onnx' },
       signatures: { model: { inputs: sig.inputs, outputs: sig.outputs } },
       preprocessing: samPreprocessing(d.inputSize, d.pixelMean, d.pixelStd),
+      ...(loaded.tiling ? { tiling: tilingCard(loaded.tiling) } : {}),
       postprocessing:
         `logits (B, K+1, ${d.logitsSize}, ${d.logitsSize}): resize bilinearly (half-pixel) to ${d.inputSize}×${d.inputSize}, crop to the resized image (the padding is bottom/right), ` +
         'resize bilinearly to the original size, argmax over the classes. labels (B, S, S) is that argmax before the crop, for quick use.',
@@ -171,5 +172,5 @@ export async function openRunSegmentation(
     }
   }
   const loaded = await loadRunSegmenter(store, runId, kind);
-  return new TfjsSegmenter(loaded.model, opts.batchSize);
+  return new TfjsSegmenter(loaded.model, opts.batchSize, loaded.tiling);
 }

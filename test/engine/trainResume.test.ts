@@ -15,6 +15,7 @@ import { checkpointDir, readCheckpoint, readCheckpointMeta } from '../../app/eng
 import { PASAM_BIN, runCli } from '../helpers/cli.js';
 import { makeNeuProject } from '../helpers/neuProject.js';
 import { config, MIXED_FOUR, trainInProcess } from '../helpers/engineTestUtils.js';
+import type { TrainConfig } from '../../app/engine/trainConfig.js';
 
 before(async () => {
   if (!process.env.PASAM_BACKEND) process.env.PASAM_BACKEND = 'wasm';
@@ -58,7 +59,11 @@ test('a SIGKILLed run resumes from its last checkpoint and ends exactly where an
     store.close();
   }
 
-  const reference = await trainInProcess(dir, config({ model: { preset: 'tiny', base: null }, inputSize: 32, ...SETTINGS }));
+  // The reference trains with the killed run's own config (pasam train's automatic tiling choice included).
+  store = ProjectStore.open(dir);
+  const runConfig = store.getRun(1)!.config as unknown as TrainConfig;
+  store.close();
+  const reference = await trainInProcess(dir, config({ ...runConfig }));
   assert.equal(reference.status, 'completed', reference.error);
   for (const kind of ['last', 'best'] as const) {
     const a = readCheckpoint(checkpointDir(dir, 1, kind));

@@ -60,7 +60,7 @@ export const evalCommand: CliCommand = {
       await initBackend();
       const loaded = await loadRunSegmenter(store, runId, kind as 'best' | 'last' | 'auto');
       try {
-        const samples = await loadSplit(store, split, loaded.model.describe().inputSize);
+        const samples = await loadSplit(store, split, loaded.model.describe().inputSize, loaded.tiling);
         if (samples.length === 0) throw new Error(`the '${split}' split has no annotated images`);
         const t0 = performance.now();
         const { result, engine } = await evaluateWithChosenEngine(loaded.model, loaded.meta.config, samples, { batchSize: loaded.meta.config.batchSize });

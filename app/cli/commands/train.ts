@@ -6,11 +6,20 @@ import { defaultTrainConfig, parseConfigJson, resolveTrainConfig, type TrainConf
 import { validateModelOptions } from '../../engine/modelFactory.js';
 import { createTrainingService } from '../../finetune/runEngine.js';
 import { formatEvent, type MetricSummary } from '../../engine/trainEvents.js';
+import type { MaskStatistics } from '../../dataset/maskStatistics.js';
+import { chooseTiling } from '../../finetune/tilingPreset.js';
 
 /** Input side a model choice trains at when neither --size nor the config sets one. */
 export const DEFAULT_SIZE = { preset: 224, base: 1024 } as const;
 
-export function buildTrainConfig(values: Record<string, unknown>): TrainConfig {
+const TILING_KEYS = ['tileSize', 'tileOverlap', 'tileScale', 'defectCropShare', 'classWeighting', 'dicePresentOnly'];
+
+/**
+ * The training config from the flags and --config. `masks` (the project's mask statistics) lets
+ * the preset's whole-image/tiling choice apply, as in the app, unless --tiling or the config file
+ * sets any tiling or class-balance key.
+ */
+export function buildTrainConfig(values: Record<string, unknown>, masks?: MaskStatistics | null): TrainConfig {
   const configFile = stringOption(values as never, 'config');
   let overrides: Record<string, unknown> = {};
   if (configFile !== undefined) {
@@ -35,11 +44,23 @@ export function buildTrainConfig(values: Record<string, unknown>): TrainConfig {
   if (size !== undefined) overrides.inputSize = size;
   if (values.epochs !== undefined) overrides.epochs = parseIntOption('epochs', values.epochs as string, 0);
   if (values.batch !== undefined) overrides.batchSize = parseIntOption('batch', values.batch as string, 0);
-  const cfg = resolveTrainConfig(overrides, defaultTrainConfig());
+  const tiling = stringOption(values as never, 'tiling') ?? 'auto';
+  if (!['auto', 'whole', 'tiles'].includes(tiling)) throw new UsageError(`--tiling must be auto, whole or tiles, got '${tiling}'`);
+  let cfg = resolveTrainConfig(overrides, defaultTrainConfig());
   if (overrides.inputSize === undefined) cfg.inputSize = cfg.model.base !== null ? DEFAULT_SIZE.base : DEFAULT_SIZE.preset;
+  const configSetsTiling = TILING_KEYS.some((k) => k in overrides);
+  if (configSetsTiling && tiling !== 'auto') throw new UsageError(`--tiling ${tiling} and the config's tiling settings disagree; use one of them`);
+  if (!configSetsTiling && (masks !== undefined || tiling !== 'auto')) {
+    const choice = chooseTiling(cfg.inputSize, masks ?? null, tiling === 'auto' ? undefined : (tiling as 'whole' | 'tiles'));
+    cfg = resolveTrainConfig(choice.overrides, cfg);
+    lastTilingReasons = choice.reasons;
+  } else lastTilingReasons = configSetsTiling ? ['tiling and class balance as the config file says'] : [];
   validateModelOptions(cfg);
   return cfg;
 }
+
+/** Why buildTrainConfig chose whole-image or tiles (printed by `pasam train`). */
+let lastTilingReasons: string[] = [];
 
 const pct = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : `${(100 * v).toFixed(2)} %`);
 
@@ -53,7 +74,7 @@ export const trainCommand: CliCommand = {
   name: 'train',
   usage: [
     'pasam train <dir> [--base <model> | --preset tiny] [--size <S>] [--epochs N] [--batch N]',
-    '                  [--config <json>] [--name <name>] [--json]',
+    '                  [--tiling auto|whole|tiles] [--config <json>] [--name <name>] [--json]',
     'pasam train <dir> --resume <run>',
     '',
     'Trains on the annotated images of the train split (latest mask of each; the run records',
@@ -66,7 +87,12 @@ export const trainCommand: CliCommand = {
     '  --epochs/--batch  number of epochs / images per micro-batch',
     '  --config <json>   a JSON file with any training setting (lr, weightDecay, warmupFraction,',
     '                    polyPower, accumulationSteps, augmentation, seed, patience,',
-    '                    lossOnUpsampledLogits, valFraction, model.options, ...); flags win',
+    '                    lossOnUpsampledLogits, valFraction, model.options, tileSize, tileOverlap,',
+    '                    tileScale, defectCropShare, classWeighting, focalGamma, dicePresentOnly, ...);',
+    '                    flags win',
+    '  --tiling          auto (default): from the masks, resize whole images or train on S×S crops at',
+    '                    native (or ½, ¼…) resolution with defect-centred crops, and say why;',
+    '                    whole / tiles force it (the config file\'s tile settings also override auto)',
     '  --resume <run>    continue a killed, failed or cancelled run from its last checkpoint',
     '  --json            print the final result as JSON (progress still goes to stderr)',
     'Ctrl-C cancels after the current step (the last checkpoint is saved; resume it later).',
@@ -74,7 +100,7 @@ export const trainCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { base: { type: 'string' }, preset: { type: 'string' }, size: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, config: { type: 'string' }, resume: { type: 'string' }, name: { type: 'string' } },
+      { base: { type: 'string' }, preset: { type: 'string' }, size: { type: 'string' }, epochs: { type: 'string' }, batch: { type: 'string' }, config: { type: 'string' }, resume: { type: 'string' }, name: { type: 'string' }, tiling: { type: 'string' } },
       { min: 1, max: 1 },
     );
     const dir = positionals[0]!;
@@ -82,12 +108,23 @@ export const trainCommand: CliCommand = {
     const resume = stringOption(values, 'resume');
     let handle;
     if (resume !== undefined) {
-      const others = ['base', 'preset', 'size', 'epochs', 'batch', 'config', 'name'].filter((k) => values[k] !== undefined);
+      const others = ['base', 'preset', 'size', 'epochs', 'batch', 'config', 'name', 'tiling'].filter((k) => values[k] !== undefined);
       if (others.length) throw new UsageError(`--resume continues a run with its own settings; drop --${others.join(', --')}`);
       const runId = parseIntOption('resume', resume, 0);
       handle = service.resume(dir, runId);
     } else {
-      handle = service.start(dir, buildTrainConfig(values), { name: stringOption(values, 'name') });
+      const { ProjectStore } = await import('../../store/projectStore.js');
+      const { projectMaskStatistics } = await import('../../dataset/maskStatistics.js');
+      const store = ProjectStore.open(dir);
+      let masks: MaskStatistics | null;
+      try {
+        masks = projectMaskStatistics(store);
+      } finally {
+        store.close();
+      }
+      const cfg = buildTrainConfig(values, masks);
+      for (const r of lastTilingReasons) (values.json ? io.err : io.out)(r);
+      handle = service.start(dir, cfg, { name: stringOption(values, 'name') });
     }
     const log = values.json ? io.err : io.out;
     // Progress at most every 2 s (and each epoch's last step), so long runs stay readable.

@@ -31,6 +31,11 @@ const NUMBER_FIELDS: { key: keyof TrainConfig; label: string; step?: string }[] 
   { key: 'patience', label: 'Early-stopping patience (0 = off)' },
   { key: 'checkpointEverySteps', label: 'Checkpoint every N steps (0 = epochs)' },
   { key: 'seed', label: 'Seed' },
+  { key: 'tileSize', label: 'Tile side (0 = whole image; else = S)', step: '16' },
+  { key: 'tileOverlap', label: 'Tile overlap at inference (px)' },
+  { key: 'tileScale', label: 'Image scale before tiling (1 = native)', step: 'any' },
+  { key: 'defectCropShare', label: 'Share of crops centred on defects', step: 'any' },
+  { key: 'focalGamma', label: 'Focal loss γ (0 = plain CE; tfjs engine only)', step: 'any' },
 ];
 
 export function StatusPill({ row }: { row: Parameters<typeof runState>[0] }) {
@@ -258,6 +263,16 @@ export function FineTunePage(props: { api: ApiClient; project: ProjectSummary; t
                   ))}
                   <label className="check">
                     <input type="checkbox" checked={draft.lossOnUpsampledLogits} onChange={(e) => set('lossOnUpsampledLogits', e.target.checked)} /> Loss on upsampled logits
+                  </label>
+                  <label className="check">
+                    <input type="checkbox" checked={draft.dicePresentOnly} data-testid="adv-dicePresentOnly" onChange={(e) => set('dicePresentOnly', e.target.checked)} /> Dice over present classes only
+                  </label>
+                  <label>
+                    Class weighting (CE)
+                    <select value={draft.classWeighting} data-testid="adv-classWeighting" onChange={(e) => set('classWeighting', e.target.value as TrainConfig['classWeighting'])}>
+                      <option value="none">none</option>
+                      <option value="frequency">from pixel frequencies (clipped)</option>
+                    </select>
                   </label>
                   <span />
                   {(['hflip', 'vflip', 'rot90'] as const).map((k) => (
