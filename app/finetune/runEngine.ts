@@ -37,7 +37,9 @@ export async function prepareRunEngine(model: TrainableSegmenter, config: TrainC
  */
 export async function evaluateWithChosenEngine(model: TrainableSegmenter, config: TrainConfig, samples: readonly Sample[], opts: EvaluateOptions = {}): Promise<{ result: EvaluationResult; engine: string }> {
   const choice = await chooseTrainEngine();
-  if (choice.engine === 'tfjs') return { result: evaluateSamples(model, samples, opts), engine: `tfjs (${choice.executionProvider})` };
+  // A SAM base (vit_b: tens of seconds per image on tfjs-wasm) needs ONNX Runtime; a model from
+  // scratch (tiny) evaluates on tfjs faster than its forward graph is built.
+  if (choice.engine === 'tfjs' || config.model.base === null) return { result: evaluateSamples(model, samples, opts), engine: `tfjs (${choice.engine === 'tfjs' ? choice.executionProvider : 'model from scratch'})` };
   const batchSize = Math.max(1, Math.min(opts.batchSize ?? 4, samples.length));
   const { engine, trainedWith } = await createStepEngine(choice, model, { ...config, batchSize }, { recompute: false, mode: 'forward' });
   try {
