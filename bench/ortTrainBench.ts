@@ -193,6 +193,17 @@ if (values.child) {
   process.stdout.write(`\nRESULT ${JSON.stringify(r)}\n`);
 } else {
   const results: CaseResult[] = [];
+  // Written after every case, so a long run that is stopped keeps what it measured.
+  const save = () => {
+    const out = {
+      date: new Date().toISOString(),
+      machine: { cpu: cpus()[0]?.model.trim(), cores: cpus().length, memoryGiB: round(totalmem() / 1024 ** 3, 1), node: process.version },
+      note: 'The machine is shared by up to 8 sessions: wall times depend on load (uptime before/after each case); CPU seconds per step are less load-sensitive. Targets (issue 12): vit_b batch 2 S=256 ≤ 1.5 s (PyTorch 1.13 CPU peer ≈ 3.5 s).',
+      results,
+    };
+    mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
+    writeFileSync(fileURLToPath(new URL('./results/ort-train.json', import.meta.url)), `${JSON.stringify(out, null, 2)}\n`);
+  };
   for (const name of values.cases!.split(',').filter(Boolean)) {
     const before = uptime();
     const args = ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', name, '--steps', String(steps), ...(values.profile ? ['--profile'] : [])];
@@ -205,13 +216,6 @@ if (values.child) {
     r.uptimeAfter = uptime();
     console.log(JSON.stringify(r, null, 1));
     results.push(r);
+    save();
   }
-  const out = {
-    date: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model.trim(), cores: cpus().length, memoryGiB: round(totalmem() / 1024 ** 3, 1), node: process.version },
-    note: 'The machine is shared by up to 8 sessions: wall times depend on load (uptime before/after each case); CPU seconds per step are less load-sensitive. Targets (issue 12): vit_b batch 2 S=256 ≤ 1.5 s (PyTorch 1.13 CPU peer ≈ 3.5 s).',
-    results,
-  };
-  mkdirSync(join(fileURLToPath(new URL('.', import.meta.url)), 'results'), { recursive: true });
-  writeFileSync(fileURLToPath(new URL('./results/ort-train.json', import.meta.url)), `${JSON.stringify(out, null, 2)}\n`);
 }

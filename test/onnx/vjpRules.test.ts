@@ -9,16 +9,12 @@ import { TrackedGraphBuilder } from '../../app/onnx/autodiff/trackedGraph.js';
 import { differentiate } from '../../app/onnx/autodiff/backward.js';
 import { VJP_RULES } from '../../app/onnx/autodiff/vjpRules.js';
 import { OnnxLayers } from '../../app/onnx/onnxLayers.js';
+import { pseudoRandom } from '../pasam/pasamTestUtils.js';
 
 function rand(n: number, seed: number, scale = 1, offset = 0): Float32Array {
-  const v = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    v[i] = offset + (((s >>> 0) / 4294967296) * 2 - 1) * scale;
-  }
+  const t = pseudoRandom([n], seed, scale);
+  const v = Float32Array.from(t.dataSync() as Float32Array, (x) => x + offset);
+  t.dispose();
   return v;
 }
 
