@@ -68,25 +68,37 @@ export function segmentTiledTf(model: TrainableSegmenter, tilingImage: RgbImage,
 }
 
 /**
- * The same tiled segmentation through a host forward pass (a step engine's: tfjs or ONNX Runtime)
- * mapping normalised (B,S,S,3) tile inputs to logits (B,S/4,S/4,K+1) NHWC.
+ * Tiled segmentation through any async logits source: `tileLogits` maps a group of tile crops to
+ * logits (B, h, w, K+1) NHWC (the caller's tensor; disposed here). Shared by step engines' forward
+ * passes and the ONNX Runtime segmenter.
  */
-export async function segmentTiledWith(forward: (images: Float32Array) => Promise<Float32Array>, desc: SegmenterDescription, tilingImage: RgbImage, original: { width: number; height: number }, spec: TilingSpec, batchSize = 4): Promise<TiledPrediction> {
-  if (spec.tile !== desc.inputSize) throw new Error(`tiling: tile ${spec.tile} differs from the model's input size ${desc.inputSize}`);
-  const blender = new TileBlender(original.width, original.height, tilingImage.width, tilingImage.height, desc.numClasses, spec);
-  const g = desc.logitsSize;
+export async function segmentTiledBy(tileLogits: (crops: RgbImage[]) => Promise<tf.Tensor4D>, inputSize: number, numClasses: number, tilingImage: RgbImage, original: { width: number; height: number }, spec: TilingSpec, batchSize = 4): Promise<TiledPrediction> {
+  if (spec.tile !== inputSize) throw new Error(`tiling: tile ${spec.tile} differs from the model's input size ${inputSize}`);
+  const blender = new TileBlender(original.width, original.height, tilingImage.width, tilingImage.height, numClasses, spec);
   for (const tiles of blender.batches(Math.max(1, batchSize))) {
     const { crops, regions } = tileInputs(blender, tilingImage, tiles);
-    const x = inputBatch(crops.map((c) => ({ resized: c })), desc.inputSize, desc.pixelMean, desc.pixelStd);
-    const images = x.dataSync() as Float32Array;
-    x.dispose();
-    const logits = tf.tensor4d(await forward(images), [crops.length, g, g, desc.numClasses]);
+    const logits = await tileLogits(crops);
     try {
-      for (const p of tileProbabilities(logits, desc.inputSize, crops, regions)) blender.add(p);
+      for (const p of tileProbabilities(logits, inputSize, crops, regions)) blender.add(p);
     } finally {
       logits.dispose();
     }
   }
   const map = blender.finish();
   return { map, ...blender.confidence() };
+}
+
+/**
+ * The same tiled segmentation through a host forward pass (a step engine's: tfjs or ONNX Runtime)
+ * mapping normalised (B,S,S,3) tile inputs to logits (B,S/4,S/4,K+1) NHWC.
+ */
+export function segmentTiledWith(forward: (images: Float32Array) => Promise<Float32Array>, desc: SegmenterDescription, tilingImage: RgbImage, original: { width: number; height: number }, spec: TilingSpec, batchSize = 4): Promise<TiledPrediction> {
+  const g = desc.logitsSize;
+  const tileLogits = async (crops: RgbImage[]): Promise<tf.Tensor4D> => {
+    const x = inputBatch(crops.map((c) => ({ resized: c })), desc.inputSize, desc.pixelMean, desc.pixelStd);
+    const images = x.dataSync() as Float32Array;
+    x.dispose();
+    return tf.tensor4d(await forward(images), [crops.length, g, g, desc.numClasses]);
+  };
+  return segmentTiledBy(tileLogits, desc.inputSize, desc.numClasses, tilingImage, original, spec, batchSize);
 }

@@ -12,8 +12,8 @@ import { preprocessImage, preprocessShape, resizeRgbPil } from '../model/sam/tra
 import { readModelCard, type ModelCard } from './modelCard.js';
 import { openOrtSession } from './ortSession.js';
 import { preprocessNchw } from './ortSamPredictor.js';
-import { TileBlender, type TilingSpec } from '../engine/tiling.js';
-import { segmentTiledTf, tileInputs, tileProbabilities, type TiledPrediction } from '../engine/tiledInference.js';
+import type { TilingSpec } from '../engine/tiling.js';
+import { segmentTiledBy, segmentTiledTf, type TiledPrediction } from '../engine/tiledInference.js';
 import { resizeForTiling } from '../engine/dataPipeline.js';
 
 export interface SegmentationEngine {
@@ -82,20 +82,12 @@ export class OrtSegmenter implements SegmentationEngine {
     const spec = this.tiling;
     if (!spec) throw new Error(`${this.card.name}: the model card states no tiling`);
     const tilingImage = resizeForTiling(img, spec);
-    const blender = new TileBlender(img.width, img.height, tilingImage.width, tilingImage.height, this.numClasses, spec);
-    for (const tiles of blender.batches(this.batchSize)) {
-      const { crops, regions } = tileInputs(blender, tilingImage, tiles);
+    const tileLogits = async (crops: RgbImage[]): Promise<tf.Tensor4D> => {
       const logits = await this.logits(crops);
       const [b, k, h, w] = logits.dims as [number, number, number, number];
-      const nhwc = tf.tidy(() => tf.tensor4d(logits.data as Float32Array, [b, k, h, w]).transpose([0, 2, 3, 1]) as tf.Tensor4D);
-      try {
-        for (const p of tileProbabilities(nhwc, this.inputSize, crops, regions)) blender.add(p);
-      } finally {
-        nhwc.dispose();
-      }
-    }
-    const map = blender.finish();
-    return { map, ...blender.confidence() };
+      return tf.tidy(() => tf.tensor4d(logits.data as Float32Array, [b, k, h, w]).transpose([0, 2, 3, 1]) as tf.Tensor4D);
+    };
+    return segmentTiledBy(tileLogits, this.inputSize, this.numClasses, tilingImage, img, spec, this.batchSize);
   }
 
   async segment(images: readonly RgbImage[]): Promise<Uint8Array[]> {

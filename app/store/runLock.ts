@@ -3,18 +3,15 @@
 // UI can tell a live run from one left behind by a killed process. A dead owner's lock is taken over.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { processRunning } from './projectLock.js';
 
 /** The pid in a lock file when that process is alive and is not this one; null otherwise. */
 export function lockOwner(file: string): number | null {
   if (!existsSync(file)) return null;
   const pid = Number(readFileSync(file, 'utf8').trim());
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return null;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return null;
-  }
+  // One liveness rule with the project lock (a process of another user, EPERM, is alive).
+  return processRunning(pid) ? pid : null;
 }
 
 /** Whether another live process holds the lock file. */
