@@ -100,6 +100,16 @@ export function conv2dSame(x: tf.Tensor4D, p: Conv): tf.Tensor4D {
   return p.bias ? tf.add(y, p.bias) : y;
 }
 
+/**
+ * PyTorch Conv2d(stride, padding, groups) on NHWC for the kernels that need more than conv2dSame:
+ * strided convolutions and depth-wise ones (groups = channels; weight [kh, kw, C, 1]).
+ */
+export function conv2dStrided(x: tf.Tensor4D, p: Conv, stride: number, pad: number, groups: 1 | 'depthwise'): tf.Tensor4D {
+  const padding: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [pad, pad], [pad, pad], [0, 0]];
+  const y = groups === 'depthwise' ? tf.depthwiseConv2d(x, p.weight, stride, padding) : tf.conv2d(x, p.weight, stride, padding);
+  return p.bias ? tf.add(y, p.bias) : y;
+}
+
 /** Bilinear resize matching PyTorch F.interpolate(mode='bilinear', align_corners=False). */
 export function resizeBilinearTorch<T extends tf.Tensor3D | tf.Tensor4D>(x: T, size: [number, number]): T {
   return tf.image.resizeBilinear(x, size, false, true);

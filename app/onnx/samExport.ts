@@ -17,7 +17,7 @@ import { OnnxLayers, permuteArray, values } from './onnxLayers.js';
 import { gridSize, type SamConfig } from '../model/sam/config.js';
 import { getRelPos } from '../model/sam/relPos.js';
 import { adaptSamWeights } from '../model/sam/resize.js';
-import type { AttentionWeights, ImageEncoderWeights, MaskDecoderWeights, PromptEncoderWeights, SamWeights } from '../model/sam/weights.js';
+import { vitEncoder, type AttentionWeights, type ImageEncoderWeights, type MaskDecoderWeights, type PromptEncoderWeights, type SamWeights } from '../model/sam/weights.js';
 
 const ENCODER_LN_EPS = 1e-6;
 const DECODER_LN_EPS = 1e-5;
@@ -291,7 +291,7 @@ export function buildSamEncoderGraph(weights: SamWeights, cfg: SamConfig, s: num
   const { weights: adapted, created } = adaptSamWeights(weights, cfg, s);
   try {
     const image = b.input('image', ['batch', 3, s, s]);
-    const emb = buildImageEncoder(layers, image, adapted.imageEncoder, cfg, s, adapter);
+    const emb = buildImageEncoder(layers, image, vitEncoder(adapted, 'the ONNX export of the image encoder'), cfg, s, adapter);
     b.op('Identity', [emb], {}, 'image_embeddings');
     b.output('image_embeddings', ['batch', cfg.promptEmbedDim, g, g]);
   } finally {

@@ -7,7 +7,7 @@ import { imageEncoderForward } from '../sam/imageEncoder.js';
 import { densePE } from '../sam/promptEncoder.js';
 import { adaptSamWeights } from '../sam/resize.js';
 import { gridSize, withInputSize, type SamConfig } from '../sam/config.js';
-import { randomSamWeights, disposeSamWeights, type ImageEncoderWeights, type SamWeights } from '../sam/weights.js';
+import { randomSamWeights, disposeSamWeights, vitEncoder, type ImageEncoderWeights, type SamWeights } from '../sam/weights.js';
 import type { SegmenterDescription, TrainableSegmenter } from '../segmenterTypes.js';
 import { backboneConfig, type BackboneName } from './backbones.js';
 import { ipegForward, createIpeg, type IpegParams } from './ipeg.js';
@@ -83,8 +83,9 @@ export class PasamModel implements TrainableSegmenter {
     const sam = randomSamWeights(native, seed);
     try {
       // Transformer practice (ViT/timm): small positional embeddings.
-      sam.imageEncoder.posEmbed.dispose();
-      sam.imageEncoder.posEmbed = tf.randomNormal(sam.imageEncoder.posEmbed.shape, 0, 0.02, 'float32', seed) as tf.Tensor4D;
+      const vit = vitEncoder(sam, 'a PA-SAM preset from scratch');
+      vit.posEmbed.dispose();
+      vit.posEmbed = tf.randomNormal(vit.posEmbed.shape, 0, 0.02, 'float32', seed) as tf.Tensor4D;
       // The positional-encoding matrix is the one frozen tensor; drawing it from a constant seed
       // keeps exportTrained() complete for a scratch model whatever seed built it.
       sam.promptEncoder.peGaussian.dispose();
@@ -107,7 +108,7 @@ export class PasamModel implements TrainableSegmenter {
       let encoder: ImageEncoderWeights;
       try {
         const encTrainable = trainAll || cfg.trainable.encoder;
-        encoder = mapTensorTree(adapted.imageEncoder, 'encoder', (t, name) =>
+        encoder = mapTensorTree(vitEncoder(adapted, 'PA-SAM (MSPCA-LoRA)'), 'encoder', (t, name) =>
           store.create(name, t.shape, { kind: 'copy', from: t }, encTrainable || (cfg.trainable.neck && name.startsWith('encoder.neck.'))),
         );
       } finally {
