@@ -106,7 +106,8 @@ export function conv2dSame(x: tf.Tensor4D, p: Conv): tf.Tensor4D {
  */
 export function conv2dStrided(x: tf.Tensor4D, p: Conv, stride: number, pad: number, groups: 1 | 'depthwise'): tf.Tensor4D {
   const padding: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [pad, pad], [pad, pad], [0, 0]];
-  const y = groups === 'depthwise' ? tf.depthwiseConv2d(x, p.weight, stride, padding) : tf.conv2d(x, p.weight, stride, padding);
+  // Depth-wise through the tensor layer's op, whose input gradient also runs on wasm.
+  const y = groups === 'depthwise' ? grad.depthwiseConv2d(x, p.weight, stride, pad) : tf.conv2d(x, p.weight, stride, padding);
   return p.bias ? tf.add(y, p.bias) : y;
 }
 

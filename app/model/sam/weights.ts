@@ -351,8 +351,9 @@ export function randomSamWeights(cfg: SamConfig, seed = 1): SamWeights {
     const s = specs.get(name)!;
     const shape = tfjsShape(s);
     k++;
-    if (/norm|neck\.[13]|mask_downscaling\.[14]|output_upscaling\.1|layer_norm/.test(name) && s.torchShape.length === 1) {
-      return name.endsWith('.weight') ? tf.ones(shape) : tf.zeros(shape);
+    if (/norm|neck\.[13]|mask_downscaling\.[14]|output_upscaling\.1|layer_norm|\.bn\./.test(name) && s.torchShape.length === 1) {
+      // Batch norms (MobileSAM's Conv2d_BN): γ = 1, β = 0, running mean 0, running variance 1.
+      return name.endsWith('.weight') || name.endsWith('.running_var') ? tf.ones(shape) : tf.zeros(shape);
     }
     if (s.kind !== 'plain' || name.endsWith('.bias')) {
       const fanIn = s.kind === 'linear' ? s.torchShape[1] : s.kind === 'plain' ? 16 : s.torchShape.slice(1).reduce((a, b) => a * b, 1);
