@@ -7,6 +7,24 @@ import type { OnnxLayers } from './onnxLayers.js';
 import { values } from './onnxLayers.js';
 
 const LN_EPS = 1e-5;
+
+/**
+ * Trainable branches on an attention block's qkv (PA-SAM's MSPCA-LoRA), in ONNX: `mergedQkv` may
+ * return a replacement [in, 3C] qkv weight (purely linear parts folded in); `qkvDelta` adds a term
+ * (B', ws, ws, 3C) to the qkv output given the normed window tokens laid out as (B', ws, ws, C).
+ * Columns are in TinyViT's per-head qkv order.
+ */
+export interface TinyVitOnnxAdapter {
+  mergedQkv?(layer: number, block: number): Float32Array | undefined;
+  qkvDelta?(layers: OnnxLayers, x: string, layer: number, block: number, ws: number): string | undefined;
+}
+
+/** Where a block sits, for its adapter. */
+interface BlockAt {
+  layer: number;
+  block: number;
+  adapter?: TinyVitOnnxAdapter;
+}
 const LN2D_EPS = 1e-6;
 
 function convBn(layers: OnnxLayers, x: string, p: ConvBn, prefix: string, stride = 1, pad = 0, depthwise = false): string {
@@ -14,11 +32,13 @@ function convBn(layers: OnnxLayers, x: string, p: ConvBn, prefix: string, stride
 }
 
 /** (B', N, C) window tokens → (B', N, C): TinyViT Attention with its learned offset biases. */
-function attention(layers: OnnxLayers, x: string, p: TinyVitBlockWeights['attn'], heads: number, ws: number, c: number, pre: string): string {
+function attention(layers: OnnxLayers, x: string, p: TinyVitBlockWeights['attn'], heads: number, ws: number, c: number, pre: string, at: BlockAt): string {
   const n = ws * ws;
   const kd = c / heads;
   const normed = layers.layerNorm(x, p.norm, LN_EPS, `${pre}_norm`);
-  const qkv = layers.linear(normed, p.qkv, `${pre}_qkv`);
+  let qkv = layers.linear(normed, p.qkv, `${pre}_qkv`, at.adapter?.mergedQkv?.(at.layer, at.block));
+  const delta = at.adapter?.qkvDelta?.(layers, layers.reshape(normed, [-1, ws, ws, c]), at.layer, at.block, ws);
+  if (delta) qkv = layers.add(qkv, layers.reshape(delta, [-1, n, 3 * c]));
   // (B', N, heads, 3·kd) → (B', heads, N, 3·kd), q | k | v per head as the reference's split.
   const perHead = layers.transpose(layers.reshape(qkv, [-1, n, heads, 3 * kd]), [0, 2, 1, 3]);
   const q = layers.slice(perHead, [0], [kd], [3]);
@@ -33,10 +53,10 @@ function attention(layers: OnnxLayers, x: string, p: TinyVitBlockWeights['attn']
 }
 
 /** One TinyViTBlock on NHWC tokens (B, H, W, C). */
-function block(layers: OnnxLayers, x: string, p: TinyVitBlockWeights, h: number, w: number, c: number, heads: number, ws: number, localConvSize: number, pre: string): string {
+function block(layers: OnnxLayers, x: string, p: TinyVitBlockWeights, h: number, w: number, c: number, heads: number, ws: number, localConvSize: number, pre: string, at: BlockAt): string {
   let a: string;
   if (h === ws && w === ws) {
-    a = layers.reshape(attention(layers, layers.reshape(x, [-1, h * w, c]), p.attn, heads, ws, c, pre), [-1, h, w, c]);
+    a = layers.reshape(attention(layers, layers.reshape(x, [-1, h * w, c]), p.attn, heads, ws, c, pre, at), [-1, h, w, c]);
   } else {
     const padB = (ws - (h % ws)) % ws;
     const padR = (ws - (w % ws)) % ws;
@@ -44,7 +64,7 @@ function block(layers: OnnxLayers, x: string, p: TinyVitBlockWeights, h: number,
     const nh = (h + padB) / ws;
     const nw = (w + padR) / ws;
     const windows = layers.reshape(layers.transpose(layers.reshape(padded, [-1, nh, ws, nw, ws, c]), [0, 1, 3, 2, 4, 5]), [-1, ws * ws, c]);
-    const att = attention(layers, windows, p.attn, heads, ws, c, pre);
+    const att = attention(layers, windows, p.attn, heads, ws, c, pre, at);
     const back = layers.reshape(layers.transpose(layers.reshape(att, [-1, nh, nw, ws, ws, c]), [0, 1, 3, 2, 4, 5]), [-1, h + padB, w + padR, c]);
     a = padB || padR ? layers.slice(back, [0, 0], [h, w], [1, 2]) : back;
   }
@@ -55,7 +75,7 @@ function block(layers: OnnxLayers, x: string, p: TinyVitBlockWeights, h: number,
 }
 
 /** TinyViT on `image` (B, 3, S, S) normalised → image embedding (B, C, S/16, S/16). */
-export function buildTinyVitEncoder(layers: OnnxLayers, image: string, w: TinyVitWeights, cfg: TinyVitConfig, s: number): string {
+export function buildTinyVitEncoder(layers: OnnxLayers, image: string, w: TinyVitWeights, cfg: TinyVitConfig, s: number, adapter?: TinyVitOnnxAdapter): string {
   let x = convBn(layers, layers.gelu(convBn(layers, image, w.patchEmbed.conv0, 'pe0', 2, 1)), w.patchEmbed.conv2, 'pe2', 2, 1);
   let side = s / 4;
   w.layers.forEach((layer, i) => {
@@ -69,7 +89,7 @@ export function buildTinyVitEncoder(layers: OnnxLayers, image: string, w: TinyVi
     if (layer.blocks.length > 0) {
       let t = layers.transpose(x, [0, 2, 3, 1]);
       layer.blocks.forEach((blk, j) => {
-        t = block(layers, t, blk, side, side, c, cfg.numHeads[i], cfg.windowSizes[i], cfg.localConvSize, `l${i}b${j}`);
+        t = block(layers, t, blk, side, side, c, cfg.numHeads[i], cfg.windowSizes[i], cfg.localConvSize, `l${i}b${j}`, { layer: i, block: j, adapter });
       });
       x = layers.transpose(t, [0, 3, 1, 2]);
     }
