@@ -15,7 +15,12 @@ import type { SamConfig } from '../../app/model/sam/config.js';
 import { loraParamCount, PasamModel, tinyVitGrids } from '../../app/model/pasam/pasamModel.js';
 import { SHARED_DIR } from '../helpers/cli.js';
 import { compareTensors, fixtureTensor, loadFixture, useTempPasamHome, type SamFixture } from '../sam/samFixture.js';
-import { makeNeuProject } from '../engine/neuProject.js';
+import { readFileSync } from 'node:fs';
+import { makeNeuProject, NEU_DIR } from '../engine/neuProject.js';
+import { ProjectStore } from '../../app/store/projectStore.js';
+import { openRunSegmentation } from '../../app/onnx/runExport.js';
+import { releaseOrtSessions } from '../../app/onnx/ortSession.js';
+import { decodeImageRgb } from '../../app/images/imageIO.js';
 import { config, MIXED_FOUR, trainInProcess } from '../engine/engineTestUtils.js';
 import { nchwToNhwc, pseudoRandom } from './pasamTestUtils.js';
 
@@ -39,10 +44,13 @@ before(async () => {
   const t = fixtureTensor(fx, 'input_preprocessed');
   input = nchwToNhwc(t.data, t.shape);
 });
-after(() => {
+after(async () => {
   disposeSamWeights(sam);
   input.dispose();
+  await releaseOrtSessions();
 });
+/** The project and run of the training test, segmented by the last test. */
+let trained: { dir: string; runId: number } | undefined;
 
 function embeddings(model: PasamModel): Float32Array {
   return tf.tidy(() => model.imageEmbeddings(input).transpose([0, 3, 1, 2]).dataSync() as Float32Array);
@@ -193,4 +201,30 @@ test('a few training steps from the imported MobileSAM on NEU-Seg images run thr
   assert.equal(tf.memory().numTensors, before, 'the run releases every tensor it made');
   const losses = result.events.flatMap((e) => (e.type === 'progress' ? [e.loss] : []));
   assert.ok(losses.every(Number.isFinite), `losses ${losses}`);
+  trained = { dir, runId: result.runId };
+});
+
+test('the MobileSAM-based run segments through ONNX Runtime (exported on demand) as the tfjs model does', async () => {
+  assert.ok(trained, 'the training test ran');
+  const store = ProjectStore.open(trained.dir);
+  const images = await Promise.all(['train_000201', 'train_000601'].map((id) => decodeImageRgb(readFileSync(join(NEU_DIR, 'images', `${id}.jpg`)), id)));
+  try {
+    const onnx = await openRunSegmentation(store, trained.runId, { engine: 'onnx' });
+    const tfjs = await openRunSegmentation(store, trained.runId, { engine: 'tfjs' });
+    try {
+      assert.equal(onnx.engine, 'onnxruntime');
+      const [a, b] = [await onnx.segment(images), await tfjs.segment(images)];
+      a.forEach((m, i) => {
+        assert.equal(m.length, images[i]!.width * images[i]!.height);
+        let differ = 0;
+        for (let p = 0; p < m.length; p++) if (m[p] !== b[i]![p]) differ++;
+        assert.ok(differ <= m.length * 2e-3, `image ${i}: ${differ} pixels differ (only near-ties may)`);
+      });
+    } finally {
+      onnx.dispose();
+      tfjs.dispose();
+    }
+  } finally {
+    store.close();
+  }
 });
