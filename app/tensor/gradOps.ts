@@ -298,6 +298,41 @@ export function depthwiseConv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, 
 }
 
 /**
+ * PyTorch Conv2d(stride s, symmetric zero padding p) on NHWC; w (kh, kw, cin, cout). wasm has no
+ * Conv2DBackpropFilter, so the weight gradient (only when w is differentiated) is k² strided
+ * im2col products (2-D matMuls); the input gradient is tfjs's transposed conv (on every backend).
+ */
+export function conv2dStrided(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
+  const [kh, kw, cin, cout] = w.shape;
+  if (x.rank !== 4 || x.shape[3] !== cin) throw new Error(`conv2dStrided: input (${x.shape}) does not match filter (kh, kw, cin, cout) = (${w.shape})`);
+  onWasm();
+  const n = x.shape[0];
+  return lazyGradOp(
+    [x, w],
+    (save) => {
+      save([x, w]);
+      return tf.conv2d(x, w, stride, pad);
+    },
+    (dy, [sx, sw]) => [
+      () => tf.conv2dTranspose(dy as tf.Tensor4D, sw as tf.Tensor4D, sx.shape as [number, number, number, number], stride, pad),
+      () => {
+        const xp = tf.pad(sx as tf.Tensor4D, [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
+        const [, ho, wo] = (dy as tf.Tensor4D).shape;
+        const dy2 = tf.reshape(dy, [-1, cout]) as tf.Tensor2D;
+        const taps: tf.Tensor[] = [];
+        for (let i = 0; i < kh; i++) {
+          for (let j = 0; j < kw; j++) {
+            const win = tf.stridedSlice(xp, [0, i, j, 0], [n, i + (ho - 1) * stride + 1, j + (wo - 1) * stride + 1, cin], [1, stride, stride, 1]);
+            taps.push(tf.matMul(t2(tf.reshape(win, [-1, cin])), dy2));
+          }
+        }
+        return tf.reshape(tf.stack(taps), [kh, kw, cin, cout]);
+      },
+    ],
+  ) as tf.Tensor4D;
+}
+
+/**
  * Transposed convolution with kernel 2 and stride 2 (SAM's `output_upscaling` and neck-free
  * upsamplers): (N, H, W, cin) → (N, 2H, 2W, cout). w: (2, 2, cout, cin) — the tfjs
  * conv2dTranspose layout, PyTorch ConvTranspose2d (cin, cout, 2, 2) transposed [2, 3, 1, 0].

@@ -1,7 +1,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../app/tensor/tf.js';
-import { bmm, bmmNT, conv2d, convTranspose2x2, depthwiseConv2d, gatherRows, gelu, layerNorm, linear, matMul, resizeBilinear } from '../../app/tensor/gradOps.js';
+import { bmm, bmmNT, conv2d, conv2dStrided, convTranspose2x2, depthwiseConv2d, gatherRows, gelu, layerNorm, linear, matMul, resizeBilinear } from '../../app/tensor/gradOps.js';
 import { Rng } from '../../app/tensor/random.js';
 import { installWasmKernelFixes } from '../../app/tensor/wasmKernelFixes.js';
 import * as ref from '../helpers/ref64.js';
@@ -131,6 +131,23 @@ test('depthwiseConv2d (stride 1 and 2, pad 1, odd and even sizes) matches tf.dep
     }
   }
   assert.throws(() => depthwiseConv2d(tf.zeros([1, 4, 4, 2]) as tf.Tensor4D, tf.zeros([3, 3, 3, 1]) as tf.Tensor4D, 1, 1), /does not match filter/);
+});
+
+test('conv2dStrided (k 1 and 3, stride 1 and 2, pad 0 and 1, odd and even sizes) matches tf.conv2d and its gradients on cpu, and finite differences', async () => {
+  const rng = new Rng(12);
+  const N = 2, ci = 3, co = 2;
+  for (const [H, W] of [[5, 7], [6, 4]]) {
+    for (const [k, stride, pad] of [[3, 2, 1], [3, 1, 1], [1, 1, 0], [3, 2, 0]]) {
+      await checkOp(
+        `conv2dStrided ${H}×${W} k=${k} s=${stride} p=${pad}`,
+        (x, w) => conv2dStrided(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad),
+        inputs(rng, [N, H, W, ci], [k, k, ci, co]),
+        ([x, w]) => ref.conv2dStrided(x, w, N, H, W, ci, k, k, co, stride, pad),
+        (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad),
+      );
+    }
+  }
+  assert.throws(() => conv2dStrided(tf.zeros([1, 4, 4, 2]) as tf.Tensor4D, tf.zeros([3, 3, 3, 1]) as tf.Tensor4D, 1, 1), /does not match filter/);
 });
 
 test('convTranspose2x2 matches tf.conv2dTranspose (and its gradients) on cpu and the PyTorch definition', async () => {

@@ -124,8 +124,10 @@ test('q and v branches add to the q and v columns of each head (TinyViT lays qkv
   }
 });
 
-test('gradients reach every trainable tensor of PA-SAM on TinyViT and match finite differences (S = 64)', () => {
-  const model = PasamModel.fromSam(sam, samConfig, { inputSize: 64, lora: { targets: ['q', 'v'], spatial: 'unwindowed' } }, { numClasses: 3 });
+test('gradients reach every trainable tensor of PA-SAM on TinyViT, the encoder included, and match finite differences (S = 64)', () => {
+  // trainable.encoder: TinyViT's strided and depth-wise convs and attention-bias tables need the
+  // tensor layer's own gradients on wasm.
+  const model = PasamModel.fromSam(sam, samConfig, { inputSize: 64, lora: { targets: ['q', 'v'], spatial: 'unwindowed' }, trainable: { encoder: true } }, { numClasses: 3 });
   const vars = model.trainableVariables();
   const x = pseudoRandom([1, 64, 64, 3], 5) as tf.Tensor4D;
   const w = pseudoRandom([1, 16, 16, 3], 6);
@@ -151,6 +153,9 @@ test('gradients reach every trainable tensor of PA-SAM on TinyViT and match fini
     `encoder.layers.${ll}.blocks.${bl}.attn.q.lora.mspca.k5.weight`,
     `encoder.layers.${ll}.blocks.${bl}.attn.v.lora.A`,
     `encoder.layers.${ll}.blocks.${bl}.attn.v.lora.B`,
+    `encoder.layers.${ll}.blocks.${bl}.attn.attentionBiases`,
+    `encoder.layers.${ll}.blocks.${bl}.localConv.weight`,
+    'encoder.neck.conv2.weight',
     'ipeg.dense.conv1.weight',
     'decoder.maskTokens',
   ];

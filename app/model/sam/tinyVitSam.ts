@@ -9,7 +9,7 @@
 // S (the reference hard-codes 64×64, i.e. S = 1024), and the LAST patch merging has stride 1 while
 // the others have stride 2 — the reference's rule "stride 1 when out_dim is 320, 448 or 576" picks
 // exactly the last merging in every official TinyViT (5M, 11M, 21M).
-import { conv2dStrided, geluErf, layerNorm, layerNorm2d, linear, softmaxLastAxis, tf } from '../nn.js';
+import { conv2dStrided, gatherRows, geluErf, layerNorm, layerNorm2d, linear, softmaxLastAxis, tf } from '../nn.js';
 import type { Conv, Linear, Norm } from './weights.js';
 
 /** The architecture, derived from a checkpoint's tensor shapes (see tinyVitConfigFromShapes). */
@@ -150,7 +150,9 @@ export function attention(x: tf.Tensor3D, p: TinyVitAttentionWeights, numHeads: 
   // (B', N, heads, 3·kd) → (B', heads, N, 3·kd) → q, k, v of (B'·heads, N, kd)
   const perHead = qkv.reshape([b, n, numHeads, 3 * kd]).transpose([0, 2, 1, 3]).reshape([b * numHeads, n, 3 * kd]);
   const [q, k, v] = tf.split(perHead, 3, 2) as tf.Tensor3D[];
-  const bias = tf.gather(p.attentionBiases, tf.tensor1d(attentionBiasIdxs(ws), 'int32'), 1).reshape([1, numHeads, n, n]);
+  // Rows of the (offsets, heads) table, through the tensor layer (gather's gradient is missing on wasm).
+  const picked = gatherRows(tf.transpose(p.attentionBiases) as tf.Tensor2D, tf.tensor1d(attentionBiasIdxs(ws), 'int32'));
+  const bias = tf.transpose(picked).reshape([1, numHeads, n, n]);
   let scores = tf.mul(tf.matMul(q, k, false, true), kd ** -0.5).reshape([b, numHeads, n, n]);
   scores = tf.add(scores, bias);
   const attn = softmaxLastAxis(scores).reshape([b * numHeads, n, n]) as tf.Tensor3D;
