@@ -47,7 +47,7 @@ const VARIANTS: { name: string; config: Record<string, unknown> }[] = [
 ];
 
 for (const variant of VARIANTS) {
-  test(`PA-SAM on MobileSAM (${variant.name}): ONNX Runtime logits equal tfjs within 1e-4`, async () => {
+  test(`PA-SAM on MobileSAM (${variant.name}): ONNX Runtime logits equal tfjs within 1e-4`, async (t) => {
     const model = PasamModel.fromSam(sam, samConfig, variant.config, { numClasses: 4, seed: 3 });
     const s = model.samConfig.imgSize;
     const images = pseudoRandom([2, s, s, 3], 17, 2) as tf.Tensor4D;
@@ -60,6 +60,8 @@ for (const variant of VARIANTS) {
       assert.deepEqual(logits.dims, [2, 4, s / 4, s / 4]);
       assert.deepEqual(labels.dims, [2, s, s]);
       assert.equal(compareTensors(logits.data as Float32Array, expected), undefined);
+      const got = logits.data as Float32Array;
+      t.diagnostic(`largest |ORT − tfjs| ${expected.reduce((m, v, i) => Math.max(m, Math.abs(v - got[i]!)), 0).toExponential(2)}`);
     } finally {
       images.dispose();
       model.dispose();
