@@ -1,7 +1,7 @@
 // The one-click preset as a pure function of the machine, the data and the model library.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseTrainingPreset, presetOverrides, type HardwareFacts } from '../../app/finetune/hardwarePreset.js';
+import { chooseTrainingPreset, preferredCpuBase, presetOverrides, type HardwareFacts } from '../../app/finetune/hardwarePreset.js';
 import { resolveTrainConfig } from '../../app/engine/trainConfig.js';
 
 const GIB = 1024 ** 3;
@@ -63,4 +63,18 @@ test('native CPU with vit_b: vit_b at S ≤ 512, batch 1 with 4 accumulated step
   assert.equal(tiny.inputSize, 256, 'no data yet: the backend cap');
   const thumbs = chooseTrainingPreset(wasm, { trainImages: 8, valImages: 0, medianLongSide: 28 }, { models: [] });
   assert.equal(thumbs.inputSize, 64);
+});
+
+test('CPU-only stations prefer an imported MobileSAM over tiny and vit_b; a GPU keeps vit_b', () => {
+  const both = { models: [{ name: 'sam-b', preset: 'vit_b' }, { name: 'mobile', preset: 'mobile_sam' }] };
+  const data = { trainImages: 40, valImages: 10, medianLongSide: 200 };
+  for (const hw of [wasm, { backend: 'node' as const, device: null, cores: 8, memoryBytes: 32 * GIB, gpuMemoryBytes: null }]) {
+    const p = chooseTrainingPreset(hw, data, both);
+    assert.deepEqual(p.model, { base: 'mobile', preset: null });
+    assert.equal(p.reasons.filter((r) => r.startsWith('base model')).length, 1);
+    assert.match(p.reasons[0]!, /'mobile' \(MobileSAM/);
+    assert.equal(p.estimatedSeconds, null);
+  }
+  assert.equal(chooseTrainingPreset(gpu(141), data, both).model.base, 'sam-b');
+  assert.equal(preferredCpuBase(wasm, vitB.models), null);
 });
