@@ -254,6 +254,21 @@ function dilateSpatial(dy: tf.Tensor4D, s: number): tf.Tensor4D {
 }
 
 /**
+ * For each kernel tap (i, j) in row-major order, f of the window of the padded input xp
+ * (N, Hp, Wp, C) that the tap meets at every output position: (N, ho, wo, C) at stride s.
+ */
+function perTap(xp: tf.Tensor4D, kh: number, kw: number, ho: number, wo: number, stride: number, f: (win: tf.Tensor4D) => tf.Tensor): tf.Tensor[] {
+  const [n, , , c] = xp.shape;
+  const taps: tf.Tensor[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      taps.push(f(tf.stridedSlice(xp, [0, i, j, 0], [n, i + (ho - 1) * stride + 1, j + (wo - 1) * stride + 1, c], [1, stride, stride, 1]) as tf.Tensor4D));
+    }
+  }
+  return taps;
+}
+
+/**
  * Depth-wise convolution (PyTorch Conv2d with groups = C) with stride s and symmetric zero padding
  * p on NHWC; w (kh, kw, C, 1). wasm has no depth-wise backprop kernels, so the input gradient is a
  * forward depth-wise convolution of the (stride-spread) dy with the flipped kernel, and the weight
@@ -263,7 +278,7 @@ export function depthwiseConv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, 
   const [kh, kw, c, mult] = w.shape;
   if (x.rank !== 4 || x.shape[3] !== c || mult !== 1) throw new Error(`depthwiseConv2d: input (${x.shape}) does not match filter (kh, kw, C, 1) = (${w.shape})`);
   onWasm();
-  const [n, h, wd] = x.shape;
+  const [, h, wd] = x.shape;
   const padding: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [pad, pad], [pad, pad], [0, 0]];
   return lazyGradOp(
     [x, w],
@@ -282,15 +297,8 @@ export function depthwiseConv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, 
         return tf.depthwiseConv2d(up, flipped, 1, [[0, 0], [kh - 1 - pad, kh - 1 - pad + extraH], [kw - 1 - pad, kw - 1 - pad + extraW], [0, 0]]);
       },
       () => {
-        const xp = tf.pad(sx as tf.Tensor4D, padding);
         const [, ho, wo] = (dy as tf.Tensor4D).shape;
-        const taps: tf.Tensor[] = [];
-        for (let i = 0; i < kh; i++) {
-          for (let j = 0; j < kw; j++) {
-            const win = tf.stridedSlice(xp, [0, i, j, 0], [n, i + (ho - 1) * stride + 1, j + (wo - 1) * stride + 1, c], [1, stride, stride, 1]);
-            taps.push(tf.sum(tf.mul(win, dy), [0, 1, 2]));
-          }
-        }
+        const taps = perTap(tf.pad(sx as tf.Tensor4D, padding), kh, kw, ho, wo, stride, (win) => tf.sum(tf.mul(win, dy), [0, 1, 2]));
         return tf.reshape(tf.stack(taps), [kh, kw, c, 1]);
       },
     ],
@@ -306,7 +314,6 @@ export function conv2dStrided(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pa
   const [kh, kw, cin, cout] = w.shape;
   if (x.rank !== 4 || x.shape[3] !== cin) throw new Error(`conv2dStrided: input (${x.shape}) does not match filter (kh, kw, cin, cout) = (${w.shape})`);
   onWasm();
-  const n = x.shape[0];
   return lazyGradOp(
     [x, w],
     (save) => {
@@ -319,13 +326,7 @@ export function conv2dStrided(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pa
         const xp = tf.pad(sx as tf.Tensor4D, [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
         const [, ho, wo] = (dy as tf.Tensor4D).shape;
         const dy2 = tf.reshape(dy, [-1, cout]) as tf.Tensor2D;
-        const taps: tf.Tensor[] = [];
-        for (let i = 0; i < kh; i++) {
-          for (let j = 0; j < kw; j++) {
-            const win = tf.stridedSlice(xp, [0, i, j, 0], [n, i + (ho - 1) * stride + 1, j + (wo - 1) * stride + 1, cin], [1, stride, stride, 1]);
-            taps.push(tf.matMul(t2(tf.reshape(win, [-1, cin])), dy2));
-          }
-        }
+        const taps = perTap(xp, kh, kw, ho, wo, stride, (win) => tf.matMul(t2(tf.reshape(win, [-1, cin])), dy2));
         return tf.reshape(tf.stack(taps), [kh, kw, cin, cout]);
       },
     ],
