@@ -4,7 +4,8 @@
 //  - base model: an imported vit_b when the backend is native (GPU, or tfjs-node on CPU); on a CPU
 //    machine whose training engine is ONNX Runtime, vit_b too when the run's projected wall time —
 //    from a calibration measured on this machine — is at most MAX_CPU_RUN_SECONDS; otherwise the
-//    `tiny` preset trains from scratch;
+//    `tiny` preset trains from scratch; on any CPU-only station an imported MobileSAM wins over
+//    both (preferredCpuBase);
 //  - S: the images' typical long side rounded up to a multiple of 16, capped by the backend
 //    (GPU: 1024 with ≥ 16 GiB, else 512; tfjs-node: 512; wasm/cpu: 256), never below 64;
 //  - batch: what fits (GPU memory for vit_b; 4 for tiny), with gradient accumulation to keep an
@@ -156,6 +157,13 @@ export function chooseTrainingPreset(hw: HardwareFacts, data: DatasetFacts, lib:
     reasons.push('base model: the tiny preset from scratch (no SAM vit_b in the model library; import one with `pasam model import` to fine-tune SAM)');
   }
 
+  const cpuBase = preferredCpuBase(hw, lib.models);
+  if (cpuBase) {
+    // Overrides the decision above: its one reason line is replaced by this one.
+    base = cpuBase.name;
+    reasons.splice(0, reasons.length, cpuBase.reason);
+  }
+
   const { cap, why } = sizeCap(hw, base !== null);
   const typical = data.medianLongSide ?? cap;
   const inputSize = Math.max(64, Math.min(cap, roundUp16(typical)));
@@ -197,6 +205,18 @@ export function chooseTrainingPreset(hw: HardwareFacts, data: DatasetFacts, lib:
   }
   const label = `${base ?? 'tiny from scratch'} · S=${inputSize}${tiling.mode === 'tiles' ? ` tiles@${tiling.overrides.tileScale}` : ''} · batch ${batchSize}${accumulationSteps > 1 ? `×${accumulationSteps}` : ''} · ${epochs} epochs`;
   return { model: { base, preset: base === null ? 'tiny' : null }, inputSize, batchSize, accumulationSteps, epochs, estimatedSeconds, tiling, reasons, label };
+}
+
+/**
+ * On a CPU-only station (no GPU backend) an imported MobileSAM is the base to fine-tune: the same
+ * prompt encoder / mask decoder as SAM with a TinyViT encoder at about 1/12 of vit_b's cost.
+ * Null when there is a GPU or no MobileSAM in the library.
+ */
+export function preferredCpuBase(hw: HardwareFacts, models: LibraryFacts['models']): { name: string; reason: string } | null {
+  if (hw.backend === 'gpu') return null;
+  const mobile = models.find((m) => m.preset === 'mobile_sam');
+  if (!mobile) return null;
+  return { name: mobile.name, reason: `base model: '${mobile.name}' (MobileSAM from the model library), fine-tuned with MSPCA-LoRA — its TinyViT encoder costs about 1/12 of vit_b's on this CPU-only ${hw.backend} backend` };
 }
 
 /** The preset as training-config overrides (for resolveTrainConfig). */

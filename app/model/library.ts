@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { assertFits } from '../tensor/memoryGuard.js';
 import type { SamConfig } from './sam/config.js';
-import { buildSamWeights, type SamWeights } from './sam/weights.js';
+import { buildSamWeights, samWeightTensors, type SamWeights } from './sam/weights.js';
 
 export const MODEL_FORMAT = 'pasam-sam-weights';
 export const MODEL_FORMAT_VERSION = 1;
@@ -103,10 +103,20 @@ export async function loadModelWeights(name: string): Promise<{ manifest: ModelM
   } finally {
     await fh.close();
   }
-  const weights = buildSamWeights(manifest.config, (n) => {
-    const t = tensors.get(n);
-    if (!t) throw new Error(`${file}: model.json lacks tensor '${n}'; re-import the model`);
-    return t;
-  });
+  let weights: SamWeights;
+  try {
+    weights = buildSamWeights(manifest.config, (n) => {
+      const t = tensors.get(n);
+      if (!t) throw new Error(`${file}: model.json lacks tensor '${n}'; re-import the model`);
+      return t;
+    });
+  } catch (err) {
+    tf.dispose([...tensors.values()]);
+    throw err;
+  }
+  // Tensors the structure does not hold (MobileSAM's raw batch-norm statistics, folded into
+  // their convolutions while building) are freed here.
+  const held = new Set(samWeightTensors(weights));
+  tf.dispose([...tensors.values()].filter((t) => !held.has(t)));
   return { manifest, weights };
 }

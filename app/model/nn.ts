@@ -9,7 +9,7 @@ import * as grad from '../tensor/gradOps.js';
 
 export { tf };
 /** Raw-tensor forms of the differentiable ops, for models whose weights are not Linear/Conv records. */
-export { bmm, bmmNT, conv2d, matMul, gelu } from '../tensor/gradOps.js';
+export { bmm, bmmNT, conv2d, matMul, gelu, gatherRows } from '../tensor/gradOps.js';
 
 /** y = x·W + b over the last axis; W is [in, out]. Any leading shape. */
 export function linear<T extends tf.Tensor>(x: T, p: Linear): T {
@@ -97,6 +97,17 @@ export function patchConvTranspose(x: tf.Tensor4D, p: ConvTranspose): tf.Tensor4
 export function conv2dSame(x: tf.Tensor4D, p: Conv): tf.Tensor4D {
   // Conv2DBackpropFilter is missing on wasm; the engine's conv2d brings its own weight gradient.
   const y = grad.conv2d(x, p.weight);
+  return p.bias ? tf.add(y, p.bias) : y;
+}
+
+/**
+ * PyTorch Conv2d(stride, padding, groups) on NHWC for the kernels that need more than conv2dSame:
+ * strided convolutions and depth-wise ones (groups = channels; weight [kh, kw, C, 1]).
+ */
+export function conv2dStrided(x: tf.Tensor4D, p: Conv, stride: number, pad: number, groups: 1 | 'depthwise'): tf.Tensor4D {
+  // Through the tensor layer's ops, whose gradients also run on wasm (no depth-wise backprop or
+  // Conv2DBackpropFilter kernels there), so a trainable TinyViT encoder or neck trains everywhere.
+  const y = groups === 'depthwise' ? grad.depthwiseConv2d(x, p.weight, stride, pad) : grad.conv2dStrided(x, p.weight, stride, pad);
   return p.bias ? tf.add(y, p.bias) : y;
 }
 

@@ -174,13 +174,18 @@ export class OnnxLayers {
     return this.b.op('Relu', [x]);
   }
 
-  /** Conv2d on NCHW from a TF.js-layout weight [kh, kw, in, out]. */
-  conv(x: string, p: { weight: tf.Tensor; bias?: tf.Tensor }, opts: { stride?: number; pad?: number; prefix?: string } = {}): string {
-    const [kh, kw] = p.weight.shape as [number, number, number, number];
-    const w = this.tensor(`${opts.prefix ?? 'conv'}_w`, p.weight, [3, 2, 0, 1]);
+  /**
+   * Conv2d on NCHW from a TF.js-layout weight [kh, kw, in, out], or with `depthwise` a
+   * tf.depthwiseConv2d weight [kh, kw, C, 1] (ONNX group = C).
+   */
+  conv(x: string, p: { weight: tf.Tensor; bias?: tf.Tensor }, opts: { stride?: number; pad?: number; prefix?: string; depthwise?: boolean } = {}): string {
+    const [kh, kw, cin] = p.weight.shape as [number, number, number, number];
+    const w = this.tensor(`${opts.prefix ?? 'conv'}_w`, p.weight, opts.depthwise ? [2, 3, 0, 1] : [3, 2, 0, 1]);
     const inputs = p.bias ? [x, w, this.tensor(`${opts.prefix ?? 'conv'}_b`, p.bias)] : [x, w];
     const pad = opts.pad ?? 0;
-    return this.b.op('Conv', inputs, { kernel_shape: [kh, kw], strides: [opts.stride ?? 1, opts.stride ?? 1], pads: [pad, pad, pad, pad] });
+    const attrs: Record<string, number | number[]> = { kernel_shape: [kh, kw], strides: [opts.stride ?? 1, opts.stride ?? 1], pads: [pad, pad, pad, pad] };
+    if (opts.depthwise) attrs.group = cin;
+    return this.b.op('Conv', inputs, attrs);
   }
 
   /** ConvTranspose2d on NCHW from a TF.js-layout weight [kh, kw, out, in]. */

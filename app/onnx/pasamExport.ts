@@ -5,24 +5,29 @@
 // MSPCA-LoRA: the purely linear part of each branch, (α/r)·A·B, is merged into the frozen qkv
 // weight; the multi-scale partial convolutions (as the one fused kernel the tfjs model convolves
 // with), their GELU and the 1×1 mixes stay in the graph on the window-local (or un-windowed) maps.
+// On a MobileSAM backbone the encoder is TinyViT, with the same branches on its attention qkv
+// (whose columns are per head: q, k, v of head 0, then head 1 …).
 import { tf } from '../tensor/tf.js';
 import { gridSize, type SamConfig } from '../model/sam/config.js';
-import type { ImageEncoderWeights } from '../model/sam/weights.js';
+import { isTinyVit, type ImageEncoderWeights } from '../model/sam/weights.js';
+import type { TinyVitWeights } from '../model/sam/tinyVitSam.js';
 import type { IpegParams } from '../model/pasam/ipeg.js';
 import { fusedKernel, fusedKernelSize, type LoraBlockParams, type LoraBranchParams } from '../model/pasam/mspcaLora.js';
 import type { MultiClassDecoderParams } from '../model/pasam/multiClassDecoder.js';
 import { partialChannels, type MspcaLoraConfig } from '../model/pasam/pasamConfig.js';
-import type { PasamModel } from '../model/pasam/pasamModel.js';
+import { tinyVitGrids, type PasamModel } from '../model/pasam/pasamModel.js';
 import { OnnxGraphBuilder } from './onnxGraphBuilder.js';
 import { OnnxLayers, permuteArray, values } from './onnxLayers.js';
 import { buildImageEncoder, buildMaskDecoderCore, decoderAttention, expandTokens, type AdaptedLinear, type OnnxQkvAdapter } from './samExport.js';
+import { buildTinyVitEncoder, type TinyVitOnnxAdapter } from './tinyVitExport.js';
 
 const IPEG_LN_EPS = 1e-6;
 
 /** The tensors of a PasamModel, as the model holds them. */
 export interface PasamParts {
-  encoder: ImageEncoderWeights;
+  encoder: ImageEncoderWeights | TinyVitWeights;
   lora: LoraBlockParams[];
+  tinyVitLora: LoraBlockParams[][];
   ipeg: IpegParams;
   decoder: MultiClassDecoderParams;
   densePe: tf.Tensor4D;
@@ -34,15 +39,41 @@ export interface PasamParts {
  */
 export function partsOf(model: PasamModel): PasamParts {
   const parts = (model as unknown as { parts?: PasamParts }).parts;
-  if (!parts?.encoder || !parts.lora || !parts.ipeg || !parts.decoder) throw new Error('PA-SAM export: the model does not expose its parts as expected (PasamModel changed?)');
+  if (!parts?.encoder || !parts.lora || !parts.tinyVitLora || !parts.ipeg || !parts.decoder) throw new Error('PA-SAM export: the model does not expose its parts as expected (PasamModel changed?)');
   return parts;
 }
 
 export type Target = 'qkv' | 'q' | 'v' | 'proj';
 
-/** Column offset of a LoRA target inside its linear's output (q and v share the fused qkv). */
+/** Column offset of a LoRA target inside ViT's fused qkv output [q | k | v] (q and v share it). */
 export function targetColumn(target: Target, d: number): number {
   return target === 'v' ? 2 * d : 0;
+}
+
+/** Maps a branch's output column j to its column in the adapted linear's output. */
+type Placement = (j: number) => number;
+
+/** SAM's ViT: q and v are the first and last D columns of the fused qkv ([q | k | v]). */
+function vitPlacement(target: Target, d: number): Placement {
+  const col = targetColumn(target, d);
+  return (j) => col + j;
+}
+
+/** TinyViT: per-head qkv [q₀ k₀ v₀ | q₁ k₁ v₁ …]; a fused qkv branch already has that order. */
+function tinyVitPlacement(target: Target, c: number, heads: number): Placement {
+  if (target === 'qkv') return (j) => j;
+  const kd = c / heads;
+  const off = target === 'v' ? 2 * kd : 0;
+  return (j) => Math.floor(j / kd) * 3 * kd + off + (j % kd);
+}
+
+/** w[r, place(j)] += (α/r)·(A·B)[r, j] for a [rows, cols] weight. */
+function mergeBranch(w: Float32Array, cols: number, p: LoraBranchParams, scale: number, place: Placement): void {
+  const product = tf.tidy(() => tf.mul(tf.matMul(p.a, p.b), scale));
+  const merged = product.dataSync() as Float32Array;
+  product.dispose();
+  const [rows, out] = [p.a.shape[0], p.b.shape[1]];
+  for (let r = 0; r < rows; r++) for (let j = 0; j < out; j++) w[r * cols + place(j)] += merged[r * out + j]!;
 }
 
 /** The MSPCA-LoRA branches of every block as an ONNX adapter on qkv and proj. */
@@ -55,28 +86,48 @@ function loraAdapter(model: PasamModel, parts: PasamParts): OnnxQkvAdapter {
   const branches = (i: number, linear: AdaptedLinear) =>
     (linear === 'proj' ? (['proj'] as const) : (['qkv', 'q', 'v'] as const)).flatMap((t) => (parts.lora[i]![t] ? [{ target: t as Target, p: parts.lora[i]![t]! }] : []));
   const width = (linear: AdaptedLinear) => (linear === 'proj' ? d : 3 * d);
+  const encoder = parts.encoder as ImageEncoderWeights;
   return {
     mergedWeight(i, linear) {
       const list = branches(i, linear);
       if (list.length === 0) return undefined;
-      const attn = parts.encoder.blocks[i]!.attn;
+      const attn = encoder.blocks[i]!.attn;
       const w = values(linear === 'proj' ? attn.proj.weight : attn.qkv.weight);
-      const cols = width(linear);
-      for (const { target, p } of list) {
-        // W[:, col + j] += s · Σ_k A[:, k] · B[k, j]
-        const product = tf.tidy(() => tf.mul(tf.matMul(p.a, p.b), scale));
-        const merged = product.dataSync() as Float32Array;
-        product.dispose();
-        const out = p.b.shape[1];
-        const col = targetColumn(target, d);
-        for (let r = 0; r < d; r++) for (let j = 0; j < out; j++) w[r * cols + col + j] += merged[r * out + j]!;
-      }
+      for (const { target, p } of list) mergeBranch(w, width(linear), p, scale, vitPlacement(target, d));
       return w;
     },
-    delta(layers, x, i, side, linear) {
+    delta(layers, x, i, _side, linear) {
       if (cfg.bottleneck !== 'mspca') return undefined;
       const terms = branches(i, linear).map(({ target, p }) =>
-        mspcaDelta(layers, x, p, cfg, { target, d, cols: width(linear), scale, side, grid: g, windowed: !sam.encoderGlobalAttnIndexes.includes(i), windowSize: sam.windowSize, prefix: `blk${i}_${target}` }),
+        mspcaDelta(layers, x, p, cfg, { place: vitPlacement(target, d), cols: width(linear), scale, grid: g, windowed: !sam.encoderGlobalAttnIndexes.includes(i), windowSize: sam.windowSize, prefix: `blk${i}_${target}` }),
+      );
+      return terms.length ? terms.reduce((a, b) => layers.add(a, b)) : undefined;
+    },
+  };
+}
+
+/** The MSPCA-LoRA branches of every TinyViT attention block as an ONNX adapter on qkv. */
+function tinyVitLoraAdapter(model: PasamModel, parts: PasamParts): TinyVitOnnxAdapter {
+  const cfg = model.config.lora;
+  const tv = model.samConfig.tinyVit!;
+  const enc = parts.encoder as TinyVitWeights;
+  const scale = cfg.alpha / cfg.rank;
+  const grids = tinyVitGrids(tv, model.samConfig.imgSize);
+  const branches = (i: number, j: number) => (['qkv', 'q', 'v'] as const).flatMap((t) => (parts.tinyVitLora[i]?.[j]?.[t] ? [{ target: t as Target, p: parts.tinyVitLora[i]![j]![t]! }] : []));
+  const place = (target: Target, i: number) => tinyVitPlacement(target, tv.embedDims[i]!, tv.numHeads[i]!);
+  return {
+    mergedQkv(i, j) {
+      const list = branches(i, j);
+      if (list.length === 0) return undefined;
+      const w = values(enc.layers[i]!.blocks[j]!.attn.qkv.weight);
+      for (const { target, p } of list) mergeBranch(w, 3 * tv.embedDims[i]!, p, scale, place(target, i));
+      return w;
+    },
+    qkvDelta(layers, x, i, j, ws) {
+      if (cfg.bottleneck !== 'mspca') return undefined;
+      // TinyViT windows every block (a grid no larger than ws is one zero-padded window).
+      const terms = branches(i, j).map(({ target, p }) =>
+        mspcaDelta(layers, x, p, cfg, { place: place(target, i), cols: 3 * tv.embedDims[i]!, scale, grid: grids[i]!, windowed: true, windowSize: ws, prefix: `l${i}b${j}_${target}` }),
       );
       return terms.length ? terms.reduce((a, b) => layers.add(a, b)) : undefined;
     },
@@ -84,12 +135,11 @@ function loraAdapter(model: PasamModel, parts: PasamParts): OnnxQkvAdapter {
 }
 
 interface DeltaContext {
-  target: Target;
-  d: number;
+  /** Where the branch's output columns go in the adapted linear's output. */
+  place: Placement;
   /** Output width of the adapted linear (3D for qkv, D for proj). */
   cols: number;
   scale: number;
-  side: number;
   grid: number;
   windowed: boolean;
   windowSize: number;
@@ -106,8 +156,7 @@ function mspcaDelta(layers: OnnxLayers, x: string, p: LoraBranchParams, cfg: Msp
   const out = p.b.shape[1]!;
   const bData = values(p.b);
   const full = new Float32Array(r * c.cols);
-  const col = targetColumn(c.target, c.d);
-  for (let k = 0; k < r; k++) for (let j = 0; j < out; j++) full[k * c.cols + col + j] = bData[k * out + j]! * c.scale;
+  for (let k = 0; k < r; k++) for (let j = 0; j < out; j++) full[k * c.cols + c.place(j)] = bData[k * out + j]! * c.scale;
   return layers.matMul(m, layers.b.weight(`${c.prefix}_B`, full, [r, c.cols]));
 }
 
@@ -177,14 +226,20 @@ function ipegSparse(layers: OnnxLayers, emb: string, keyPe: string, p: IpegParam
  * PA-SAM's class logits (B, K+1, 4g, 4g) NCHW from an image (B, 3, S, S) with the given encoder
  * adapter; the inference export and the training graph share it.
  */
-export function buildPasamLogits(layers: OnnxLayers, model: PasamModel, image: string, adapter: OnnxQkvAdapter): string {
+export function buildPasamLogits(layers: OnnxLayers, model: PasamModel, image: string, adapter: OnnxQkvAdapter, tinyVitAdapter?: TinyVitOnnxAdapter): string {
   const parts = partsOf(model);
   const sam: SamConfig = model.samConfig;
   const g = gridSize(sam);
   const c = sam.promptEmbedDim;
   const k1 = model.numClasses;
   const b = layers.b;
-  const emb = buildImageEncoder(layers, image, parts.encoder, sam, sam.imgSize, adapter);
+  const s = sam.imgSize;
+  let emb: string;
+  if (isTinyVit(parts.encoder)) {
+    // The ONNX Runtime training graph covers SAM's ViT only; its callers choose tfjs for MobileSAM.
+    if (!tinyVitAdapter) throw new Error("PA-SAM ONNX graph: this graph builder does not cover a MobileSAM (TinyViT) backbone; train it with PASAM_TRAIN_ENGINE=tfjs");
+    emb = buildTinyVitEncoder(layers, image, parts.encoder, sam.tinyVit!, s, tinyVitAdapter);
+  } else emb = buildImageEncoder(layers, image, parts.encoder, sam, s, adapter);
   const keyPe = b.weight('dense_pe', densePeFromModel(parts, g, c), [1, g * g, c]);
   const dense = ipegDense(layers, emb, parts.ipeg.dense, c);
   const sparse = ipegSparse(layers, emb, keyPe, parts.ipeg.sparse, model.config.ipeg.numQueries, model.config.ipeg.numHeads, c, g);
@@ -215,7 +270,7 @@ export function buildPasamGraph(model: PasamModel): OnnxGraphBuilder {
   const b = new OnnxGraphBuilder('pasam');
   const layers = new OnnxLayers(b);
   const image = b.input('image', ['batch', 3, s, s]);
-  const lowRes = buildPasamLogits(layers, model, image, loraAdapter(model, parts));
+  const lowRes = buildPasamLogits(layers, model, image, loraAdapter(model, parts), isTinyVit(parts.encoder) ? tinyVitLoraAdapter(model, parts) : undefined);
   b.op('Identity', [lowRes], {}, 'logits');
   const lead = b.op('Shape', [lowRes], { start: 0, end: 2 });
   const full = b.op('Resize', [lowRes, '', '', layers.concat([lead, layers.ints([s, s])], 0)], { mode: 'linear', coordinate_transformation_mode: 'half_pixel' });

@@ -12,11 +12,12 @@
 import { tf } from '../tensor/tf.js';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { buildTinyVitEncoder } from './tinyVitExport.js';
 import { OnnxGraphBuilder } from './onnxGraphBuilder.js';
 import { OnnxLayers, values } from './onnxLayers.js';
 import { gridSize, type SamConfig } from '../model/sam/config.js';
 import { adaptSamWeights } from '../model/sam/resize.js';
-import type { AttentionWeights, ImageEncoderWeights, MaskDecoderWeights, PromptEncoderWeights, SamWeights } from '../model/sam/weights.js';
+import { isTinyVit, type AttentionWeights, type ImageEncoderWeights, type MaskDecoderWeights, type PromptEncoderWeights, type SamWeights } from '../model/sam/weights.js';
 
 const ENCODER_LN_EPS = 1e-6;
 const DECODER_LN_EPS = 1e-5;
@@ -281,7 +282,9 @@ export function buildSamEncoderGraph(weights: SamWeights, cfg: SamConfig, s: num
   const { weights: adapted, created } = adaptSamWeights(weights, cfg, s);
   try {
     const image = b.input('image', ['batch', 3, s, s]);
-    const emb = buildImageEncoder(layers, image, adapted.imageEncoder, cfg, s, adapter);
+    const enc = adapted.imageEncoder;
+    if (isTinyVit(enc) && adapter) throw new Error('the ONNX export of a MobileSAM (TinyViT) encoder takes no ViT adapter');
+    const emb = isTinyVit(enc) ? buildTinyVitEncoder(layers, image, enc, cfg.tinyVit!, s) : buildImageEncoder(layers, image, enc, cfg, s, adapter);
     b.op('Identity', [emb], {}, 'image_embeddings');
     b.output('image_embeddings', ['batch', cfg.promptEmbedDim, g, g]);
   } finally {

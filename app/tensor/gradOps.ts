@@ -245,6 +245,94 @@ export function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, opts: Conv2dOptions = {})
   ) as tf.Tensor4D;
 }
 
+/** dy (N, H', W', C) spread to stride s: zeros between rows/columns, (N, (H'−1)s+1, (W'−1)s+1, C). */
+function dilateSpatial(dy: tf.Tensor4D, s: number): tf.Tensor4D {
+  if (s === 1) return dy;
+  const [n, h, w, c] = dy.shape;
+  const spread = tf.pad(tf.reshape(dy, [n, h, 1, w, 1, c]), [[0, 0], [0, 0], [0, s - 1], [0, 0], [0, s - 1], [0, 0]]);
+  return tf.slice(tf.reshape(spread, [n, h * s, w * s, c]), [0, 0, 0, 0], [n, (h - 1) * s + 1, (w - 1) * s + 1, c]) as tf.Tensor4D;
+}
+
+/**
+ * For each kernel tap (i, j) in row-major order, f of the window of the padded input xp
+ * (N, Hp, Wp, C) that the tap meets at every output position: (N, ho, wo, C) at stride s.
+ */
+function perTap(xp: tf.Tensor4D, kh: number, kw: number, ho: number, wo: number, stride: number, f: (win: tf.Tensor4D) => tf.Tensor): tf.Tensor[] {
+  const [n, , , c] = xp.shape;
+  const taps: tf.Tensor[] = [];
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      taps.push(f(tf.stridedSlice(xp, [0, i, j, 0], [n, i + (ho - 1) * stride + 1, j + (wo - 1) * stride + 1, c], [1, stride, stride, 1]) as tf.Tensor4D));
+    }
+  }
+  return taps;
+}
+
+/**
+ * Depth-wise convolution (PyTorch Conv2d with groups = C) with stride s and symmetric zero padding
+ * p on NHWC; w (kh, kw, C, 1). wasm has no depth-wise backprop kernels, so the input gradient is a
+ * forward depth-wise convolution of the (stride-spread) dy with the flipped kernel, and the weight
+ * gradient (only when w is differentiated) k² strided products — both run on every backend.
+ */
+export function depthwiseConv2d(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
+  const [kh, kw, c, mult] = w.shape;
+  if (x.rank !== 4 || x.shape[3] !== c || mult !== 1) throw new Error(`depthwiseConv2d: input (${x.shape}) does not match filter (kh, kw, C, 1) = (${w.shape})`);
+  onWasm();
+  const [, h, wd] = x.shape;
+  const padding: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [pad, pad], [pad, pad], [0, 0]];
+  return lazyGradOp(
+    [x, w],
+    (save) => {
+      save([x, w]);
+      return tf.depthwiseConv2d(x, w, stride, padding);
+    },
+    (dy, [sx, sw]) => [
+      () => {
+        // Transposed convolution: spread dy, pad so the output regains H×W, correlate with the
+        // flipped kernel. The extra rows a stride drops at the bottom/right come back as zeros.
+        const up = dilateSpatial(dy as tf.Tensor4D, stride);
+        const extraH = h + 2 * pad - kh - (up.shape[1] - 1);
+        const extraW = wd + 2 * pad - kw - (up.shape[2] - 1);
+        const flipped = tf.reverse(sw as tf.Tensor4D, [0, 1]) as tf.Tensor4D;
+        return tf.depthwiseConv2d(up, flipped, 1, [[0, 0], [kh - 1 - pad, kh - 1 - pad + extraH], [kw - 1 - pad, kw - 1 - pad + extraW], [0, 0]]);
+      },
+      () => {
+        const [, ho, wo] = (dy as tf.Tensor4D).shape;
+        const taps = perTap(tf.pad(sx as tf.Tensor4D, padding), kh, kw, ho, wo, stride, (win) => tf.sum(tf.mul(win, dy), [0, 1, 2]));
+        return tf.reshape(tf.stack(taps), [kh, kw, c, 1]);
+      },
+    ],
+  ) as tf.Tensor4D;
+}
+
+/**
+ * PyTorch Conv2d(stride s, symmetric zero padding p) on NHWC; w (kh, kw, cin, cout). wasm has no
+ * Conv2DBackpropFilter, so the weight gradient (only when w is differentiated) is k² strided
+ * im2col products (2-D matMuls); the input gradient is tfjs's transposed conv (on every backend).
+ */
+export function conv2dStrided(x: tf.Tensor4D, w: tf.Tensor4D, stride: number, pad: number): tf.Tensor4D {
+  const [kh, kw, cin, cout] = w.shape;
+  if (x.rank !== 4 || x.shape[3] !== cin) throw new Error(`conv2dStrided: input (${x.shape}) does not match filter (kh, kw, cin, cout) = (${w.shape})`);
+  onWasm();
+  return lazyGradOp(
+    [x, w],
+    (save) => {
+      save([x, w]);
+      return tf.conv2d(x, w, stride, pad);
+    },
+    (dy, [sx, sw]) => [
+      () => tf.conv2dTranspose(dy as tf.Tensor4D, sw as tf.Tensor4D, sx.shape as [number, number, number, number], stride, pad),
+      () => {
+        const xp = tf.pad(sx as tf.Tensor4D, [[0, 0], [pad, pad], [pad, pad], [0, 0]]);
+        const [, ho, wo] = (dy as tf.Tensor4D).shape;
+        const dy2 = tf.reshape(dy, [-1, cout]) as tf.Tensor2D;
+        const taps = perTap(xp, kh, kw, ho, wo, stride, (win) => tf.matMul(t2(tf.reshape(win, [-1, cin])), dy2));
+        return tf.reshape(tf.stack(taps), [kh, kw, cin, cout]);
+      },
+    ],
+  ) as tf.Tensor4D;
+}
+
 /**
  * Transposed convolution with kernel 2 and stride 2 (SAM's `output_upscaling` and neck-free
  * upsamplers): (N, H, W, cin) → (N, 2H, 2W, cout). w: (2, 2, cout, cin) — the tfjs

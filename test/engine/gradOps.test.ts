@@ -1,7 +1,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { tf } from '../../app/tensor/tf.js';
-import { bmm, bmmNT, conv2d, convTranspose2x2, gatherRows, gelu, layerNorm, linear, matMul, resizeBilinear } from '../../app/tensor/gradOps.js';
+import { bmm, bmmNT, conv2d, conv2dStrided, convTranspose2x2, depthwiseConv2d, gatherRows, gelu, layerNorm, linear, matMul, resizeBilinear } from '../../app/tensor/gradOps.js';
 import { Rng } from '../../app/tensor/random.js';
 import { installWasmKernelFixes } from '../../app/tensor/wasmKernelFixes.js';
 import * as ref from '../helpers/ref64.js';
@@ -118,6 +118,40 @@ test('conv2d with dilation 2 and 3 (no backend has these gradients) matches fini
   const mine = tf.tidy(() => conv2d(tf.tensor4d(x.data, x.shape as [number, number, number, number]), tf.tensor4d(w.data, w.shape as [number, number, number, number]), { dilation: 3 }).dataSync());
   const theirs = await onCpu(() => tf.tidy(() => tf.conv2d(tf.tensor4d(x.data, [1, 9, 9, 2]), tf.tensor4d(w.data, [3, 3, 2, 4]), 1, 'same', 'NHWC', 3).dataSync()));
   assertClose(mine, theirs, 'dilated conv2d forward vs tfjs cpu');
+});
+
+test('depthwiseConv2d (stride 1 and 2, pad 1, odd and even sizes) matches tf.depthwiseConv2d and its gradients on cpu, and finite differences', async () => {
+  const rng = new Rng(11);
+  const N = 2, C = 3, k = 3, pad = 1;
+  for (const [H, W] of [[5, 7], [6, 4], [4, 4]]) {
+    for (const stride of [1, 2]) {
+      await checkOp(
+        `depthwiseConv2d ${H}×${W} s=${stride}`,
+        (x, w) => depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad),
+        inputs(rng, [N, H, W, C], [k, k, C, 1]),
+        ([x, w]) => ref.depthwiseConv2d(x, w, N, H, W, C, k, k, stride, pad),
+        (x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, [[0, 0], [pad, pad], [pad, pad], [0, 0]]),
+      );
+    }
+  }
+  assert.throws(() => depthwiseConv2d(tf.zeros([1, 4, 4, 2]) as tf.Tensor4D, tf.zeros([3, 3, 3, 1]) as tf.Tensor4D, 1, 1), /does not match filter/);
+});
+
+test('conv2dStrided (k 1 and 3, stride 1 and 2, pad 0 and 1, odd and even sizes) matches tf.conv2d and its gradients on cpu, and finite differences', async () => {
+  const rng = new Rng(12);
+  const N = 2, ci = 3, co = 2;
+  for (const [H, W] of [[5, 7], [6, 4]]) {
+    for (const [k, stride, pad] of [[3, 2, 1], [3, 1, 1], [1, 1, 0], [3, 2, 0]]) {
+      await checkOp(
+        `conv2dStrided ${H}×${W} k=${k} s=${stride} p=${pad}`,
+        (x, w) => conv2dStrided(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad),
+        inputs(rng, [N, H, W, ci], [k, k, ci, co]),
+        ([x, w]) => ref.conv2dStrided(x, w, N, H, W, ci, k, k, co, stride, pad),
+        (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad),
+      );
+    }
+  }
+  assert.throws(() => conv2dStrided(tf.zeros([1, 4, 4, 2]) as tf.Tensor4D, tf.zeros([3, 3, 3, 1]) as tf.Tensor4D, 1, 1), /does not match filter/);
 });
 
 test('convTranspose2x2 matches tf.conv2dTranspose (and its gradients) on cpu and the PyTorch definition', async () => {

@@ -1,7 +1,7 @@
 // The one-click preset as a pure function of the machine, the data and the model library.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chooseTrainingPreset, cpuSamCandidate, MAX_CPU_RUN_SECONDS, presetOverrides, projectRunSeconds, type HardwareFacts, type MeasuredSpeed } from '../../app/finetune/hardwarePreset.js';
+import { chooseTrainingPreset, cpuSamCandidate, MAX_CPU_RUN_SECONDS, preferredCpuBase, presetOverrides, projectRunSeconds, type HardwareFacts, type MeasuredSpeed } from '../../app/finetune/hardwarePreset.js';
 import { resolveTrainConfig } from '../../app/engine/trainConfig.js';
 
 const GIB = 1024 ** 3;
@@ -95,4 +95,18 @@ test('vit_b measured too slow for a one-click run: tiny, saying how long vit_b w
   // tiny at S=208 batch 4: 100 steps per epoch → 5 epochs × (100 × 0.1 s + 10 × 0.033 s).
   assert.equal(p.estimatedSeconds, Math.round(5 * (100 * 0.1 + 10 * (0.1 / 3))));
   assert.match(p.reasons.join('\n'), /measured on this machine \(3 steps on ONNX Runtime cpu at S=208, batch 4\)/);
+});
+
+test('CPU-only stations prefer an imported MobileSAM over tiny and vit_b; a GPU keeps vit_b', () => {
+  const both = { models: [{ name: 'sam-b', preset: 'vit_b' }, { name: 'mobile', preset: 'mobile_sam' }] };
+  const data = { trainImages: 40, valImages: 10, medianLongSide: 200 };
+  for (const hw of [wasm, { backend: 'node' as const, device: null, cores: 8, memoryBytes: 32 * GIB, gpuMemoryBytes: null }]) {
+    const p = chooseTrainingPreset(hw, data, both);
+    assert.deepEqual(p.model, { base: 'mobile', preset: null });
+    assert.equal(p.reasons.filter((r) => r.startsWith('base model')).length, 1);
+    assert.match(p.reasons[0]!, /'mobile' \(MobileSAM/);
+    assert.equal(p.estimatedSeconds, null);
+  }
+  assert.equal(chooseTrainingPreset(gpu(141), data, both).model.base, 'sam-b');
+  assert.equal(preferredCpuBase(wasm, vitB.models), null);
 });

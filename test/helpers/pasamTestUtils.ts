@@ -86,3 +86,41 @@ export function gradientCheck(
   if (checked === 0) failures.push('nothing was checked');
   return failures;
 }
+/**
+ * For each named trainable variable, compares its analytic gradient at the element of largest
+ * |gradient| (a meaningful, non-zero check) with a central difference of `loss` (ε = 1e-2), and
+ * restores the variable. Returns the failures (a missing variable, a ~0 gradient, a mismatch).
+ */
+export function checkLargestGradients(vars: Map<string, tf.Variable>, grads: tf.NamedTensorMap, names: string[], loss: () => tf.Scalar): string[] {
+  const failures: string[] = [];
+  for (const name of names) {
+    const v = vars.get(name);
+    if (!v) {
+      failures.push(`${name}: no such trainable tensor`);
+      continue;
+    }
+    const g = grads[v.name]!.dataSync();
+    const original = v.dataSync().slice() as Float32Array;
+    let idx = 0;
+    for (let i = 0; i < g.length; i++) if (Math.abs(g[i]!) > Math.abs(g[idx]!)) idx = i;
+    const eps = 1e-2;
+    const at = (delta: number) => {
+      const p = Float32Array.from(original);
+      p[idx]! += delta;
+      const t = tf.tensor(p, v.shape);
+      v.assign(t);
+      t.dispose();
+      const l = loss();
+      const out = l.dataSync()[0]!;
+      l.dispose();
+      return out;
+    };
+    const fd = (at(eps) - at(-eps)) / (2 * eps);
+    const back = tf.tensor(original, v.shape);
+    v.assign(back);
+    back.dispose();
+    if (!(Math.abs(g[idx]!) > 1e-4)) failures.push(`${name}: gradient ${g[idx]} is ~0`);
+    if (!(Math.abs(fd - g[idx]!) <= 3e-3 + 3e-2 * Math.abs(g[idx]!))) failures.push(`${name}[${idx}]: analytic ${g[idx]} vs finite difference ${fd}`);
+  }
+  return failures;
+}

@@ -29,6 +29,34 @@ export function conv2dSame(x: ArrayLike<number>, w: ArrayLike<number>, N: number
   return y;
 }
 
+/** PyTorch Conv2d(C, C, k, stride s, padding p, groups = C) on x (N,H,W,C), w (kh,kw,C,1): a full conv with a diagonal weight. */
+export function depthwiseConv2d(x: ArrayLike<number>, w: ArrayLike<number>, N: number, H: number, W: number, C: number, kh: number, kw: number, s: number, p: number): Float64Array {
+  const full = new Float64Array(kh * kw * C * C);
+  for (let t = 0; t < kh * kw; t++) for (let c = 0; c < C; c++) full[(t * C + c) * C + c] = w[t * C + c];
+  return conv2dStrided(x, full, N, H, W, C, kh, kw, C, s, p);
+}
+
+/** PyTorch Conv2d(stride s, padding p) on x (N,H,W,ci), w (kh,kw,ci,co); out = ⌊(H+2p−kh)/s⌋+1. */
+export function conv2dStrided(x: ArrayLike<number>, w: ArrayLike<number>, N: number, H: number, W: number, ci: number, kh: number, kw: number, co: number, s: number, p: number): Float64Array {
+  const ho = Math.floor((H + 2 * p - kh) / s) + 1;
+  const wo = Math.floor((W + 2 * p - kw) / s) + 1;
+  const y = new Float64Array(N * ho * wo * co);
+  for (let n = 0; n < N; n++)
+    for (let oh = 0; oh < ho; oh++)
+      for (let ow = 0; ow < wo; ow++)
+        for (let i = 0; i < kh; i++)
+          for (let j = 0; j < kw; j++) {
+            const sh = oh * s + i - p;
+            const sw = ow * s + j - p;
+            if (sh < 0 || sh >= H || sw < 0 || sw >= W) continue;
+            for (let c = 0; c < ci; c++) {
+              const xv = x[((n * H + sh) * W + sw) * ci + c];
+              for (let o = 0; o < co; o++) y[((n * ho + oh) * wo + ow) * co + o] += xv * w[((i * kw + j) * ci + c) * co + o];
+            }
+          }
+  return y;
+}
+
 /** PyTorch ConvTranspose2d(k=2, s=2) with w in (2,2,co,ci): y[2h+i, 2w+j, o] = Σ_c x[h,w,c]·w[i,j,o,c]. */
 export function convTranspose2x2(x: ArrayLike<number>, w: ArrayLike<number>, N: number, H: number, W: number, ci: number, co: number): Float64Array {
   const y = new Float64Array(N * 2 * H * 2 * W * co);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { tf } from '../../app/tensor/tf.js';
 import { initBackend } from '../../app/tensor/backend.js';
 import { PasamModel } from '../../app/model/pasam/pasamModel.js';
-import { pseudoRandom } from '../helpers/pasamTestUtils.js';
+import { checkLargestGradients, pseudoRandom } from '../helpers/pasamTestUtils.js';
 
 before(async () => {
   await initBackend();
@@ -71,33 +71,7 @@ test('gradients reach every trainable variable and agree with finite differences
   const missing = names.filter((n) => !grads[`${vars.get(n)!.name}`]);
   assert.deepEqual(missing, [], 'every trainable variable gets a gradient');
   const checks = ['encoder.blocks.0.attn.qkv.lora.A', 'encoder.blocks.0.attn.qkv.lora.mspca.k5.weight', 'encoder.blocks.1.attn.qkv.lora.B', 'ipeg.sparse.queries', 'ipeg.dense.conv1.weight', 'decoder.maskTokens'];
-  const failures: string[] = [];
-  for (const name of checks) {
-    const v = vars.get(name)!;
-    const g = grads[v.name].dataSync();
-    const original = v.dataSync().slice() as Float32Array;
-    // The largest-gradient element (a meaningful, non-zero check).
-    let idx = 0;
-    for (let i = 0; i < g.length; i++) if (Math.abs(g[i]) > Math.abs(g[idx])) idx = i;
-    const eps = 1e-2;
-    const at = (delta: number) => {
-      const p = Float32Array.from(original);
-      p[idx] += delta;
-      const t = tf.tensor(p, v.shape);
-      v.assign(t);
-      t.dispose();
-      const l = loss();
-      const out = l.dataSync()[0];
-      l.dispose();
-      return out;
-    };
-    const fd = (at(eps) - at(-eps)) / (2 * eps);
-    const back = tf.tensor(original, v.shape);
-    v.assign(back);
-    back.dispose();
-    if (!(Math.abs(g[idx]) > 1e-4)) failures.push(`${name}: gradient ${g[idx]} is ~0`);
-    if (!(Math.abs(fd - g[idx]) <= 3e-3 + 3e-2 * Math.abs(g[idx]))) failures.push(`${name}[${idx}]: analytic ${g[idx]} vs finite difference ${fd}`);
-  }
+  const failures = checkLargestGradients(vars, grads, checks, loss);
   tf.dispose([x, w, ...Object.values(grads)]);
   model.dispose();
   assert.deepEqual(failures, []);

@@ -9,7 +9,7 @@ import { adaptSamWeights } from '../../app/model/sam/resize.js';
 import { SamModel } from '../../app/model/sam/samModel.js';
 import { SamPredictor } from '../../app/model/sam/predictor.js';
 import { imageEncoderForward } from '../../app/model/sam/imageEncoder.js';
-import { disposeSamWeights, type SamWeights } from '../../app/model/sam/weights.js';
+import { disposeSamWeights, vitEncoder, type SamWeights } from '../../app/model/sam/weights.js';
 import { compareTensors, fixtureImage, importFixtureModel, loadFixture, useTempPasamHome, type SamFixture } from '../helpers/samFixture.js';
 
 let fx: SamFixture;
@@ -52,10 +52,10 @@ function torchBilinear(data: Float32Array, h: number, w: number, c: number, oh: 
 test('at the native S the adapted weights equal the checkpoint', () => {
   const { weights, created } = adaptSamWeights(native, fx.config, fx.config.imgSize);
   try {
-    assert.deepEqual(weights.imageEncoder.posEmbed.dataSync(), native.imageEncoder.posEmbed.dataSync());
-    weights.imageEncoder.blocks.forEach((b, i) => {
-      assert.deepEqual(b.attn.relPosH.dataSync(), native.imageEncoder.blocks[i].attn.relPosH.dataSync());
-      assert.deepEqual(b.attn.relPosW.dataSync(), native.imageEncoder.blocks[i].attn.relPosW.dataSync());
+    assert.deepEqual(vitEncoder(weights, 'the ViT fixture').posEmbed.dataSync(), vitEncoder(native, 'the ViT fixture').posEmbed.dataSync());
+    vitEncoder(weights, 'the ViT fixture').blocks.forEach((b, i) => {
+      assert.deepEqual(b.attn.relPosH.dataSync(), vitEncoder(native, 'the ViT fixture').blocks[i].attn.relPosH.dataSync());
+      assert.deepEqual(b.attn.relPosW.dataSync(), vitEncoder(native, 'the ViT fixture').blocks[i].attn.relPosW.dataSync());
     });
   } finally {
     tf.dispose(created);
@@ -69,12 +69,12 @@ for (const s of [224, 96]) {
     const d = fx.config.encoderEmbedDim;
     const { weights, created } = adaptSamWeights(native, fx.config, s);
     try {
-      const pos = weights.imageEncoder.posEmbed;
+      const pos = vitEncoder(weights, 'the ViT fixture').posEmbed;
       assert.deepEqual(pos.shape, [1, g, g, d]);
-      const expected = torchBilinear(native.imageEncoder.posEmbed.dataSync() as Float32Array, g0, g0, d, g, g);
+      const expected = torchBilinear(vitEncoder(native, 'the ViT fixture').posEmbed.dataSync() as Float32Array, g0, g0, d, g, g);
       assert.equal(compareTensors(pos.dataSync() as Float32Array, expected, 1e-6), undefined);
-      weights.imageEncoder.blocks.forEach((b, i) => {
-        const orig = native.imageEncoder.blocks[i].attn;
+      vitEncoder(weights, 'the ViT fixture').blocks.forEach((b, i) => {
+        const orig = vitEncoder(native, 'the ViT fixture').blocks[i].attn;
         if (fx.config.encoderGlobalAttnIndexes.includes(i)) {
           const [l0, hd] = orig.relPosH.shape;
           assert.deepEqual(b.attn.relPosH.shape, [2 * g - 1, hd]);
@@ -97,9 +97,9 @@ test('resizing rel_pos up front equals the reference runtime interpolation in ge
   const x = tf.randomNormal([1, s, s, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
   try {
     const cfg = { ...fx.config, imgSize: s };
-    const resized = imageEncoderForward(x, weights.imageEncoder, cfg);
+    const resized = imageEncoderForward(x, vitEncoder(weights, 'the ViT fixture'), cfg);
     // Same pos_embed, but the checkpoint's global rel_pos: interpolated inside the attention.
-    const runtime = imageEncoderForward(x, { ...native.imageEncoder, posEmbed: weights.imageEncoder.posEmbed }, cfg);
+    const runtime = imageEncoderForward(x, { ...vitEncoder(native, 'the ViT fixture'), posEmbed: vitEncoder(weights, 'the ViT fixture').posEmbed }, cfg);
     assert.deepEqual(resized.shape, [1, 14, 14, fx.config.promptEmbedDim]);
     assert.equal(compareTensors(runtime.dataSync() as Float32Array, resized.dataSync() as Float32Array, 1e-5), undefined);
     tf.dispose([resized, runtime]);

@@ -5,13 +5,15 @@ import { parseCommandArgs, stringOption } from '../args.js';
 import { configFromReference, isPresetName, type SamConfig } from '../../model/sam/config.js';
 import { MODEL_EXPORT_USAGE, runModelExport } from './modelExport.js';
 
-const USAGE = `pasam model import <file> [--name <name>] [--preset vit_b|vit_l|vit_h|auto] [--config <json>] [--force] [--json]
+const USAGE = `pasam model import <file> [--name <name>] [--preset vit_b|vit_l|vit_h|mobile_sam|auto] [--config <json>] [--force] [--json]
 pasam model list [--json]
 
 import  Validates an official SAM checkpoint (.pth, or .safetensors with official or Hugging Face
         names) tensor by tensor against the preset and converts it into the model library
         (PASAM_HOME/models/<name>/, PASAM_HOME defaults to ~/.pasam).
-        --preset   vit_b, vit_l, vit_h, or auto (default: the preset every tensor fits)
+        --preset   vit_b, vit_l, vit_h, mobile_sam (TinyViT, e.g. mobile_sam.pt), or auto
+                   (default: MobileSAM when the file has a TinyViT encoder, else the preset
+                   every tensor fits)
         --config   a JSON file with the reference build_sam arguments (snake_case), or a fixture
                    manifest with a "config" key, for a SAM that is no preset
         --name     library name (default: the file name)
@@ -47,13 +49,13 @@ export const modelCommand: CliCommand = {
       const { values, positionals } = parseCommandArgs(rest, { name: { type: 'string' }, preset: { type: 'string' }, config: { type: 'string' }, force: { type: 'boolean' } }, { min: 1, max: 1 });
       const preset = stringOption(values, 'preset');
       const configFile = stringOption(values, 'config');
-      if (preset && preset !== 'auto' && !isPresetName(preset)) throw new UsageError(`--preset must be vit_b, vit_l, vit_h or auto, got '${preset}'`);
+      if (preset && preset !== 'auto' && preset !== 'mobile_sam' && !isPresetName(preset)) throw new UsageError(`--preset must be vit_b, vit_l, vit_h, mobile_sam or auto, got '${preset}'`);
       if (preset && configFile) throw new UsageError('give --preset or --config, not both');
       const config = configFile ? readConfigFile(configFile) : undefined;
       const started = Date.now();
       const { manifest, dir, report } = await importCheckpoint(positionals[0], {
         name: stringOption(values, 'name'),
-        preset: (preset as 'auto' | undefined) ?? (config ? undefined : 'auto'),
+        preset: (preset as 'auto' | 'mobile_sam' | undefined) ?? (config ? undefined : 'auto'),
         config,
         overwrite: values.force === true,
       });

@@ -10,12 +10,13 @@ import { samTensorSpecs, tfjsShape, toTfjsLayout } from '../sam/weights.js';
 import { checkModelName, MODEL_FORMAT, MODEL_FORMAT_VERSION, modelDir, modelsRoot, type ModelManifest, type StoredTensor } from '../library.js';
 import { openCheckpoint, type CheckpointReader } from './checkpointReader.js';
 import { formatValidation, validateCheckpoint, type ValidationReport } from './nameMap.js';
+import { isMobileSamCheckpoint, mobileSamConfigFromShapes } from './mobileSamConfig.js';
 
 export interface ImportOptions {
   /** Library name; default from the file name. */
   name?: string;
-  /** A preset, 'auto' (detect among presets), or omitted when `config` is given. */
-  preset?: SamPresetName | 'auto';
+  /** A preset, 'mobile_sam' (TinyViT, read from the shapes), 'auto' (detect), or omitted when `config` is given. */
+  preset?: SamPresetName | 'mobile_sam' | 'auto';
   /** Explicit configuration (e.g. a fixture's), instead of a preset. */
   config?: SamConfig;
   /** Replace an existing model of the same name. */
@@ -52,13 +53,21 @@ async function sha256File(path: string): Promise<string> {
 }
 
 /** Chooses the config: explicit, named preset, or the preset whose every tensor fits. */
-export function resolveConfig(reader: Pick<CheckpointReader, 'file' | 'tensors'>, opts: Pick<ImportOptions, 'preset' | 'config'>): { config: SamConfig; preset: SamPresetName | null; report: ValidationReport } {
+export function resolveConfig(reader: Pick<CheckpointReader, 'file' | 'tensors'>, opts: Pick<ImportOptions, 'preset' | 'config'>): { config: SamConfig; preset: SamPresetName | 'mobile_sam' | null; report: ValidationReport } {
   if (opts.config) {
     const report = validateCheckpoint(reader.tensors, opts.config);
     if (!report.ok) throw new CheckpointValidationError(reader.file, 'the given configuration', report);
     return { config: opts.config, preset: null, report };
   }
   const preset = opts.preset ?? 'auto';
+  const mobile = isMobileSamCheckpoint(reader.tensors.map((t) => t.name));
+  if (preset === 'mobile_sam' || (preset === 'auto' && mobile)) {
+    const config = mobileSamConfigFromShapes(reader.tensors, reader.file);
+    const report = validateCheckpoint(reader.tensors, config);
+    if (!report.ok) throw new CheckpointValidationError(reader.file, 'MobileSAM (TinyViT)', report);
+    return { config, preset: 'mobile_sam', report };
+  }
+  if (mobile) throw new Error(`${reader.file}: this is a MobileSAM (TinyViT) checkpoint, not SAM ${preset}; import it with --preset mobile_sam or auto`);
   if (preset !== 'auto') {
     const config = presetConfig(preset);
     const report = validateCheckpoint(reader.tensors, config);
@@ -77,7 +86,7 @@ export function resolveConfig(reader: Pick<CheckpointReader, 'file' | 'tensors'>
 
 /** Validates and converts a checkpoint into the library. */
 export async function importCheckpoint(file: string, opts: ImportOptions = {}): Promise<ImportResult> {
-  if (opts.preset && opts.preset !== 'auto' && !isPresetName(opts.preset)) throw new Error(`unknown preset '${opts.preset}'; use ${SAM_PRESET_NAMES.join(', ')} or auto`);
+  if (opts.preset && opts.preset !== 'auto' && opts.preset !== 'mobile_sam' && !isPresetName(opts.preset)) throw new Error(`unknown preset '${opts.preset}'; use ${SAM_PRESET_NAMES.join(', ')}, mobile_sam or auto`);
   const path = resolve(file);
   const name = opts.name ?? defaultModelName(path);
   checkModelName(name);

@@ -85,7 +85,9 @@ export function validateCheckpoint(tensors: { name: string; shape: number[]; dty
   const report: ValidationReport = { ok: false, nameStyle, sources, missing: [], unexpected: [], misShaped: [], unsupportedDtype: [], ignored: [] };
   for (const t of tensors) {
     const name = stripped(t.name);
-    if (IGNORED.has(name)) {
+    // BatchNorm's step counter (MobileSAM's Conv2d_BN) is training state, not a weight; TinyViT's
+    // ImageNet classification head (norm_head, head) is built but never used by MobileSAM.
+    if (IGNORED.has(name) || name.endsWith('.num_batches_tracked') || /^image_encoder\.(norm_head|head)\./.test(name)) {
       report.ignored.push(t.name);
       continue;
     }

@@ -104,8 +104,8 @@ export function fusedKernel(p: MspcaParams, cfg: MspcaLoraConfig): tf.Tensor4D {
   });
 }
 
-/** Z + MSPCA(Z) on a spatial map z (N, h, w, r). */
-export function mspcaResidual(z: tf.Tensor4D, p: MspcaParams, cfg: MspcaLoraConfig): tf.Tensor4D {
+/** MSPCA(Z) on a spatial map z (N, h, w, r), without the residual. */
+export function mspcaTerm(z: tf.Tensor4D, p: MspcaParams, cfg: MspcaLoraConfig): tf.Tensor4D {
   return tf.tidy(() => {
     const [n, h, w, r] = z.shape;
     const cp = p.kernels[0].shape[2];
@@ -113,14 +113,19 @@ export function mspcaResidual(z: tf.Tensor4D, p: MspcaParams, cfg: MspcaLoraConf
     const conv = gelu(conv2d(zp, fusedKernel(p, cfg)));
     let m = cp === r ? conv : (tf.concat([conv, tf.slice(z, [0, 0, 0, cp], [n, h, w, r - cp])], 3) as tf.Tensor4D);
     if (p.mix) m = linear(m, { weight: p.mix });
-    return tf.add(z, m) as tf.Tensor4D;
+    return m;
   });
+}
+
+/** Z + MSPCA(Z) on a spatial map z (N, h, w, r). */
+export function mspcaResidual(z: tf.Tensor4D, p: MspcaParams, cfg: MspcaLoraConfig): tf.Tensor4D {
+  return tf.tidy(() => tf.add(z, mspcaTerm(z, p, cfg)) as tf.Tensor4D);
 }
 
 /**
  * Applies `f` to the map the configured spatial mode asks for: the tensor as given (window-local
  * in windowed blocks), or, for 'unwindowed' in a windowed block, the un-windowed grid (window padding
- * cropped, re-added as zeros after; padded tokens are zero before the qkv anyway).
+ * cropped, f's output re-padded with zeros: the padding is no part of the image).
  */
 function onSpatialMap(z: tf.Tensor4D, layout: BlockLayout, cfg: MspcaLoraConfig, f: (m: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
   if (cfg.spatial === 'window' || layout.windowSize === 0) return f(z);
@@ -137,7 +142,9 @@ export function loraBranchForward(x: tf.Tensor4D, p: LoraBranchParams, cfg: Mspc
   return tf.tidy(() => {
     let z = linear(x, { weight: p.a });
     const mspca = p.mspca;
-    if (mspca) z = onSpatialMap(z, layout, cfg, (m) => mspcaResidual(m, mspca, cfg));
+    // The residual Z stays token-wise: on window padding (zero tokens in SAM's ViT, but the norm's
+    // bias in TinyViT, which pads before its norm) the branch is then plain LoRA in every mode.
+    if (mspca) z = tf.add(z, onSpatialMap(z, layout, cfg, (m) => mspcaTerm(m, mspca, cfg))) as tf.Tensor4D;
     // The scale is applied on the r channels (cheaper than on the out channels).
     return linear(tf.mul(z, cfg.alpha / cfg.rank), { weight: p.b });
   });

@@ -2,18 +2,21 @@
 // attention linears, IPEG producing the prompt embeddings from the image embedding, and the
 // multi-class mask decoder. Built from SAM weights (`fromSam`) or from scratch (`fromScratch`,
 // e.g. the `tiny` preset for CPU experiments, where everything trains).
+// On MobileSAM weights the encoder is TinyViT: the branches sit on the qkv of every attention
+// block (layers 1..n−1; layer 0 is convolutional), window-local like TinyViT's attention.
 import { tf } from '../nn.js';
 import { imageEncoderForward } from '../sam/imageEncoder.js';
 import { densePE } from '../sam/promptEncoder.js';
 import { adaptSamWeights } from '../sam/resize.js';
 import { gridSize, withInputSize, type SamConfig } from '../sam/config.js';
-import { randomSamWeights, disposeSamWeights, type ImageEncoderWeights, type SamWeights } from '../sam/weights.js';
+import { randomSamWeights, disposeSamWeights, isTinyVit, vitEncoder, type ImageEncoderWeights, type SamWeights } from '../sam/weights.js';
+import { mergingStride, tinyVitForward, type TinyVitConfig, type TinyVitWeights } from '../sam/tinyVitSam.js';
 import type { SegmenterDescription, TrainableSegmenter } from '../segmenterTypes.js';
 import { backboneConfig, type BackboneName } from './backbones.js';
 import { ipegForward, createIpeg, type IpegParams } from './ipeg.js';
 import { adaptsQkv, createLoraBlock, loraBranchParamCount, loraProjDelta, loraQkvDelta, type BlockLayout, type LoraBlockParams } from './mspcaLora.js';
 import { createMultiClassDecoder, multiClassDecoderForward, type MultiClassDecoderParams } from './multiClassDecoder.js';
-import { parsePasamConfig, validateAgainstBackbone, type PasamConfig } from './pasamConfig.js';
+import { parsePasamConfig, PasamConfigError, validateAgainstBackbone, type PasamConfig } from './pasamConfig.js';
 import { mapTensorTree, ParamStore } from './params.js';
 import { normal, Rng } from '../../tensor/random.js';
 
@@ -35,8 +38,11 @@ export interface ParameterReport {
 }
 
 interface Parts {
-  encoder: ImageEncoderWeights;
+  encoder: ImageEncoderWeights | TinyVitWeights;
+  /** ViT: the branches of each encoder block (empty on TinyViT). */
   lora: LoraBlockParams[];
+  /** TinyViT: the branches of block j of layer i at [i][j] (layer 0, convolutional, has none). */
+  tinyVitLora: LoraBlockParams[][];
   ipeg: IpegParams;
   decoder: MultiClassDecoderParams;
   /** Dense positional encoding of the embedding grid, (1, g, g, C) (a fixed buffer). */
@@ -83,8 +89,9 @@ export class PasamModel implements TrainableSegmenter {
     const sam = randomSamWeights(native, seed);
     try {
       // Transformer practice (ViT/timm): small positional embeddings.
-      sam.imageEncoder.posEmbed.dispose();
-      sam.imageEncoder.posEmbed = tf.randomNormal(sam.imageEncoder.posEmbed.shape, 0, 0.02, 'float32', seed) as tf.Tensor4D;
+      const vit = vitEncoder(sam, 'a PA-SAM preset from scratch');
+      vit.posEmbed.dispose();
+      vit.posEmbed = tf.randomNormal(vit.posEmbed.shape, 0, 0.02, 'float32', seed) as tf.Tensor4D;
       // The positional-encoding matrix is the one frozen tensor; drawing it from a constant seed
       // keeps exportTrained() complete for a scratch model whatever seed built it.
       sam.promptEncoder.peGaussian.dispose();
@@ -104,7 +111,10 @@ export class PasamModel implements TrainableSegmenter {
     const store = new ParamStore(opts.seed ?? 1);
     try {
       const { weights: adapted, created } = adaptSamWeights(sam, native, s);
-      let encoder: ImageEncoderWeights;
+      let encoder: ImageEncoderWeights | TinyVitWeights;
+      if (isTinyVit(adapted.imageEncoder) && cfg.lora.targets.includes('proj')) {
+        throw new PasamConfigError(`PA-SAM config: lora.targets 'proj' is not supported on a MobileSAM (TinyViT) backbone; use ['qkv'] or ['q', 'v']`);
+      }
       try {
         const encTrainable = trainAll || cfg.trainable.encoder;
         encoder = mapTensorTree(adapted.imageEncoder, 'encoder', (t, name) =>
@@ -115,12 +125,15 @@ export class PasamModel implements TrainableSegmenter {
       }
       const make = store.factory(true);
       const d = samCfg.encoderEmbedDim;
-      const lora = encoder.blocks.map((_, i) => createLoraBlock(make, `encoder.blocks.${i}`, d, cfg.lora));
+      const lora = isTinyVit(encoder) ? [] : encoder.blocks.map((_, i) => createLoraBlock(make, `encoder.blocks.${i}`, d, cfg.lora));
+      const tinyVitLora = isTinyVit(encoder)
+        ? encoder.layers.map((layer, i) => layer.blocks.map((_, j) => createLoraBlock(make, `encoder.layers.${i}.blocks.${j}`, samCfg.tinyVit!.embedDims[i], cfg.lora)))
+        : [];
       const peGaussian = store.create('prompt.peGaussian', sam.promptEncoder.peGaussian.shape, { kind: 'copy', from: sam.promptEncoder.peGaussian }, false) as tf.Tensor2D;
       const densePe = densePE(peGaussian, gridSize(samCfg, s));
       const ipeg = createIpeg(make, samCfg.promptEmbedDim, cfg.ipeg, pretrained ? sam.promptEncoder.noMaskEmbed : undefined);
       const decoder = createMultiClassDecoder(make, sam.maskDecoder, opts.numClasses, cfg.decoder);
-      return new PasamModel(samCfg, resolved, opts.numClasses, store, { encoder, lora, ipeg, decoder, densePe });
+      return new PasamModel(samCfg, resolved, opts.numClasses, store, { encoder, lora, tinyVitLora, ipeg, decoder, densePe });
     } catch (err) {
       store.dispose();
       throw err;
@@ -142,8 +155,22 @@ export class PasamModel implements TrainableSegmenter {
   /** Image embeddings (B, g, g, C) of the adapted encoder. */
   imageEmbeddings(images: tf.Tensor4D): tf.Tensor4D {
     this.checkImages(images);
-    const { encoder, lora } = this.parts;
+    const { encoder, lora, tinyVitLora } = this.parts;
     const targets = this.config.lora.targets;
+    if (isTinyVit(encoder)) {
+      const tv = this.samConfig.tinyVit!;
+      const grids = tinyVitGrids(tv, this.samConfig.imgSize);
+      return tinyVitForward(images, encoder, tv, {
+        qkvAdapter: (x, i, j, { ws }) => {
+          const block = tinyVitLora[i]![j]!;
+          const [rows, n, c] = x.shape;
+          const delta = loraQkvDelta(x.reshape([rows, ws, ws, c]), block, this.config.lora, { windowSize: ws, grid: grids[i]! }).reshape([rows, n, 3 * c]) as tf.Tensor3D;
+          // A fused qkv branch's B already has the linear's own column order; separate q / v
+          // branches come as [q | 0 | v] (ViT's order) and are regrouped per head.
+          return block.qkv ? delta : qkvPerHead(delta, tv.numHeads[i]!);
+        },
+      });
+    }
     return imageEncoderForward(images, encoder, this.samConfig, {
       qkvAdapter: lora.some(adaptsQkv) ? (x, i) => loraQkvDelta(x, lora[i], this.config.lora, this.layout(i)) : undefined,
       projAdapter: targets.includes('proj') ? (x, i) => loraProjDelta(x, lora[i], this.config.lora, this.layout(i)) : undefined,
@@ -232,7 +259,29 @@ export class PasamModel implements TrainableSegmenter {
  */
 export function loraParamCount(backbone: SamConfig, config: unknown): number {
   const cfg = parsePasamConfig(config);
-  const d = backbone.encoderEmbedDim;
-  const perBlock = cfg.lora.targets.reduce((acc, t) => acc + loraBranchParamCount(d, t === 'qkv' ? 3 * d : d, cfg.lora), 0);
-  return perBlock * backbone.encoderDepth;
+  const perBlock = (d: number) => cfg.lora.targets.reduce((acc, t) => acc + loraBranchParamCount(d, t === 'qkv' ? 3 * d : d, cfg.lora), 0);
+  const tv = backbone.tinyVit;
+  if (tv) return tv.depths.reduce((acc, depth, i) => (i === 0 ? acc : acc + depth * perBlock(tv.embedDims[i]!)), 0);
+  return perBlock(backbone.encoderEmbedDim) * backbone.encoderDepth;
+}
+
+/** Side of the token grid each TinyViT layer's blocks run on at input side s (3×3 pad-1 mergings). */
+export function tinyVitGrids(cfg: TinyVitConfig, s: number): number[] {
+  const grids: number[] = [];
+  let g = s / 4;
+  for (let i = 0; i < cfg.depths.length; i++) {
+    grids.push(g);
+    if (i < cfg.depths.length - 1) g = Math.floor((g - 1) / mergingStride(i, cfg)) + 1;
+  }
+  return grids;
+}
+
+/**
+ * (B', N, 3C) in ViT's column order [q | k | v] (each head-major) → TinyViT's per-head order
+ * [q₀ k₀ v₀ | q₁ k₁ v₁ | …] (the reference's view(B, N, heads, −1).split([kd, kd, d])).
+ */
+export function qkvPerHead(x: tf.Tensor3D, heads: number): tf.Tensor3D {
+  const [b, n, c3] = x.shape;
+  const kd = c3 / 3 / heads;
+  return tf.tidy(() => x.reshape([b * n, 3, heads, kd]).transpose([0, 2, 1, 3]).reshape([b, n, c3]) as tf.Tensor3D);
 }

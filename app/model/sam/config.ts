@@ -1,6 +1,8 @@
 // SAM model configuration: the official presets and any configuration read from a fixture manifest
 // (the reference `build_sam.py` arguments, snake_case).
 
+import type { TinyVitConfig } from './tinyVitSam.js';
+
 export type SamPresetName = 'vit_b' | 'vit_l' | 'vit_h';
 export const SAM_PRESET_NAMES: readonly SamPresetName[] = ['vit_b', 'vit_l', 'vit_h'];
 
@@ -27,6 +29,12 @@ export interface SamConfig {
   numMultimaskOutputs: number;
   pixelMean: [number, number, number];
   pixelStd: [number, number, number];
+  /**
+   * MobileSAM: the image encoder is this TinyViT instead of the ViT described by the encoder*
+   * fields (then encoderDepth is 0, encoderEmbedDim the last stage's width; patchSize 16 is the
+   * encoder's overall stride, so the token grid is still S/16).
+   */
+  tinyVit?: TinyVitConfig;
 }
 
 const SHARED = {
@@ -81,6 +89,7 @@ export function configFromReference(ref: Record<string, unknown>, where = 'confi
     if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === 'number')) throw new Error(`${where}: '${key}' must be 3 numbers`);
     return [v[0], v[1], v[2]];
   };
+  if (ref.kind === 'mobile_sam') return mobileSamConfigFromReference(ref, where, num, triple);
   const idx = ref.encoder_global_attn_indexes;
   if (!Array.isArray(idx) || !idx.every((x) => Number.isInteger(x))) throw new Error(`${where}: 'encoder_global_attn_indexes' must be a list of integers`);
   const cfg: SamConfig = {
@@ -103,6 +112,73 @@ export function configFromReference(ref: Record<string, unknown>, where = 'confi
     numMultimaskOutputs: num('num_multimask_outputs', 3),
     pixelMean: triple('pixel_mean', SHARED.pixelMean),
     pixelStd: triple('pixel_std', SHARED.pixelStd),
+  };
+  validateConfig(cfg, where);
+  return cfg;
+}
+
+/** The decoder-side fields every SAM config shares, from reference keyword arguments. */
+function decoderFields(num: (key: string, fallback?: number) => number) {
+  return {
+    promptEmbedDim: num('prompt_embed_dim', 256),
+    maskInChans: num('mask_in_chans', 16),
+    decoderDepth: num('decoder_depth', 2),
+    decoderMlpDim: num('decoder_mlp_dim', 2048),
+    decoderNumHeads: num('decoder_num_heads', 8),
+    attentionDownsampleRate: num('attention_downsample_rate', 2),
+    iouHeadDepth: num('iou_head_depth', 3),
+    iouHeadHiddenDim: num('iou_head_hidden_dim', 256),
+    numMultimaskOutputs: num('num_multimask_outputs', 3),
+  };
+}
+
+/** MobileSAM's build arguments (tiny_vit_sam.TinyViT + the SAM prompt encoder and decoder). */
+function mobileSamConfigFromReference(
+  ref: Record<string, unknown>,
+  where: string,
+  num: (key: string, fallback?: number) => number,
+  triple: (key: string, fallback: [number, number, number]) => [number, number, number],
+): SamConfig {
+  const list = (key: string): number[] => {
+    const v = ref[key];
+    if (!Array.isArray(v) || v.length < 2 || !v.every((x) => typeof x === 'number' && x > 0)) throw new Error(`${where}: '${key}' must be a list of positive numbers`);
+    return v as number[];
+  };
+  const embedDims = list('embed_dims');
+  const fields = decoderFields(num);
+  const tinyVit: TinyVitConfig = {
+    embedDims,
+    depths: list('depths'),
+    numHeads: list('num_heads'),
+    windowSizes: list('window_sizes'),
+    mlpRatio: num('mlp_ratio', 4),
+    mbconvExpandRatio: num('mbconv_expand_ratio', 4),
+    localConvSize: num('local_conv_size', 3),
+    neckDim: fields.promptEmbedDim,
+  };
+  return mobileSamConfig(tinyVit, { ...fields, imgSize: num('img_size', 1024), pixelMean: triple('pixel_mean', SHARED.pixelMean), pixelStd: triple('pixel_std', SHARED.pixelStd) }, where);
+}
+
+/** A SamConfig whose image encoder is the given TinyViT. */
+export function mobileSamConfig(
+  tinyVit: TinyVitConfig,
+  rest: Omit<SamConfig, 'patchSize' | 'encoderEmbedDim' | 'encoderDepth' | 'encoderNumHeads' | 'encoderGlobalAttnIndexes' | 'windowSize' | 'mlpRatio' | 'tinyVit'>,
+  where = 'config',
+): SamConfig {
+  const n = tinyVit.depths.length;
+  for (const key of ['numHeads', 'windowSizes', 'embedDims'] as const) {
+    if (tinyVit[key].length !== n) throw new Error(`${where}: TinyViT has ${n} stages but ${tinyVit[key].length} ${key}`);
+  }
+  const cfg: SamConfig = {
+    ...rest,
+    patchSize: 16,
+    encoderEmbedDim: tinyVit.embedDims[n - 1],
+    encoderDepth: 0,
+    encoderNumHeads: 1,
+    encoderGlobalAttnIndexes: [],
+    windowSize: 0,
+    mlpRatio: tinyVit.mlpRatio,
+    tinyVit,
   };
   validateConfig(cfg, where);
   return cfg;

@@ -3,7 +3,7 @@
 import { resizeBilinearTorch, tf } from '../nn.js';
 import { gridSize, type SamConfig } from './config.js';
 import { resizeRelPosTable } from './relPos.js';
-import type { SamWeights } from './weights.js';
+import { isTinyVit, type SamWeights } from './weights.js';
 
 export function resizePosEmbed(pos: tf.Tensor4D, g: number): tf.Tensor4D {
   if (pos.shape[1] === g && pos.shape[2] === g) return pos.clone();
@@ -16,6 +16,8 @@ export function resizePosEmbed(pos: tf.Tensor4D, g: number): tf.Tensor4D {
  */
 export function adaptSamWeights(w: SamWeights, cfg: SamConfig, s: number): { weights: SamWeights; created: tf.Tensor[] } {
   if (!Number.isInteger(s) || s <= 0 || s % cfg.patchSize !== 0) throw new Error(`input size ${s} must be a positive multiple of ${cfg.patchSize}`);
+  // TinyViT (MobileSAM) has no positional tables: it runs at any S as it is.
+  if (isTinyVit(w.imageEncoder)) return { weights: w, created: [] };
   const g = gridSize(cfg, s);
   const created: tf.Tensor[] = [];
   const posEmbed = resizePosEmbed(w.imageEncoder.posEmbed, g);

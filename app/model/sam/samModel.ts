@@ -3,10 +3,11 @@
 import { tf } from '../nn.js';
 import { gridSize, type SamConfig } from './config.js';
 import { imageEncoderForward, type ImageEncoderOptions } from './imageEncoder.js';
+import { tinyVitForward } from './tinyVitSam.js';
 import { maskDecoderForward, type MaskDecoderOutput } from './maskDecoder.js';
 import { densePE, promptEncoderForward, type PromptEmbeddings, type PromptInput } from './promptEncoder.js';
 import { adaptSamWeights } from './resize.js';
-import { disposeSamWeights, type SamWeights } from './weights.js';
+import { disposeSamWeights, isTinyVit, type SamWeights } from './weights.js';
 
 export class SamModel {
   /** Config with imgSize = the input side S this model runs at. */
@@ -38,7 +39,9 @@ export class SamModel {
 
   /** (B, S, S, 3) normalised, padded → image embedding (B, g, g, C). */
   encodeImage(x: tf.Tensor4D, opts?: ImageEncoderOptions): tf.Tensor4D {
-    return imageEncoderForward(x, this.weights.imageEncoder, this.config, opts);
+    const enc = this.weights.imageEncoder;
+    if (isTinyVit(enc)) return tinyVitForward(x, enc, this.config.tinyVit!, { onTap: opts?.onTap });
+    return imageEncoderForward(x, enc, this.config, opts);
   }
 
   /** Dense positional encoding (1, g, g, C); owned by the model, do not dispose. */

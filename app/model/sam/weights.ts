@@ -4,6 +4,8 @@
 //   everything else (norms, biases, embeddings, pos_embed NHWC, rel_pos) as in the checkpoint.
 import { tf } from '../nn.js';
 import { gridSize, type SamConfig } from './config.js';
+import type { TinyVitWeights } from './tinyVitSam.js';
+import { buildTinyVitWeights, tinyVitTensorSpecs } from './tinyVitWeights.js';
 
 export interface Linear {
   /** [in, out] */
@@ -72,9 +74,20 @@ export interface MaskDecoderWeights {
   iouPredictionHead: Linear[];
 }
 export interface SamWeights {
-  imageEncoder: ImageEncoderWeights;
+  /** SAM's ViT, or MobileSAM's TinyViT (kind 'tiny_vit'). */
+  imageEncoder: ImageEncoderWeights | TinyVitWeights;
   promptEncoder: PromptEncoderWeights;
   maskDecoder: MaskDecoderWeights;
+}
+
+export function isTinyVit(w: ImageEncoderWeights | TinyVitWeights): w is TinyVitWeights {
+  return 'kind' in w && w.kind === 'tiny_vit';
+}
+
+/** The ViT encoder weights, or a clear error where a feature needs SAM's ViT. */
+export function vitEncoder(w: SamWeights, what: string): ImageEncoderWeights {
+  if (isTinyVit(w.imageEncoder)) throw new Error(`${what} needs a SAM ViT image encoder; this model's encoder is MobileSAM's TinyViT`);
+  return w.imageEncoder;
 }
 
 /** How a checkpoint tensor is laid out in PyTorch, which decides its conversion to TF.js. */
@@ -106,6 +119,8 @@ export function samTensorSpecs(cfg: SamConfig): TensorSpec[] {
   const hd = D / cfg.encoderNumHeads;
   const hidden = Math.floor(D * cfg.mlpRatio);
 
+  if (cfg.tinyVit) specs.push(...tinyVitTensorSpecs(cfg.tinyVit));
+  else {
   add('image_encoder.patch_embed.proj.weight', [D, 3, P, P], 'conv');
   add('image_encoder.patch_embed.proj.bias', [D]);
   add('image_encoder.pos_embed', [1, g, g, D]);
@@ -125,6 +140,7 @@ export function samTensorSpecs(cfg: SamConfig): TensorSpec[] {
   norm('image_encoder.neck.1', C);
   add('image_encoder.neck.2.weight', [C, C, 3, 3], 'conv');
   norm('image_encoder.neck.3', C);
+  }
 
   const pe = 'prompt_encoder';
   add(`${pe}.pe_layer.positional_encoding_gaussian_matrix`, [2, C / 2]);
@@ -250,7 +266,7 @@ export function buildSamWeights(cfg: SamConfig, get: TensorSource): SamWeights {
   const pe = 'prompt_encoder';
   const md = 'mask_decoder';
   return {
-    imageEncoder: {
+    imageEncoder: cfg.tinyVit ? buildTinyVitWeights(cfg.tinyVit, get) : {
       patchEmbed: { weight: t4(`${ie}.patch_embed.proj.weight`), bias: t1(`${ie}.patch_embed.proj.bias`) },
       posEmbed: t4(`${ie}.pos_embed`),
       blocks: Array.from({ length: cfg.encoderDepth }, (_, i) => {
@@ -335,8 +351,9 @@ export function randomSamWeights(cfg: SamConfig, seed = 1): SamWeights {
     const s = specs.get(name)!;
     const shape = tfjsShape(s);
     k++;
-    if (/norm|neck\.[13]|mask_downscaling\.[14]|output_upscaling\.1|layer_norm/.test(name) && s.torchShape.length === 1) {
-      return name.endsWith('.weight') ? tf.ones(shape) : tf.zeros(shape);
+    if (/norm|neck\.[13]|mask_downscaling\.[14]|output_upscaling\.1|layer_norm|\.bn\./.test(name) && s.torchShape.length === 1) {
+      // Batch norms (MobileSAM's Conv2d_BN): γ = 1, β = 0, running mean 0, running variance 1.
+      return name.endsWith('.weight') || name.endsWith('.running_var') ? tf.ones(shape) : tf.zeros(shape);
     }
     if (s.kind !== 'plain' || name.endsWith('.bias')) {
       const fanIn = s.kind === 'linear' ? s.torchShape[1] : s.kind === 'plain' ? 16 : s.torchShape.slice(1).reduce((a, b) => a * b, 1);
