@@ -12,10 +12,9 @@ import { gridSize, type SamConfig } from '../model/sam/config.js';
 import { isTinyVit, type ImageEncoderWeights } from '../model/sam/weights.js';
 import type { TinyVitWeights } from '../model/sam/tinyVitSam.js';
 import type { IpegParams } from '../model/pasam/ipeg.js';
-import { fusedKernel, fusedKernelSize, type LoraBlockParams, type LoraBranchParams } from '../model/pasam/mspcaLora.js';
-import type { MultiClassDecoderParams } from '../model/pasam/multiClassDecoder.js';
+import { fusedKernel, fusedKernelSize, type LoraBranchParams } from '../model/pasam/mspcaLora.js';
 import { partialChannels, type MspcaLoraConfig } from '../model/pasam/pasamConfig.js';
-import { tinyVitGrids, type PasamModel } from '../model/pasam/pasamModel.js';
+import { tinyVitGrids, type PasamModel, type PasamParts } from '../model/pasam/pasamModel.js';
 import { OnnxGraphBuilder } from './onnxGraphBuilder.js';
 import { OnnxLayers, permuteArray, values } from './onnxLayers.js';
 import { buildImageEncoder, buildMaskDecoderCore, decoderAttention, expandTokens, type AdaptedLinear, type OnnxQkvAdapter } from './samExport.js';
@@ -23,15 +22,7 @@ import { buildTinyVitEncoder, type TinyVitOnnxAdapter } from './tinyVitExport.js
 
 const IPEG_LN_EPS = 1e-6;
 
-/** The tensors of a PasamModel, as the model holds them. */
-export interface PasamParts {
-  encoder: ImageEncoderWeights | TinyVitWeights;
-  lora: LoraBlockParams[];
-  tinyVitLora: LoraBlockParams[][];
-  ipeg: IpegParams;
-  decoder: MultiClassDecoderParams;
-  densePe: tf.Tensor4D;
-}
+export type { PasamParts };
 
 /**
  * PasamModel keeps its parts private; the exporter reads them (read-only) through this one

@@ -37,7 +37,8 @@ export interface ParameterReport {
   groups: { group: string; trainable: number; total: number }[];
 }
 
-interface Parts {
+/** The tensors of a PasamModel (the ONNX exporter reads them through pasamExport's partsOf). */
+export interface PasamParts {
   encoder: ImageEncoderWeights | TinyVitWeights;
   /** ViT: the branches of each encoder block (empty on TinyViT). */
   lora: LoraBlockParams[];
@@ -56,10 +57,10 @@ export class PasamModel implements TrainableSegmenter {
   readonly samConfig: SamConfig;
   readonly numClasses: number;
   private readonly store: ParamStore;
-  private readonly parts: Parts;
+  private readonly parts: PasamParts;
   private disposed = false;
 
-  private constructor(samConfig: SamConfig, config: PasamConfig, numClasses: number, store: ParamStore, parts: Parts) {
+  private constructor(samConfig: SamConfig, config: PasamConfig, numClasses: number, store: ParamStore, parts: PasamParts) {
     this.samConfig = samConfig;
     this.config = config;
     this.numClasses = numClasses;
