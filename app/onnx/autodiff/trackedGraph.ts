@@ -149,20 +149,14 @@ export class TrackedGraphBuilder extends OnnxGraphBuilder {
       case 'Conv': {
         const x = inS(0);
         const w = inS(1);
-        const k = (a.kernel_shape as number[] | undefined) ?? w.slice(2);
-        const st = (a.strides as number[] | undefined) ?? k.map(() => 1);
-        const dl = (a.dilations as number[] | undefined) ?? k.map(() => 1);
-        const p = (a.pads as number[] | undefined) ?? [...k.map(() => 0), ...k.map(() => 0)];
+        const { k, st, dl, p } = convAttributes(a, w);
         const sp = k.map((kk, i) => Math.floor((x[2 + i]! + p[i]! + p[i + k.length]! - dl[i]! * (kk - 1) - 1) / st[i]!) + 1);
         return set([x[0]!, w[0]!, ...sp]);
       }
       case 'ConvTranspose': {
         const x = inS(0);
         const w = inS(1);
-        const k = (a.kernel_shape as number[] | undefined) ?? w.slice(2);
-        const st = (a.strides as number[] | undefined) ?? k.map(() => 1);
-        const dl = (a.dilations as number[] | undefined) ?? k.map(() => 1);
-        const p = (a.pads as number[] | undefined) ?? [...k.map(() => 0), ...k.map(() => 0)];
+        const { k, st, dl, p } = convAttributes(a, w);
         const op = (a.output_padding as number[] | undefined) ?? k.map(() => 0);
         const sp = k.map((kk, i) => (x[2 + i]! - 1) * st[i]! - p[i]! - p[i + k.length]! + dl[i]! * (kk - 1) + op[i]! + 1);
         return set([x[0]!, w[1]! * ((a.group as number | undefined) ?? 1), ...sp]);
@@ -279,4 +273,15 @@ export class TrackedGraphBuilder extends OnnxGraphBuilder {
     }
     throw new Error(`autodiff: no shape rule for ONNX op ${n.op}`);
   }
+}
+
+/** Conv / ConvTranspose attributes with ONNX's defaults: kernel from the weight, stride and dilation 1, no padding. */
+function convAttributes(a: Record<string, unknown>, w: number[]): { k: number[]; st: number[]; dl: number[]; p: number[] } {
+  const k = (a.kernel_shape as number[] | undefined) ?? w.slice(2);
+  return {
+    k,
+    st: (a.strides as number[] | undefined) ?? k.map(() => 1),
+    dl: (a.dilations as number[] | undefined) ?? k.map(() => 1),
+    p: (a.pads as number[] | undefined) ?? [...k.map(() => 0), ...k.map(() => 0)],
+  };
 }
