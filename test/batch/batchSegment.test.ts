@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { ProjectStore } from '../../app/store/projectStore.js';
 import { decodeImageRgb, decodeMaskPng } from '../../app/images/imageIO.js';
 import { openRunSegmentation } from '../../app/onnx/runExport.js';
@@ -23,6 +23,17 @@ const tmp = mkdtempSync(join(tmpdir(), 'pasam-batch-'));
 before(async () => {
   ({ dir, runId } = await trainedTinyNeuProject());
 });
+
+/** Every file under `root` with its bytes (relative path → base64). */
+function folderSnapshot(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of readdirSync(root, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const full = join(e.parentPath ?? e.path, e.name);
+    out[relative(root, full)] = readFileSync(full).toString('base64');
+  }
+  return out;
+}
 
 test('segment writes masks equal to the engine’s, overlays and a report; a damaged and an unsupported file are reported and skipped', async () => {
   const input = join(tmp, 'in');
@@ -89,11 +100,24 @@ test('segment writes masks equal to the engine’s, overlays and a report; a dam
   assert.match(csv.find((l) => l.startsWith('broken.jpg'))!, /^broken\.jpg,failed,.*broken\.jpg/);
   assert.match(readFileSync(join(tmp, 'report-classes.csv'), 'utf8'), /^class,index,images,pixels/);
 
-  // Running the same command again: nothing left to do, the completed job is not touched.
-  const again = await runCliInProcess(['segment', dir, '--run', String(runId), input, out, '--json']);
+  // Running the same command again into the same output: the new job would replace 3 masks, so it
+  // is refused (exit 2) naming the folder, before a job is recorded or a byte is written.
+  const jobsBefore = store.listBatchJobs().length;
+  const outBefore = folderSnapshot(out);
+  const refused = await runCliInProcess(['segment', dir, '--run', String(runId), input, out, '--json']);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.ok(refused.stderr.includes(`the output folder ${out} already holds 3 files this job would write (3 masks`), refused.stderr);
+  assert.match(refused.stderr, /nothing was written\. Add --overwrite to replace them, or write to another folder \(e\.g\. .*out-2\)/);
+  assert.equal(refused.stdout, '');
+  assert.deepEqual(folderSnapshot(out), outBefore, 'the output is byte-identical');
+  assert.equal(store.listBatchJobs().length, jobsBefore, 'no job recorded');
+  // With --overwrite: a new job (a completed job is never resumed) replaces the three masks.
+  const again = await runCliInProcess(['segment', dir, '--run', String(runId), input, out, '--json', '--overwrite']);
   const res2 = JSON.parse(again.stdout);
   assert.notEqual(res2.jobId, res.jobId, 'a completed job is not resumed; without the same options a new job starts');
   assert.equal(res2.written.length, 3, 'not recursive: sub/ is left out');
+  assert.equal(again.code, 1, 'broken.jpg fails again');
+  assert.deepEqual(folderSnapshot(out), outBefore, 'the same model writes the same bytes; files it does not write (sub/, overlays/) are untouched');
   store.close();
 });
 

@@ -10,7 +10,7 @@ export const segmentCommand: CliCommand = {
   name: 'segment',
   usage: [
     'pasam segment <dir> --run <id>|--model <exported> <inputFolder> <outputFolder>',
-    '              [--overlay] [--report report.csv] [--recursive] [--checkpoint best|last] [--engine auto|onnx|tfjs] [--json]',
+    '              [--overlay] [--report report.csv] [--recursive] [--overwrite] [--checkpoint best|last] [--engine auto|onnx|tfjs] [--json]',
     '',
     'Writes one 8-bit class-index PNG (value = class, 0 = background) per image of <inputFolder>',
     '(png/jpg/bmp/tif/webp; sub-folders with --recursive), at the image’s original size, to the same',
@@ -24,6 +24,9 @@ export const segmentCommand: CliCommand = {
     '                     8-connected components, mean confidence, time), <file>-classes.csv (per',
     '                     class summary) and <file>.json (all of it)',
     '  --recursive        include sub-folders',
+    '  --overwrite        replace masks, overlays and report files already in <outputFolder>; without',
+    '                     it a new job that would replace any of them stops before writing anything',
+    '                     (exit 2). Other files there are never touched.',
     '',
     'The job is recorded in the project: running the same command again after an interruption',
     'resumes it, skipping finished images. Damaged files are reported and skipped (exit 1);',
@@ -35,7 +38,7 @@ export const segmentCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { run: { type: 'string' }, model: { type: 'string' }, checkpoint: { type: 'string' }, engine: { type: 'string' }, overlay: { type: 'boolean' }, report: { type: 'string' }, recursive: { type: 'boolean' } },
+      { run: { type: 'string' }, model: { type: 'string' }, checkpoint: { type: 'string' }, engine: { type: 'string' }, overlay: { type: 'boolean' }, report: { type: 'string' }, recursive: { type: 'boolean' }, overwrite: { type: 'boolean' } },
       { min: 3, max: 3 },
     );
     const runArg = stringOption(values, 'run');
@@ -47,13 +50,14 @@ export const segmentCommand: CliCommand = {
     if (engineArg !== undefined && !['auto', 'onnx', 'tfjs'].includes(engineArg)) throw new UsageError(`--engine must be auto, onnx or tfjs, got '${engineArg}'`);
     const model: BatchModelSource = runArg !== undefined ? { kind: 'run', runId: parseIntOption('run', runArg, 0), checkpoint: kind as 'best' | 'last' | 'auto' } : { kind: 'model', path: modelArg! };
     const [dir, input, output] = positionals as [string, string, string];
-    const { prepareBatchJob, runBatchJob, BatchUsageError } = await import('../../batch/batchSegmentation.js');
+    const { prepareBatchJob, runBatchJob, BatchUsageError, BatchOutputExistsError } = await import('../../batch/batchSegmentation.js');
     const store = ProjectStore.open(dir);
     try {
       let prepared;
       try {
-        prepared = prepareBatchJob(store, { input, output, model, overlay: values.overlay === true, recursive: values.recursive === true, report: stringOption(values, 'report') ?? null });
+        prepared = prepareBatchJob(store, { input, output, model, overlay: values.overlay === true, recursive: values.recursive === true, report: stringOption(values, 'report') ?? null, overwrite: values.overwrite === true });
       } catch (err) {
+        if (err instanceof BatchOutputExistsError) throw new UsageError(`${err.message}. Add --overwrite to replace them, or write to another folder (e.g. ${err.freeOutput}).`);
         if (err instanceof BatchUsageError) throw new UsageError(err.message);
         throw err;
       }
