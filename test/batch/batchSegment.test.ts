@@ -7,12 +7,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { ProjectStore } from '../../app/store/projectStore.js';
 import { decodeImageRgb, decodeMaskPng } from '../../app/images/imageIO.js';
 import { openRunSegmentation } from '../../app/onnx/runExport.js';
 import { PASAM_BIN, runCliInProcess } from '../helpers/cli.js';
 import { bmpOf } from '../helpers/images.js';
+import { folderSnapshot } from '../helpers/folderSnapshot.js';
 import { NEU_DIR } from '../helpers/neuProject.js';
 import { trainedTinyNeuProject } from '../helpers/engineTestUtils.js';
 
@@ -24,16 +25,6 @@ before(async () => {
   ({ dir, runId } = await trainedTinyNeuProject());
 });
 
-/** Every file under `root` with its bytes (relative path → base64). */
-function folderSnapshot(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of readdirSync(root, { recursive: true, withFileTypes: true })) {
-    if (!e.isFile()) continue;
-    const full = join(e.parentPath ?? e.path, e.name);
-    out[relative(root, full)] = readFileSync(full).toString('base64');
-  }
-  return out;
-}
 
 test('segment writes masks equal to the engine’s, overlays and a report; a damaged and an unsupported file are reported and skipped', async () => {
   const input = join(tmp, 'in');
