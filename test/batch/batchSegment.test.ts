@@ -144,6 +144,7 @@ test('an exported model segments through --model exactly like its run', async ()
   assert.equal(JSON.parse(viaModel.stdout).engine, 'onnxruntime');
   const viaRun = await runCliInProcess(['segment', dir, '--run', String(runId), input, join(tmp, 'exp-out-run')]);
   assert.equal(viaRun.code, 0, viaRun.stderr);
+  assert.match(viaRun.stdout, /^completed: 1 mask\(s\) written to .*exp-out-run$/m);
   assert.ok(readFileSync(join(tmp, 'exp-out-model', 'a.png')).equals(readFileSync(join(tmp, 'exp-out-run', 'a.png'))));
 });
 

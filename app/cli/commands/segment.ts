@@ -5,6 +5,7 @@ import { parseCommandArgs, parseIntOption, stringOption } from '../args.js';
 import { ProjectStore } from '../../store/projectStore.js';
 import { formatSeconds } from '../../engine/trainEvents.js';
 import type { BatchModelSource, BatchProgress } from '../../batch/batchSegmentation.js';
+import { batchOutcome, batchOutcomeLabel } from '../../batch/batchOutcome.js';
 
 export const segmentCommand: CliCommand = {
   name: 'segment',
@@ -90,7 +91,9 @@ export const segmentCommand: CliCommand = {
       if (values.json) {
         io.out(JSON.stringify({ jobId: result.job.id, resumed: prepared.resumed, runId: model.kind === 'run' ? model.runId : null, model: model.kind === 'model' ? model.path : null, engine: result.engine, written, failed, skipped, report: result.reportFiles, totals: result.report.totals, perClass: result.report.perClass }, null, 2));
       } else {
-        io.out(`${written.length} mask(s) written to ${outDir}${failed.length ? `, ${failed.length} image(s) failed` : ''}${skipped.length ? `, ${skipped.length} file(s) skipped` : ''}`);
+        // The same words as the Batch page: "completed with 1 failure", never a plain "completed".
+        const outcome = batchOutcome({ status: result.job.status, live: false, interrupted: false, failed: failed.length });
+        io.out(`${batchOutcomeLabel(outcome, failed.length)}: ${written.length} mask(s) written to ${outDir}${failed.length ? `, ${failed.length} image(s) failed` : ''}${skipped.length ? `, ${skipped.length} file(s) skipped` : ''}`);
         if (result.reportFiles) io.out(`report: ${result.reportFiles.csv}, ${result.reportFiles.classesCsv}, ${result.reportFiles.json}`);
       }
       return failed.length ? 1 : 0;
