@@ -138,7 +138,7 @@ function plannedOutput(files: readonly ScannedInput[], config: BatchJobConfig): 
   return { masks, overlays: config.overlay ? masks.map((m) => `${config.overlayDir}/${m}`) : [], reports: r ? [r.csv, r.classesCsv, r.json] : [] };
 }
 
-const NOTHING_EXISTS: ExistingOutput = { masks: 0, overlays: 0, reports: 0, total: 0, examples: [] };
+const NOTHING_EXISTS: ExistingOutput = { masks: 0, overlays: 0, reports: 0, total: 0, summary: 'no files', examples: [] };
 
 function planOf(store: ProjectStore, job: ResolvedJob): BatchJobPlan {
   const earlier = store.listBatchJobs().filter((j) => j.kind === BATCH_JOB_KIND && j.source === job.input && j.output === job.output);

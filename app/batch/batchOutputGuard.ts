@@ -19,11 +19,15 @@ export interface ExistingOutput {
   overlays: number;
   reports: number;
   total: number;
+  /** The counts in words: "3 masks, 1 overlay and 2 report files". */
+  summary: string;
   /** Up to five of them (output-relative, or absolute for report files), for the message. */
   examples: string[];
 }
 
 const EXAMPLES = 5;
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 /** Which of the planned files exist already (one stat per file; no listing of the folder). */
 export function existingOutputFiles(output: string, planned: PlannedOutput): ExistingOutput {
@@ -41,7 +45,7 @@ export function existingOutputFiles(output: string, planned: PlannedOutput): Exi
   const masks = count(planned.masks, inOutput);
   const overlays = count(planned.overlays, inOutput);
   const reports = count(planned.reports, (f) => f);
-  return { masks, overlays, reports, total: masks + overlays + reports, examples };
+  return { masks, overlays, reports, total: masks + overlays + reports, summary: describeCounts(masks, overlays, reports), examples };
 }
 
 const isEmptyFolder = (dir: string): boolean => statSync(dir).isDirectory() && readdirSync(dir).length === 0;
@@ -54,11 +58,8 @@ export function freeOutputFolder(output: string): string {
   }
 }
 
-const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
-
-/** "3 masks, 1 overlay and 2 report files". */
-export function describeExisting(e: ExistingOutput): string {
-  const parts = [e.masks && plural(e.masks, 'mask'), e.overlays && plural(e.overlays, 'overlay'), e.reports && plural(e.reports, 'report file')].filter((p): p is string => Boolean(p));
+function describeCounts(masks: number, overlays: number, reports: number): string {
+  const parts = [masks && plural(masks, 'mask'), overlays && plural(overlays, 'overlay'), reports && plural(reports, 'report file')].filter((p): p is string => Boolean(p));
   return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}` : (parts[0] ?? 'no files');
 }
 
@@ -69,7 +70,7 @@ export class BatchOutputExistsError extends BatchUsageError {
     readonly existing: ExistingOutput,
     readonly freeOutput: string,
   ) {
-    super(`the output folder ${output} already holds ${plural(existing.total, 'file')} this job would write (${describeExisting(existing)}, e.g. ${existing.examples.join(', ')}); nothing was written`);
+    super(`the output folder ${output} already holds ${plural(existing.total, 'file')} this job would write (${existing.summary}, e.g. ${existing.examples.join(', ')}); nothing was written`);
     this.name = 'BatchOutputExistsError';
   }
 }

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ProjectStore } from '../../app/store/projectStore.js';
 import { planBatchJob, prepareBatchJob, type BatchJobOptions } from '../../app/batch/batchJobPreparation.js';
-import { BatchOutputExistsError, describeExisting, freeOutputFolder } from '../../app/batch/batchOutputGuard.js';
+import { BatchOutputExistsError, freeOutputFolder } from '../../app/batch/batchOutputGuard.js';
 import { batchItemRows, batchJobRow } from '../../app/batch/batchJobRows.js';
 import { batchJobEndMessage, batchOutcome, batchOutcomeLabel } from '../../app/batch/batchOutcome.js';
 import { tempDir } from '../helpers/tempDir.js';
@@ -47,9 +47,8 @@ test('a new job refuses an output holding files it would write, naming the folde
   const plan = planBatchJob(s, opts);
   assert.equal(plan.resumes, null);
   assert.equal(plan.previous, null);
-  assert.deepEqual(plan.existing, { masks: 1, overlays: 1, reports: 1, total: 3, examples: ['a.png', 'overlays/b.png', join(output, 'report.json')] });
+  assert.deepEqual(plan.existing, { masks: 1, overlays: 1, reports: 1, total: 3, summary: '1 mask, 1 overlay and 1 report file', examples: ['a.png', 'overlays/b.png', join(output, 'report.json')] });
   assert.equal(plan.freeOutput, `${output}-2`);
-  assert.equal(describeExisting(plan.existing), '1 mask, 1 overlay and 1 report file');
 
   assert.throws(
     () => prepareBatchJob(s, opts),
@@ -82,7 +81,7 @@ test('files the job would not write never block it; another recursive layout cou
   mkdirSync(join(output, 'sub'));
   writeFileSync(join(output, 'sub', 'c.png'), 'old');
   const plan = planBatchJob(s, { input, output, model: exported(), recursive: true, report: join(tempDir('guard-report'), 'r.csv') });
-  assert.deepEqual([plan.existing.masks, plan.existing.total, plan.existing.examples], [1, 1, ['sub/c.png']]);
+  assert.deepEqual([plan.existing.masks, plan.existing.total, plan.existing.summary, plan.existing.examples], [1, 1, '1 mask', ['sub/c.png']]);
   assert.equal(plan.previous?.status, 'queued', 'the earlier job over the same folders is named');
   s.close();
 });

@@ -99,7 +99,7 @@ test('a folder with a damaged file: masks, overlays and a report that lists the 
   await question.waitFor();
   const text = (await question.locator('[data-testid=batch-overwrite-text]').textContent())!;
   assert.match(text, new RegExp(`Job ${firstJobId} \\(completed with 1 failure\\) wrote its results here before`));
-  assert.match(text, /holds 11 files this job would write \(4 masks, 4 overlays, 3 report files\)/);
+  assert.match(text, /holds 11 files this job would write \(4 masks, 4 overlays and 3 report files\)/);
   assert.equal(await question.locator('[data-testid=confirm-ok]').textContent(), 'Overwrite 11 files');
   await screenshot(ui.page, 'batch-overwrite-question');
   // Cancel: nothing is started and not a byte changes.

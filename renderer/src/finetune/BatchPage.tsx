@@ -309,12 +309,9 @@ const PROGRESS_STYLE: Partial<Record<BatchJobRow['outcome'], string>> = { comple
 
 const lastSegment = (path: string): string => path.split(/[\\/]/).filter(Boolean).pop() ?? path;
 
-const files = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString()} ${n === 1 ? one : many}`;
-
 /** What would be replaced, in words, and what each answer does. */
 function OverwriteQuestion({ plan, previous }: { plan: BatchJobPlan; previous: BatchJobRow | null }) {
   const e = plan.existing;
-  const kinds = [e.masks && files(e.masks, 'mask'), e.overlays && files(e.overlays, 'overlay'), e.reports && files(e.reports, 'report file')].filter(Boolean).join(', ');
   return (
     <div data-testid="batch-overwrite-text" data-existing={e.total}>
       {previous && (
@@ -323,7 +320,7 @@ function OverwriteQuestion({ plan, previous }: { plan: BatchJobPlan; previous: B
         </p>
       )}
       <p>
-        <code>{plan.output}</code> holds {files(e.total, 'file')} this job would write ({kinds}), e.g. <code>{e.examples.join(', ')}</code>.
+        <code>{plan.output}</code> holds {e.total.toLocaleString()} {e.total === 1 ? 'file' : 'files'} this job would write ({e.summary}), e.g. <code>{e.examples.join(', ')}</code>.
       </p>
       <p className="muted small">
         Overwrite replaces those files; other files in the folder are left alone. Writing to <code>{plan.freeOutput}</code> keeps the earlier results as they are. Cancel writes nothing.
