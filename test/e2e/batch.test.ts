@@ -40,7 +40,7 @@ async function jobs(s = ui.serve): Promise<JobRow[]> {
   return s.rpc<JobRow[]>('batch.jobs');
 }
 
-test('a folder with a damaged file: masks, overlays and a report that lists the damaged file', { skip }, async () => {
+test('a folder with a damaged file: masks, overlays, a report; "completed with 1 failure" in amber, the damaged file first, a toast on another page; running it again asks before replacing the results', { skip }, async () => {
   const input = tempDir('batch-in');
   for (const id of ['test_000001', 'test_000201', 'test_000401', 'test_000601']) copyFileSync(join(NEU, 'images', `${id}.jpg`), join(input, `${id}.jpg`));
   writeFileSync(join(input, 'damaged.jpg'), Buffer.concat([readFileSync(join(NEU, 'images', 'test_000002.jpg')).subarray(0, 300)]));
