@@ -4,7 +4,7 @@
 // {type:'progress', progress} ... then {type:'done', ok, result | error}.
 import { parentPort, workerData } from 'node:worker_threads';
 import { ProjectStore } from '../store/projectStore.js';
-import { toErrorBody } from './apiErrors.js';
+import { ApiError, toErrorBody } from './apiErrors.js';
 import type { JobRequest, JobToParent } from './jobWorkerClient.js';
 
 const port = parentPort!;
@@ -34,6 +34,12 @@ async function run(store: ProjectStore): Promise<unknown> {
       } finally {
         engine.dispose();
       }
+    }
+    case 'reviewPrediction': {
+      const { reviewPrediction } = await import('../finetune/predictionReview.js');
+      const image = store.getImage(req.imageId);
+      if (!image) throw new ApiError('not-found', `no image with id ${req.imageId}`);
+      return reviewPrediction(store, req.runId, image);
     }
     case 'calibrate': {
       const { calibrateTraining } = await import('../finetune/trainCalibration.js');
