@@ -57,22 +57,26 @@ export function FilterChips(props: {
   testid: string;
 }) {
   const { filter, setFilter, counts, testid } = props;
+  const groups = [
+    { kind: 'split', label: 'Split filter', values: FILTER_SPLITS },
+    { kind: 'status', label: 'Status filter', values: FILTER_STATUSES },
+  ] as const;
   return (
     <>
-      <div className="chips" aria-label="Split filter">
-        {FILTER_SPLITS.map((s) => (
-          <button key={s} className={filter.split?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter((f) => ({ ...f, split: toggleFilterValue(f.split, s) }))} data-testid={`${testid}-split-${s}`}>
-            {s} <span className="chip-count">{counts.split[s] ?? 0}</span>
-          </button>
-        ))}
-      </div>
-      <div className="chips" aria-label="Status filter">
-        {FILTER_STATUSES.map((s) => (
-          <button key={s} className={filter.status?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter((f) => ({ ...f, status: toggleFilterValue(f.status, s) }))} data-testid={`${testid}-status-${s}`}>
-            {s} <span className="chip-count">{counts.status[s] ?? 0}</span>
-          </button>
-        ))}
-      </div>
+      {groups.map(({ kind, label, values }) => (
+        <div key={kind} className="chips" aria-label={label}>
+          {values.map((v: string) => (
+            <button
+              key={v}
+              className={(filter[kind] as string[] | undefined)?.includes(v) ? 'chip on' : 'chip'}
+              onClick={() => setFilter((f) => ({ ...f, [kind]: toggleFilterValue(f[kind] as string[] | undefined, v) }))}
+              data-testid={`${testid}-${kind}-${v}`}
+            >
+              {v} <span className="chip-count">{counts[kind][v] ?? 0}</span>
+            </button>
+          ))}
+        </div>
+      ))}
     </>
   );
 }
