@@ -162,5 +162,15 @@ test('ground truth vs the run’s prediction: the IoU shown is the one counted f
   const edited = (await ui.serve.rpc<MaskResult>('masks.get', { imageId: target.id })).mask!.data;
   assert.ok(!Buffer.from(edited).equals(Buffer.from(truth)), 'the stroke changed the mask');
   for (let c = 0; c < classes; c++) assert.equal(await page.textContent(`[data-testid=review-iou-${c}]`), shown(countedIoU(edited, pred, c)), `class ${c} after the edit`);
+
+  // A stroke, then at once a click on another image in the strip: the stroke is saved first.
+  await page.mouse.move(cx, cy - 40);
+  await page.mouse.down();
+  await page.mouse.move(cx, cy + 40, { steps: 4 });
+  await page.mouse.up();
+  const other = rows.find((r) => r.id !== target.id)!;
+  await page.click(`[data-testid=strip-item][data-image-id="${other.id}"]`);
+  await openedName(other.name);
+  assert.equal((await ui.serve.rpc<MaskResult>('masks.get', { imageId: target.id })).version?.version, next + 1, 'the stroke was saved before leaving');
   assert.deepEqual(ui.errors, []);
 });
