@@ -113,8 +113,11 @@ export interface ApiMethods extends FineTuneApiMethods {
   'sam.predict': { params: { imageId: number; points: SamPoint[]; box?: [number, number, number, number] | null }; result: { mask: LabelMask; score: number } };
   /** Pre-annotation from the project's active fine-tuned model (class-index mask): a proposal, nothing is saved. */
   'model.predict': { params: { imageId: number }; result: { mask: LabelMask; model: string; runId: number } };
-  /** Ground truth vs run `runId`'s prediction (default: the active model) with the per-image IoU; writes nothing. */
-  'model.reviewPrediction': { params: { imageId: number; runId?: number }; result: PredictionReview };
+  /**
+   * Ground truth vs run `runId`'s prediction (default: the active model) with the per-image IoU;
+   * writes nothing. `prefetch`: images to predict ahead in the background (the next of the list).
+   */
+  'model.reviewPrediction': { params: { imageId: number; runId?: number; prefetch?: number[] }; result: PredictionReview };
   /** What importing `path` would do (detected layout, counts, skipped and bad files); writes nothing. */
   'dataset.previewImport': { params: DatasetImportParams; result: ImportPreview };
   /** The CLI's `pasam import` (any format, class map, split, masks folder), in one transaction. */

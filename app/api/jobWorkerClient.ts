@@ -14,7 +14,7 @@ export type JobRequest =
   | { task: 'evaluate'; projectDir: string; runId: number; split: EvalSplit }
   | { task: 'compare'; projectDir: string; a: number; b: number; split: EvalSplit }
   | { task: 'preannotate'; projectDir: string; runId: number; imageIds: number[] | null }
-  | { task: 'reviewPrediction'; projectDir: string; runId: number; imageId: number }
+  | { task: 'reviewPredictions'; projectDir: string; runId: number; imageIds: number[] }
   | { task: 'batch'; projectDir: string; jobId: number }
   | { task: 'calibrate'; projectDir: string; cacheFile: string; key: CalibrationKey; numClasses: number };
 

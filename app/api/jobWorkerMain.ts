@@ -14,6 +14,9 @@ port.on('message', (m: { type?: string }) => {
   if (m?.type === 'stop') stop = true;
 });
 const post = (m: JobToParent): void => port.postMessage(m);
+const fail = (err: Error): never => {
+  throw err;
+};
 
 async function run(store: ProjectStore): Promise<unknown> {
   switch (req.task) {
@@ -35,11 +38,10 @@ async function run(store: ProjectStore): Promise<unknown> {
         engine.dispose();
       }
     }
-    case 'reviewPrediction': {
-      const { reviewPrediction } = await import('../finetune/predictionReview.js');
-      const image = store.getImage(req.imageId);
-      if (!image) throw new ApiError('not-found', `no image with id ${req.imageId}`);
-      return reviewPrediction(store, req.runId, image);
+    case 'reviewPredictions': {
+      const { reviewPredictions } = await import('../finetune/predictionReview.js');
+      const images = req.imageIds.map((id) => store.getImage(id) ?? fail(new ApiError('not-found', `no image with id ${id}`)));
+      return reviewPredictions(store, req.runId, images);
     }
     case 'calibrate': {
       const { calibrateTraining } = await import('../finetune/trainCalibration.js');

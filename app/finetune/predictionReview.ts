@@ -49,27 +49,30 @@ export function imageIoU(truth: Uint8Array, prediction: Uint8Array, classNames: 
   };
 }
 
-/** Run `runId`'s prediction of `image` and its IoU against the image's latest mask. */
-export async function reviewPrediction(store: ProjectStore, runId: number, image: ImageRecord): Promise<PredictionReview> {
+/** Run `runId`'s predictions of `images` (its model opened once) and their IoU against their latest masks. */
+export async function reviewPredictions(store: ProjectStore, runId: number, images: readonly ImageRecord[]): Promise<PredictionReview[]> {
   const run = store.getRun(runId);
   if (!run) throw new Error(`no training run with id ${runId}`);
   const checkpoint = resolveCheckpointKind(store, runId, 'auto');
+  const classNames = ['background', ...store.listClasses().map((c) => c.name)];
   const engine = await openActiveEngine(store, runId);
-  let predicted: Uint8Array;
   try {
-    predicted = await predictImage(store, engine, image);
+    const out: PredictionReview[] = [];
+    for (const image of images) {
+      const predicted = await predictImage(store, engine, image);
+      const latest = store.latestMask(image.id);
+      out.push({
+        imageId: image.id,
+        runId,
+        runName: run.name,
+        checkpoint,
+        prediction: { width: image.width, height: image.height, data: predicted },
+        truth: latest ? { maskVersionId: latest.id, version: latest.version } : null,
+        iou: latest ? imageIoU(store.readMask(latest), predicted, classNames, image.originalName) : null,
+      });
+    }
+    return out;
   } finally {
     engine.dispose();
   }
-  const latest = store.latestMask(image.id);
-  const classNames = ['background', ...store.listClasses().map((c) => c.name)];
-  return {
-    imageId: image.id,
-    runId,
-    runName: run.name,
-    checkpoint,
-    prediction: { width: image.width, height: image.height, data: predicted },
-    truth: latest ? { maskVersionId: latest.id, version: latest.version } : null,
-    iou: latest ? imageIoU(store.readMask(latest), predicted, classNames, image.originalName) : null,
-  };
 }

@@ -45,6 +45,8 @@ export function usePredictionReview(
     imageId: number | null;
     /** Its saved mask version (0: none); null while edits wait to be saved. */
     maskVersion: number | null;
+    /** The images after it in the list, predicted ahead by the server while this one is looked at. */
+    ahead(): number[];
     redraw(): void;
   },
 ): ReviewState {
@@ -57,29 +59,31 @@ export function usePredictionReview(
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const kept = useRef(new Map<string, PredictionReview>());
+  const live = useRef(opts);
+  live.current = opts;
   const { imageId, maskVersion } = opts;
 
   // The run list (and the active model) while the review is open, again whenever runs change.
   useEffect(() => {
     if (!open) return;
-    let live = true;
+    let mounted = true;
     const load = async () => {
       try {
         const [all, active] = await Promise.all([api.call('training.runs', {}), api.call('model.active', {})]);
-        if (!live) return;
+        if (!mounted) return;
         const withModel = all.filter(hasModel).sort((a, b) => b.id - a.id);
         setRuns(withModel);
         setActiveRunId(active.runId);
         setRunId((cur) => (cur !== null && withModel.some((r) => r.id === cur) ? cur : (active.runId ?? withModel[0]?.id ?? null)));
         if (withModel.length === 0) setError('No run has a model yet: train one in Fine-tune first.');
       } catch (err) {
-        if (live) setError(err instanceof Error ? err.message : String(err));
+        if (mounted) setError(err instanceof Error ? err.message : String(err));
       }
     };
     void load();
     const off = api.onEvent((e) => e.type === 'runs.changed' && void load());
     return () => {
-      live = false;
+      mounted = false;
       off();
     };
   }, [api, open]);
@@ -94,22 +98,22 @@ export function usePredictionReview(
       setError(null);
       return;
     }
-    let live = true;
+    let wanted = true;
     setBusy(true);
     setReview((r) => (r && r.imageId === imageId && r.runId === runId ? r : null));
-    api.call('model.reviewPrediction', { imageId, runId }).then(
+    api.call('model.reviewPrediction', { imageId, runId, prefetch: live.current.ahead() }).then(
       (r) => {
         // Kept under the version the server really scored (a save may have landed meanwhile).
         kept.current.set(`${imageId}:${runId}:${r.truth?.version ?? 0}`, r);
         if (kept.current.size > KEEP) kept.current.delete(kept.current.keys().next().value!);
-        if (!live) return;
+        if (!wanted) return;
         setReview(r);
         setError(null);
       },
-      (err) => live && setError(err instanceof Error ? err.message : String(err)),
-    ).finally(() => live && setBusy(false));
+      (err) => wanted && setError(err instanceof Error ? err.message : String(err)),
+    ).finally(() => wanted && setBusy(false));
     return () => {
-      live = false;
+      wanted = false;
       setBusy(false);
     };
   }, [api, open, imageId, runId, maskVersion]);

@@ -104,7 +104,8 @@ export function AnnotatorPage(props: {
   const { doc, saver, saveState, history, commit, undoRedo } = editing;
   const commitRef = useRef(commit);
   commitRef.current = commit;
-  const review = usePredictionReview(api, reviewLayer, { imageId: image?.id ?? null, maskVersion: saveState.kind === 'saved' ? (saveState.version ?? 0) : null, redraw: () => redrawRef.current() });
+  const ahead = () => rowsRef.current.slice(rowsRef.current.findIndex((r) => r.id === st.current.image?.id) + 1).slice(0, 3).map((r) => r.id);
+  const review = usePredictionReview(api, reviewLayer, { imageId: image?.id ?? null, maskVersion: saveState.kind === 'saved' ? (saveState.version ?? 0) : null, ahead, redraw: () => redrawRef.current() });
   /** The prediction layer is read-only: edits wait until the ground truth is shown again. */
   const editable = () => !reviewLayer.current || (props.setStatus('The prediction is read-only: press G (or Ground truth) to edit the mask'), false);
 
