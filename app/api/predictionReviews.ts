@@ -6,8 +6,7 @@
 // A new mask version or a new best checkpoint is a new key; nothing here writes to the project.
 import type { ProjectStore } from '../store/projectStore.js';
 import type { ImageRecord } from '../store/storeTypes.js';
-import { checkpointDir, hasCheckpoint, readCheckpointMeta } from '../engine/runCheckpoint.js';
-import { resolveCheckpointKind } from '../onnx/runExport.js';
+import { autoCheckpointKind, checkpointDir, hasCheckpoint, readCheckpointMeta } from '../engine/runCheckpoint.js';
 import { NoActiveModelError, requireActiveRun } from '../finetune/activeModel.js';
 import type { PredictionReview } from '../finetune/predictionReview.js';
 import type { ApiMethods } from './apiTypes.js';
@@ -71,7 +70,7 @@ export class PredictionReviewCache {
   private keys(store: ProjectStore, runId: number, imageIds: readonly number[]): Wanted[] {
     const run = store.getRun(runId);
     if (!run) throw new ApiError('not-found', `no training run with id ${runId}`);
-    const kind = resolveCheckpointKind(store, runId, 'auto');
+    const kind = autoCheckpointKind(store.dir, runId);
     const ckDir = checkpointDir(store.dir, runId, kind);
     if (!hasCheckpoint(ckDir)) throw new ApiError('unavailable', `run ${runId} (${run.name}) has no checkpoint yet: its model exists once an epoch has finished`);
     const runKey = `${store.dir}|${runId}|${kind}:${readCheckpointMeta(ckDir).dataSha256}`;

@@ -6,7 +6,7 @@
 import type { ProjectStore } from '../store/projectStore.js';
 import type { ImageRecord } from '../store/storeTypes.js';
 import { scoreImage } from '../metrics/segmentationMetrics.js';
-import { resolveCheckpointKind } from '../onnx/runExport.js';
+import { autoCheckpointKind } from '../engine/runCheckpoint.js';
 import { openActiveEngine, predictImage } from './preannotate.js';
 
 export interface ClassIoU {
@@ -53,7 +53,7 @@ export function imageIoU(truth: Uint8Array, prediction: Uint8Array, classNames: 
 export async function reviewPredictions(store: ProjectStore, runId: number, images: readonly ImageRecord[]): Promise<PredictionReview[]> {
   const run = store.getRun(runId);
   if (!run) throw new Error(`no training run with id ${runId}`);
-  const checkpoint = resolveCheckpointKind(store, runId, 'auto');
+  const checkpoint = autoCheckpointKind(store.dir, runId);
   const classNames = ['background', ...store.listClasses().map((c) => c.name)];
   const engine = await openActiveEngine(store, runId);
   try {
