@@ -84,6 +84,16 @@ test('the strip lists and counts what the API lists for each split and status fi
 
   await page.click('[data-testid=strip-filter-clear]');
   await waitStrip(rows.map((r) => r.id));
+
+  // Beside the strip the options bar keeps one line and still shows the eraser's options and the save state.
+  await page.keyboard.press('e');
+  const bar = (await page.locator('.optionsbar').boundingBox())!;
+  for (const sel of ['[data-testid=erase-any]', '[data-testid=save-state]']) {
+    const b = (await page.locator(sel).boundingBox())!;
+    assert.ok(b.x >= bar.x && b.x + b.width <= bar.x + bar.width + 0.5 && b.height < bar.height, `${sel} inside the bar: ${JSON.stringify(b)} in ${JSON.stringify(bar)}`);
+  }
+  await screenshot(page, 'annotator-strip-eraser');
+  await page.keyboard.press('b');
   assert.deepEqual(ui.errors, []);
 });
 

@@ -9,7 +9,7 @@ const iouText = (v: number | null): string => (v === null ? '—' : v.toFixed(3)
 export function ReviewPanel({ r, classes }: { r: ReviewState; classes: ClassDef[] }) {
   if (!r.open) {
     return (
-      <button onClick={() => r.setOpen(true)} data-testid="review-open" title="Compare the ground truth with a run's prediction (G)">
+      <button className="review-open" onClick={() => r.setOpen(true)} data-testid="review-open" title="Compare the ground truth with a run's prediction (G)">
         Compare with a run (G)
       </button>
     );
