@@ -81,7 +81,12 @@ export function usePredictionReview(
       }
     };
     void load();
-    const off = api.onEvent((e) => e.type === 'runs.changed' && void load());
+    const off = api.onEvent((e) => {
+      if (e.type !== 'runs.changed') return;
+      // A run may have a new best checkpoint: what the page kept is asked again (the server knows).
+      kept.current.clear();
+      void load();
+    });
     return () => {
       mounted = false;
       off();
