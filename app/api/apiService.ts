@@ -27,6 +27,7 @@ import { SamWorkerClient } from './samWorkerClient.js';
 import { activeRun } from './modelPrediction.js';
 import { FineTuneService } from './fineTuneService.js';
 import { datasetHandlers } from './datasetUseCases.js';
+import { predictionReviewHandlers } from './predictionReviews.js';
 
 export interface ApiServiceOptions {
   transport: 'http' | 'electron';
@@ -163,6 +164,7 @@ export class ApiService {
         return this.sam.modelPredict(store.dir, image.id);
       },
       ...this.fineTune.handlers,
+      ...predictionReviewHandlers({ requireStore: () => this.requireStore(), requireImage: (id) => this.requireImage(id) }),
       ...datasetHandlers({
         requireStore: () => this.requireStore(),
         absolutePath,

@@ -3,9 +3,11 @@
 import type { ClassDef, ImageRecord, ImageStatus, MaskSource, MaskVersion, Split } from '../store/storeTypes.js';
 import type { ImportPreview, ImportReport } from '../dataset/importTypes.js';
 import type { ExportFormat, ExportSummary } from '../dataset/export/exportTypes.js';
+import type { ClassIoU, ImageIoU, PredictionReview } from '../finetune/predictionReview.js';
 import { FINETUNE_API_METHODS, type FineTuneApiMethods, type FineTuneEvent } from './fineTuneTypes.js';
 
 export type { ClassDef, ImageRecord, ImageStatus, MaskSource, MaskVersion, Split, ImportReport, ImportPreview, ExportFormat, ExportSummary };
+export type { ClassIoU, ImageIoU, PredictionReview };
 
 /** A class-index mask (0 = background), row-major width×height. */
 export interface LabelMask {
@@ -111,6 +113,11 @@ export interface ApiMethods extends FineTuneApiMethods {
   'sam.predict': { params: { imageId: number; points: SamPoint[]; box?: [number, number, number, number] | null }; result: { mask: LabelMask; score: number } };
   /** Pre-annotation from the project's active fine-tuned model (class-index mask): a proposal, nothing is saved. */
   'model.predict': { params: { imageId: number }; result: { mask: LabelMask; model: string; runId: number } };
+  /**
+   * Ground truth vs run `runId`'s prediction (default: the active model) with the per-image IoU;
+   * writes nothing. `prefetch`: images to predict ahead in the background (the next of the list).
+   */
+  'model.reviewPrediction': { params: { imageId: number; runId?: number; prefetch?: number[] }; result: PredictionReview };
   /** What importing `path` would do (detected layout, counts, skipped and bad files); writes nothing. */
   'dataset.previewImport': { params: DatasetImportParams; result: ImportPreview };
   /** The CLI's `pasam import` (any format, class map, split, masks folder), in one transaction. */
@@ -140,7 +147,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'classes.add', 'classes.update',
   'images.import', 'images.list', 'images.get', 'images.setSplit', 'images.setStatus',
   'masks.get', 'masks.versions', 'masks.save',
-  'sam.status', 'sam.setImage', 'sam.predict', 'model.predict',
+  'sam.status', 'sam.setImage', 'sam.predict', 'model.predict', 'model.reviewPrediction',
   ...FINETUNE_API_METHODS,
   'dataset.previewImport', 'dataset.import', 'dataset.export',
 ];

@@ -1,6 +1,7 @@
-// The serve / Electron main thread's side of model jobs (evaluate, compare, pre-annotate, batch):
-// each runs in its own worker thread (jobWorkerMain.ts), so the main thread never runs a tensor
-// op or an ONNX Runtime session and keeps answering the UI meanwhile.
+// The serve / Electron main thread's side of model jobs (evaluate, compare, pre-annotate, batch,
+// one image's prediction for the review view): each runs in its own worker thread
+// (jobWorkerMain.ts), so the main thread never runs a tensor op or an ONNX Runtime session and
+// keeps answering the UI meanwhile.
 import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../buildMode.js';
 import type { ApiErrorBody } from './apiTypes.js';
@@ -13,6 +14,7 @@ export type JobRequest =
   | { task: 'evaluate'; projectDir: string; runId: number; split: EvalSplit }
   | { task: 'compare'; projectDir: string; a: number; b: number; split: EvalSplit }
   | { task: 'preannotate'; projectDir: string; runId: number; imageIds: number[] | null }
+  | { task: 'reviewPredictions'; projectDir: string; runId: number; imageIds: number[] }
   | { task: 'batch'; projectDir: string; jobId: number }
   | { task: 'calibrate'; projectDir: string; cacheFile: string; key: CalibrationKey; numClasses: number };
 

@@ -4,7 +4,7 @@
 // {type:'progress', progress} ... then {type:'done', ok, result | error}.
 import { parentPort, workerData } from 'node:worker_threads';
 import { ProjectStore } from '../store/projectStore.js';
-import { toErrorBody } from './apiErrors.js';
+import { ApiError, toErrorBody } from './apiErrors.js';
 import type { JobRequest, JobToParent } from './jobWorkerClient.js';
 
 const port = parentPort!;
@@ -14,6 +14,9 @@ port.on('message', (m: { type?: string }) => {
   if (m?.type === 'stop') stop = true;
 });
 const post = (m: JobToParent): void => port.postMessage(m);
+const fail = (err: Error): never => {
+  throw err;
+};
 
 async function run(store: ProjectStore): Promise<unknown> {
   switch (req.task) {
@@ -34,6 +37,11 @@ async function run(store: ProjectStore): Promise<unknown> {
       } finally {
         engine.dispose();
       }
+    }
+    case 'reviewPredictions': {
+      const { reviewPredictions } = await import('../finetune/predictionReview.js');
+      const images = req.imageIds.map((id) => store.getImage(id) ?? fail(new ApiError('not-found', `no image with id ${id}`)));
+      return reviewPredictions(store, req.runId, images);
     }
     case 'calibrate': {
       const { calibrateTraining } = await import('../finetune/trainCalibration.js');

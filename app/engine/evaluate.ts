@@ -9,7 +9,7 @@ import type { Sample } from './dataPipeline.js';
 import { inputBatch } from './dataPipeline.js';
 import type { MetricSummary } from './trainEvents.js';
 import { classMapsFromLogits } from '../metrics/evaluateLogits.js';
-import { ConfusionMatrix, computeMetrics, type SegmentationMetrics } from '../metrics/segmentationMetrics.js';
+import { ConfusionMatrix, computeMetrics, scoreImage, type SegmentationMetrics } from '../metrics/segmentationMetrics.js';
 import { segmentTiledTf, segmentTiledWith } from './tiledInference.js';
 
 export interface ImageEvaluation {
@@ -67,10 +67,8 @@ class EvaluationAccumulator {
   }
   add(chunk: readonly Sample[], preds: readonly Uint8Array[]): void {
     chunk.forEach((s, j) => {
-      const one = new ConfusionMatrix(this.k1);
-      one.add(preds[j]!, s.label, s.name);
-      this.total.merge(one);
-      const m = computeMetrics(one);
+      const { matrix, metrics: m } = scoreImage(preds[j]!, s.label, this.k1, { what: s.name });
+      this.total.merge(matrix);
       this.perImage.push({ imageId: s.imageId, maskVersionId: s.maskVersionId, name: s.name, iou: m.perClass.map((c) => c.iou), mIoU: m.mIoU, pixelAccuracy: m.pixelAccuracy });
     });
   }

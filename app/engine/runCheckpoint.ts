@@ -176,6 +176,11 @@ export function hasCheckpoint(dir: string): boolean {
   return existsSync(join(dir, CHECKPOINT_JSON));
 }
 
+/** The checkpoint a run predicts with ('auto'): its best when it has one, else its last. */
+export function autoCheckpointKind(projectDir: string, runId: number): CheckpointKind {
+  return hasCheckpoint(checkpointDir(projectDir, runId, 'best')) ? 'best' : 'last';
+}
+
 /** Reads only checkpoint.json (cheap; for listings and resume decisions). */
 export function readCheckpointMeta(dir: string): CheckpointMeta {
   const file = join(dir, CHECKPOINT_JSON);

@@ -3,7 +3,7 @@
 // and the batch feature.
 import type { ProjectStore } from '../store/projectStore.js';
 import type { TrainableSegmenter } from '../model/segmenterTypes.js';
-import { checkpointDir, hasCheckpoint, readCheckpoint, type CheckpointKind, type CheckpointMeta } from './runCheckpoint.js';
+import { autoCheckpointKind, checkpointDir, hasCheckpoint, readCheckpoint, type CheckpointKind, type CheckpointMeta } from './runCheckpoint.js';
 import { buildSegmenter } from './modelFactory.js';
 import { fromHost } from './trainer.js';
 import { resizeForInput, resizeForTiling } from './dataPipeline.js';
@@ -23,7 +23,7 @@ export interface LoadedRun {
 export async function loadRunSegmenter(store: ProjectStore, runId: number, kind: CheckpointKind | 'auto' = 'auto'): Promise<LoadedRun> {
   const run = store.getRun(runId);
   if (!run) throw new Error(`no training run with id ${runId} in ${store.dir}`);
-  const chosen: CheckpointKind = kind !== 'auto' ? kind : hasCheckpoint(checkpointDir(store.dir, runId, 'best')) ? 'best' : 'last';
+  const chosen: CheckpointKind = kind !== 'auto' ? kind : autoCheckpointKind(store.dir, runId);
   const dir = checkpointDir(store.dir, runId, chosen);
   if (!hasCheckpoint(dir)) throw new Error(`run ${runId} has no ${chosen} checkpoint (${dir}); it was ${run.status} before its first epoch ended`);
   const ck = readCheckpoint(dir);

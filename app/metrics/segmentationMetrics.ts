@@ -121,3 +121,10 @@ export function computeMetrics(cm: ConfusionMatrix, classNames?: readonly string
     pixels: total,
   };
 }
+
+/** One image's scores (the per-image IoU of the comparison views): its own matrix and metrics. */
+export function scoreImage(pred: ArrayLike<number>, gt: ArrayLike<number>, numClasses: number, opts: { what?: string; classNames?: readonly string[] } = {}): { matrix: ConfusionMatrix; metrics: SegmentationMetrics } {
+  const matrix = new ConfusionMatrix(numClasses);
+  matrix.add(pred, gt, opts.what);
+  return { matrix, metrics: computeMetrics(matrix, opts.classNames) };
+}

@@ -8,7 +8,7 @@ import { rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ProjectStore } from '../store/projectStore.js';
 import { loadRunSegmenter } from '../engine/runModel.js';
-import { checkpointDir, hasCheckpoint, readCheckpointMeta, runDir, type CheckpointKind } from '../engine/runCheckpoint.js';
+import { autoCheckpointKind, checkpointDir, hasCheckpoint, readCheckpointMeta, runDir, type CheckpointKind } from '../engine/runCheckpoint.js';
 import { PasamModel } from '../model/pasam/pasamModel.js';
 import { MODEL_CARD_FORMAT, MODEL_CARD_VERSION, readModelCard, samPreprocessing, tilingCard, writeModelCard, type ClassEntry, type ModelCard } from './modelCard.js';
 import { readOnnxSignature } from './onnxSignature.js';
@@ -20,8 +20,7 @@ import { inferenceEngine, type InferenceEngine } from './samOnnxLibrary.js';
 
 /** Which checkpoint 'auto' means: best when the run has one, else last. */
 export function resolveCheckpointKind(store: ProjectStore, runId: number, kind: CheckpointKind | 'auto'): CheckpointKind {
-  if (kind !== 'auto') return kind;
-  return hasCheckpoint(checkpointDir(store.dir, runId, 'best')) ? 'best' : 'last';
+  return kind !== 'auto' ? kind : autoCheckpointKind(store.dir, runId);
 }
 
 /** The class table: background (0) then the project's classes. */

@@ -177,7 +177,7 @@ export function App({ api }: { api: ApiClient }) {
           <DatasetPage api={api} project={project} rows={rows} filter={filter} setFilter={setFilter} reload={reloadRows} onOpen={openImage} toasts={toasts} setStatus={setStatus} />
         )}
         {page === 'annotate' && project && imageId !== null && (
-          <AnnotatorPage api={api} project={project} rows={rows} imageId={imageId} setImageId={setImageId} updateRow={updateRow} toasts={toasts} setStatus={setStatus} />
+          <AnnotatorPage api={api} project={project} rows={rows} filter={filter} setFilter={setFilter} imageId={imageId} setImageId={setImageId} updateRow={updateRow} toasts={toasts} setStatus={setStatus} />
         )}
         {page === 'finetune' && project && <FineTunePage api={api} project={project} toasts={toasts} onShowRuns={() => setPage('runs')} />}
         {page === 'runs' && project && <RunsPage api={api} project={project} toasts={toasts} onOpenImage={openImage} onImagesChanged={() => void reloadRows()} />}

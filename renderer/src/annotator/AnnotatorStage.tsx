@@ -38,8 +38,10 @@ export const AnnotatorStage = forwardRef<
     refs: StageRefs;
     coords: React.RefObject<HTMLSpanElement | null>;
     hostProps: React.HTMLAttributes<HTMLDivElement> & Record<`data-${string}`, string | number>;
+    /** What the overlay shows when it is not the editable mask (the review's prediction). */
+    badge?: string | null;
   }
->(function AnnotatorStage({ size, view, tiles, overlay, marks, refs, coords, hostProps }, ref) {
+>(function AnnotatorStage({ size, view, tiles, overlay, marks, refs, coords, hostProps, badge }, ref) {
   const { tool, polygon, samBox, dragBox } = marks;
   return (
     <div className="stage-host" ref={ref} {...hostProps}>
@@ -71,6 +73,11 @@ export const AnnotatorStage = forwardRef<
           </Group>
         </Layer>
       </Stage>
+      {badge && (
+        <span className="stage-badge" data-testid="stage-badge">
+          {badge}
+        </span>
+      )}
       <span className="coords" ref={coords} />
       <span className="zoom-badge">{Math.round(view.scale * 100)}%</span>
     </div>

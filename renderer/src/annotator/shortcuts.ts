@@ -22,6 +22,7 @@ export type ShortcutAction =
   | 'escape'
   | 'polygon-back'
   | 'fit'
+  | 'review-view'
   | 'help';
 
 export interface Shortcut {
@@ -65,6 +66,7 @@ export const SHORTCUTS: readonly Shortcut[] = [
   { keys: 'Wheel', help: 'Zoom to cursor', scope: 'annotator', action: null },
   { keys: 'Space + drag', help: 'Pan (middle mouse too)', scope: 'annotator', action: null },
   { keys: 'F', help: 'Fit image to window', scope: 'annotator', action: 'fit', match: letter('f') },
+  { keys: 'G', help: 'Ground truth / a run’s prediction with the per-image IoU (read-only)', scope: 'annotator', action: 'review-view', match: letter('g') },
   { keys: 'Ctrl+A', help: 'Dataset: select every image in the list', scope: 'dataset', action: null },
   { keys: 'Enter', help: 'Dataset: open the first selected image', scope: 'dataset', action: null },
   { keys: 'Esc', help: 'Dataset: clear the selection', scope: 'dataset', action: null },

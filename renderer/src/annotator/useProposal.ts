@@ -10,6 +10,7 @@ import type { ToastState } from '../components/Toasts.js';
 import type { LabelDocument } from './labelDocument.js';
 import { acceptProposal, classCounts, type AcceptScope, type Proposal } from './proposal.js';
 import type { AnnotatorTool } from './tools/tool.js';
+import { hasModel } from '../finetune/runState.js';
 
 export interface ProposalContext {
   image: ImageRecord | null;
@@ -76,7 +77,7 @@ export function useProposal(api: ApiClient, toasts: ToastState, labels: React.Mu
       const active = await api.call('model.active', {});
       if (active.runId !== null) return void (await runPrediction());
       const runs = await api.call('training.runs', {});
-      setChooser(runs.filter((r) => r.status === 'completed' || r.epochsDone > 0));
+      setChooser(runs.filter(hasModel));
     } catch (err) {
       toasts.error(err);
     }

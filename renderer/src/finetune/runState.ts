@@ -37,3 +37,8 @@ export function runState(row: RunFacts): RunState {
   if (row.status === 'queued') return { kind: 'starting', label: 'starting', canCancel: row.live, canResume: false, explanation: 'Starting…' };
   return { kind: 'training', label: 'training', canCancel: row.live, canResume: false, explanation: `Training · epoch ${row.epochsDone} of ${row.epochs} done` };
 }
+
+/** Whether a run has a model to predict with (a finished epoch wrote a checkpoint). */
+export function hasModel(row: Pick<RunRow, 'status' | 'epochsDone'>): boolean {
+  return row.status === 'completed' || row.epochsDone > 0;
+}

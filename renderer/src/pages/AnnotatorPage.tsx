@@ -1,11 +1,13 @@
 // The annotator: composes the viewport, the tools (brush/eraser, polygon, SAM prompts behind one
 // onDown/onMove/onUp interface), the shortcuts table, and the rail / options bar / side panel.
-// This page owns the open image, its LabelDocument, saving, undo/redo and navigation.
+// This page owns the open image, its LabelDocument, saving, undo/redo and navigation; the image
+// strip and the ground-truth-vs-prediction review are their own components and hooks. Slightly
+// past 400 lines because it is the one place that wires them all to the stage and the keys.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Image as KImage } from 'react-konva';
 import type Konva from 'konva';
 import type { ApiClient } from '../apiClient.js';
-import type { ImageRecord, ImageRow, ProjectSummary } from '../../../app/api/apiTypes.js';
+import type { ImageFilterParams, ImageRecord, ImageRow, ProjectSummary } from '../../../app/api/apiTypes.js';
 import { OverlayRenderer, type ClassStyle } from '../annotator/overlayRenderer.js';
 import { useMaskEditing } from '../annotator/useMaskEditing.js';
 import { TileCache, visibleTiles } from '../annotator/tileCache.js';
@@ -26,11 +28,16 @@ import { pendingEdits } from '../session/pendingEdits.js';
 import { ProposalPanel } from '../annotator/ProposalPanel.js';
 import type { ToastState } from '../components/Toasts.js';
 import { HelpOverlay } from '../components/HelpOverlay.js';
+import { ImageStrip } from '../annotator/ImageStrip.js';
+import { usePredictionReview } from '../annotator/usePredictionReview.js';
+import { ReviewPanel } from '../annotator/ReviewPanel.js';
 
 export function AnnotatorPage(props: {
   api: ApiClient;
   project: ProjectSummary;
   rows: ImageRow[];
+  filter: ImageFilterParams;
+  setFilter: React.Dispatch<React.SetStateAction<ImageFilterParams>>;
   imageId: number;
   setImageId: (id: number) => void;
   updateRow: (id: number, patch: Partial<ImageRow>) => void;
@@ -60,6 +67,7 @@ export function AnnotatorPage(props: {
   const pan = useRef<{ last: { x: number; y: number } } | null>(null);
   const activeTool = useRef<AnnotatorTool | null>(null);
   const spaceDown = useRef(false);
+  const reviewLayer = useRef<{ labels: Uint8Array | null } | null>(null);
 
   // Mirror of state for tools and native event handlers, which outlive a render.
   const st = useRef({ tool, classIdx, brush, eraseAnyClass, image });
@@ -96,6 +104,10 @@ export function AnnotatorPage(props: {
   const { doc, saver, saveState, history, commit, undoRedo } = editing;
   const commitRef = useRef(commit);
   commitRef.current = commit;
+  const ahead = () => rowsRef.current.slice(rowsRef.current.findIndex((r) => r.id === st.current.image?.id) + 1).slice(0, 3).map((r) => r.id);
+  const review = usePredictionReview(api, reviewLayer, { imageId: image?.id ?? null, maskVersion: saveState.kind === 'saved' ? (saveState.version ?? 0) : null, ahead, redraw: () => redrawRef.current() });
+  /** The prediction layer is read-only: edits wait until the ground truth is shown again. */
+  const editable = () => !reviewLayer.current || (props.setStatus('The prediction is read-only: press G (or Ground truth) to edit the mask'), false);
 
   // ---- drawing --------------------------------------------------------------------------------
 
@@ -108,7 +120,7 @@ export function AnnotatorPage(props: {
       width: size.width,
       height: size.height,
       view: vp.viewRef.current,
-      labels: d?.labels ?? null,
+      labels: reviewLayer.current ? reviewLayer.current.labels : (d?.labels ?? null),
       imageWidth: d?.width ?? 1,
       imageHeight: d?.height ?? 1,
       styles: classStyles,
@@ -136,8 +148,6 @@ export function AnnotatorPage(props: {
       vp.fit(image);
     }
   }, [image, size, vp.fit]);
-
-  // ---- committing edits ----------------------------------------------------------------------
 
   // ---- tools ---------------------------------------------------------------------------------
 
@@ -220,7 +230,7 @@ export function AnnotatorPage(props: {
   // ---- navigation ----------------------------------------------------------------------------
 
   const flush = useCallback(() => saver.flush(), [saver]);
-  const { index, goRelative, goNextUnreviewed } = useImageNavigation({ rows, imageId, setImageId: props.setImageId, flush, toasts });
+  const { index, go, goRelative, goNextUnreviewed } = useImageNavigation({ rows, imageId, setImageId: props.setImageId, flush, toasts });
   const toggleReviewed = async () => {
     const img = st.current.image;
     if (!img) return;
@@ -238,8 +248,8 @@ export function AnnotatorPage(props: {
   // ---- keyboard: one table (annotator/shortcuts.ts) says which key is which action -----------
 
   const actions: ShortcutHandlers = {
-    undo: () => undoRedo('undo'),
-    redo: () => undoRedo('redo'),
+    undo: () => editable() && undoRedo('undo'),
+    redo: () => editable() && undoRedo('redo'),
     save: () => void saver.flush().then(() => toasts.info('Saved'), toasts.error),
     'tool-brush': () => selectTool('brush'),
     'tool-eraser': () => selectTool('eraser'),
@@ -259,6 +269,7 @@ export function AnnotatorPage(props: {
     escape: () => (help ? setHelp(false) : proposal.proposal ? proposal.discard() : discardPrompts()),
     'polygon-back': () => st.current.tool === 'polygon' && polygon.removeLast(),
     fit: () => fit(),
+    'review-view': () => review.toggleView(),
     help: () => setHelp((h) => !h),
   };
   useShortcutKeys(actions, (down) => {
@@ -279,6 +290,7 @@ export function AnnotatorPage(props: {
       pan.current = { last: p.screen };
       return;
     }
+    if (!editable()) return;
     // While a proposal is on offer, a click accepts the region under it; the tools wait.
     activeTool.current = proposal.proposal ? proposal.tool : tools[st.current.tool];
     activeTool.current.onDown(p);
@@ -321,7 +333,7 @@ export function AnnotatorPage(props: {
   const samHint = sam.busy ?? (sam.hasPreview ? 'Enter: accept · Esc: discard' : 'Click: positive · Right-click: negative · Drag: box');
 
   return (
-    <div className="page annotator-page">
+    <div className="page annotator-page with-strip">
       <ToolRail
         tool={tool}
         selectTool={selectTool}
@@ -334,6 +346,7 @@ export function AnnotatorPage(props: {
         fit={fit}
         showHelp={() => setHelp(true)}
       />
+      <ImageStrip api={api} rows={rows} filter={props.filter} setFilter={props.setFilter} imageId={imageId} go={(id) => void go(id)} />
       <section className="workspace">
         <OptionsBar
           imageName={image?.originalName ?? null}
@@ -361,6 +374,7 @@ export function AnnotatorPage(props: {
           marks={{ tool, brush, classColor: currentClass?.color ?? '#fff', polygon: polygon.points, polyMode: polygon.mode, samPoints: sam.points, samBox: sam.box, dragBox: sam.dragBox }}
           refs={{ maskLayer, toolLayer, cursor: cursorRef }}
           coords={coordsRef}
+          badge={review.showing ? `Prediction · ${review.review?.runName ?? 'predicting…'} · read-only` : null}
           hostProps={{
             style: { cursor: tool === 'brush' || tool === 'eraser' ? 'none' : 'crosshair' },
             onWheel: (e) => vp.zoomAt(vp.screenPoint(e), e.deltaY, e.deltaMode),
@@ -392,6 +406,7 @@ export function AnnotatorPage(props: {
         >
           <ProposalPanel p={proposal} classes={classes} split={rows[index]?.split ?? image?.split ?? ''} />
         </ImagePanel>
+        <ReviewPanel r={review} classes={classes} />
       </aside>
       {help && <HelpOverlay onClose={() => setHelp(false)} scope="annotator" />}
     </div>
