@@ -20,6 +20,7 @@ import * as runs from './runs.js';
 import * as batchJobs from './batchJobs.js';
 import * as settings from './settings.js';
 import * as embeddings from './embeddings.js';
+import * as imageDeletion from './imageDeletion.js';
 import type { ImageFilter, ImageStatus, JsonObject, ProjectInfo, RunStatus, Split, BatchItemStatus, MaskVersion, ImageRecord } from './storeTypes.js';
 
 export { StoreError, UsageError } from './storeContext.js';
@@ -27,6 +28,7 @@ export { CLASS_PALETTE, MAX_CLASSES, validateClassName } from './classes.js';
 export { classPixelCounts, type MaskSaveOptions } from './masks.js';
 export type { NewImage } from './imports.js';
 export type { RemoveClassResult } from './annotation.js';
+export type { PermanentDeleteResult, KeptImage } from './imageDeletion.js';
 
 export const DB_FILE = 'project.db';
 export const PROJECT_DIRS = ['images', 'masks', 'models', 'runs'] as const;
@@ -147,8 +149,7 @@ export class ProjectStore implements StoreContext {
 
   /** Whether any row references a content file (used before deleting one). */
   contentReferenced(kind: 'images' | 'masks', sha256: string): boolean {
-    const sql = kind === 'images' ? 'SELECT 1 FROM images WHERE sha256 = ?' : 'SELECT 1 FROM mask_versions WHERE sha256 = ?';
-    return this.sql(sql).get(sha256) !== undefined;
+    return imageDeletion.contentReferenced(this, kind, sha256);
   }
 
   info(): ProjectInfo {
@@ -181,6 +182,11 @@ export class ProjectStore implements StoreContext {
   imagePath = (record: Pick<ImageRecord, 'sha256' | 'ext'>) => images.imagePath(this, record);
   readImageBytes = (record: Pick<ImageRecord, 'sha256' | 'ext'>) => images.readImageBytes(this, record);
   counts = () => images.projectCounts(this);
+  /** Moves images to the Trash: out of every listing, count, split, training, evaluation and export. */
+  trashImages = (ids: number[]) => images.trashImages(this, ids);
+  restoreImages = (ids: number[]) => images.restoreImages(this, ids);
+  /** Deletes trashed images for good (rows and unreferenced files); images a run used are kept. */
+  deleteTrashedImages = (ids: number[]) => imageDeletion.deleteTrashedImages(this, ids);
 
   /** Inserts validated images (files already stored) and an imports row in one transaction. */
   commitImport = (meta: imports.ImportMeta, list: imports.NewImage[], onInserted?: (done: number, total: number) => void) => imports.commitImport(this, meta, list, onInserted);

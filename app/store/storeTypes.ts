@@ -41,6 +41,8 @@ export interface ImageRecord {
   conversion: string | null;
   importId: number | null;
   createdAt: string;
+  /** When the image was moved to the Trash (null: in the dataset). */
+  trashedAt: string | null;
 }
 
 /** Every save of a mask is a new version; nothing is overwritten. */
@@ -84,6 +86,8 @@ export interface ImageFilter {
   groupKey?: string;
   importId?: number;
   ids?: number[];
+  /** true: only images in the Trash; default false: only images not in the Trash. */
+  trashed?: boolean;
   limit?: number;
   offset?: number;
 }
@@ -98,7 +102,10 @@ export interface ClassCount {
 }
 
 export interface ProjectCounts {
+  /** Images in the dataset (the Trash excluded, as everywhere below). */
   images: number;
+  /** Images in the Trash. */
+  trashed: number;
   withMask: number;
   bySplit: Record<Split, number>;
   byStatus: Record<ImageStatus, number>;
