@@ -27,6 +27,7 @@ import { SamWorkerClient } from './samWorkerClient.js';
 import { activeRun } from './modelPrediction.js';
 import { FineTuneService } from './fineTuneService.js';
 import { datasetHandlers } from './datasetUseCases.js';
+import { trashHandlers } from './trashUseCases.js';
 
 export interface ApiServiceOptions {
   transport: 'http' | 'electron';
@@ -104,6 +105,7 @@ export class ApiService {
           classIndex: optInt(f, 'classIndex', 1),
           hasPrediction: optBool(f, 'hasPrediction'),
           nameContains: optString(f, 'nameContains', 200),
+          trashed: optBool(f, 'trashed'),
         });
       },
       'images.get': (p) => {
@@ -163,6 +165,7 @@ export class ApiService {
         return this.sam.modelPredict(store.dir, image.id);
       },
       ...this.fineTune.handlers,
+      ...trashHandlers({ requireStore: () => this.requireStore(), emit: (e) => this.emit(e), countsChanged: (store) => this.emit({ type: 'project.opened', project: this.summary(store) }) }),
       ...datasetHandlers({
         requireStore: () => this.requireStore(),
         absolutePath,

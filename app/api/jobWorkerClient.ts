@@ -1,4 +1,4 @@
-// The serve / Electron main thread's side of model jobs (evaluate, compare, pre-annotate, batch):
+// The serve / Electron main thread's side of model jobs (evaluate, compare, pre-annotate, batch, export):
 // each runs in its own worker thread (jobWorkerMain.ts), so the main thread never runs a tensor
 // op or an ONNX Runtime session and keeps answering the UI meanwhile.
 import { Worker } from 'node:worker_threads';
@@ -8,12 +8,14 @@ import { ApiError } from './apiErrors.js';
 import type { BatchProgress } from '../batch/batchSegmentation.js';
 import type { EvalSplit } from '../finetune/runEvaluation.js';
 import type { CalibrationKey } from '../finetune/trainCalibration.js';
+import type { RunExportOptions } from '../onnx/runExport.js';
 
 export type JobRequest =
   | { task: 'evaluate'; projectDir: string; runId: number; split: EvalSplit }
   | { task: 'compare'; projectDir: string; a: number; b: number; split: EvalSplit }
   | { task: 'preannotate'; projectDir: string; runId: number; imageIds: number[] | null }
   | { task: 'batch'; projectDir: string; jobId: number }
+  | { task: 'export'; projectDir: string; runId: number; options: RunExportOptions }
   | { task: 'calibrate'; projectDir: string; cacheFile: string; key: CalibrationKey; numClasses: number };
 
 export type JobToParent = { type: 'progress'; progress: BatchProgress } | { type: 'done'; ok: true; result: unknown } | { type: 'done'; ok: false; error: ApiErrorBody };

@@ -7,22 +7,7 @@
 // content (which stores its file and row inside one such transaction) never loses its file.
 import { StoreError, type StoreContext } from './storeContext.js';
 import type { ContentKind } from './contentStore.js';
-
-export interface KeptImage {
-  id: number;
-  name: string;
-  /** The training runs that used one of its mask versions. */
-  runIds: number[];
-}
-
-export interface PermanentDeleteResult {
-  /** Ids of the images deleted. */
-  deleted: number[];
-  /** Trashed images kept because a run used them. */
-  kept: KeptImage[];
-  /** Content files removed (images and masks no other record references). */
-  filesRemoved: number;
-}
+import type { PermanentDeleteResult } from './storeTypes.js';
 
 interface ContentRef {
   kind: ContentKind;
@@ -38,7 +23,7 @@ export function contentReferenced(s: StoreContext, kind: ContentKind, sha256: st
 
 /** Deletes the given trashed images for good; ids not in the Trash are refused, nothing is deleted. */
 export function deleteTrashedImages(s: StoreContext, ids: number[]): PermanentDeleteResult {
-  const kept: KeptImage[] = [];
+  const kept: PermanentDeleteResult['kept'] = [];
   const deleted: number[] = [];
   const files: ContentRef[] = [];
   s.transaction(() => {

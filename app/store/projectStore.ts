@@ -28,7 +28,6 @@ export { CLASS_PALETTE, MAX_CLASSES, validateClassName } from './classes.js';
 export { classPixelCounts, type MaskSaveOptions } from './masks.js';
 export type { NewImage } from './imports.js';
 export type { RemoveClassResult } from './annotation.js';
-export type { PermanentDeleteResult, KeptImage } from './imageDeletion.js';
 
 export const DB_FILE = 'project.db';
 export const PROJECT_DIRS = ['images', 'masks', 'models', 'runs'] as const;
@@ -211,6 +210,10 @@ export class ProjectStore implements StoreContext {
   listBaseModels = () => runs.listBaseModels(this);
   createRun = (r: { name: string; baseModelId?: number | null; config?: JsonObject; status?: RunStatus }) => runs.createRun(this, r);
   getRun = (id: number) => runs.getRun(this, id);
+  /** Gives a run a new display name (its id and folder stay). */
+  renameRun = (id: number, name: string) => runs.renameRun(this, id, name);
+  /** Deletes a run's records (run, epochs, mask-version list, checkpoints); its id is never reused. */
+  deleteRunRecords = (id: number) => runs.deleteRunRecords(this, id);
   listRuns = () => runs.listRuns(this);
   /** Updates a run's status (stamping start/finish times) and optionally its summary metrics/error. */
   updateRun = (id: number, u: { status?: RunStatus; metrics?: JsonObject; error?: string | null; config?: JsonObject }) => runs.updateRun(this, id, u);

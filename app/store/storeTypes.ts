@@ -45,6 +45,24 @@ export interface ImageRecord {
   trashedAt: string | null;
 }
 
+/** A trashed image "Delete permanently" kept: a training run used one of its mask versions. */
+export interface KeptImage {
+  id: number;
+  name: string;
+  /** The training runs that used one of its mask versions. */
+  runIds: number[];
+}
+
+/** What "Delete permanently" did. */
+export interface PermanentDeleteResult {
+  /** Ids of the images deleted. */
+  deleted: number[];
+  /** Trashed images kept because a run used them. */
+  kept: KeptImage[];
+  /** Content files removed (images and masks no other record references). */
+  filesRemoved: number;
+}
+
 /** Every save of a mask is a new version; nothing is overwritten. */
 export interface MaskVersion {
   id: number;
