@@ -76,7 +76,8 @@ export class FineTuneService {
       'training.run': (p) => this.runs.detail(store(), this.requireRun(reqInt(p, 'runId', 1))),
       'training.evaluate': (p) => {
         const [runId, split] = [reqInt(p, 'runId', 1), evalSplit(p)];
-        return answerFailureAs('unavailable', () => runJobInWorker<RunEvaluation>({ task: 'evaluate', projectDir: store().dir, runId, split }).done);
+        // The evaluation is kept with the run: the runs list changes with it.
+        return answerFailureAs('unavailable', () => runJobInWorker<RunEvaluation>({ task: 'evaluate', projectDir: store().dir, runId, split }).done).then((r) => (runsChanged(), r));
       },
       'training.rename': (p) => {
         const r = renameRun(store(), this.requireRun(reqInt(p, 'runId', 1)), reqString(p, 'name', MAX_RUN_NAME));
