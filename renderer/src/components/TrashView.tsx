@@ -70,7 +70,7 @@ export function TrashView(props: { api: ApiClient; toasts: ToastState; onChanged
         </button>
       </div>
       {rows.length === 0 ? (
-        <div className="empty-state">The Trash is empty.</div>
+        <div className="muted trash-empty">The Trash is empty.</div>
       ) : (
         <div className="trash-list">
           {rows.map((r) => (
