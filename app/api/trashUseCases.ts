@@ -21,21 +21,17 @@ export function trashHandlers(ctx: TrashContext): Handlers {
     ctx.emit({ type: 'images.changed', ids });
     ctx.countsChanged(store);
   };
+  /** Moves the listed images into or out of the Trash; returns how many moved. */
+  const move = (p: Record<string, unknown>, how: (store: ProjectStore, ids: number[]) => number): number => {
+    const store = ctx.requireStore();
+    const ids = intList(p, 'ids');
+    const n = how(store, ids);
+    changed(store, ids);
+    return n;
+  };
   return {
-    'images.trash': (p) => {
-      const store = ctx.requireStore();
-      const ids = intList(p, 'ids');
-      const trashed = store.trashImages(ids);
-      changed(store, ids);
-      return { trashed };
-    },
-    'images.restore': (p) => {
-      const store = ctx.requireStore();
-      const ids = intList(p, 'ids');
-      const restored = store.restoreImages(ids);
-      changed(store, ids);
-      return { restored };
-    },
+    'images.trash': (p) => ({ trashed: move(p, (store, ids) => store.trashImages(ids)) }),
+    'images.restore': (p) => ({ restored: move(p, (store, ids) => store.restoreImages(ids)) }),
     'images.deletePermanently': (p) => {
       const store = ctx.requireStore();
       const ids = p.ids === undefined ? store.listImages({ trashed: true }).map((i) => i.id) : intList(p, 'ids');

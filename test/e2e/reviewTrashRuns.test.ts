@@ -6,9 +6,9 @@
 // active model: asked, then cleared). One tiny run (S = 32, one epoch) serves every Runs test.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, symlinkSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { useServedUi, startServe, tempDir, browserSkipReason, screenshot, NEU, NEU_CLASSES, NEU_TRAIN_FOUR, WASM_ENV } from './helpers/fixture.js';
+import { useServedUi, startNeuProject, tempDir, browserSkipReason, screenshot, NEU_TRAIN_FOUR, WASM_ENV } from './helpers/fixture.js';
 
 const skip = browserSkipReason();
 const ui = useServedUi();
@@ -20,7 +20,7 @@ interface Image { id: number; sha256: string; ext: string }
 interface RunRow { id: number; name: string; status: string; active: boolean; test: { mIoU: number | null; iou: (number | null)[]; at: string; inputSize: number } | null }
 let projectDir = '';
 let runId = 0;
-const ids: Record<string, number> = {};
+let ids: Record<string, number> = {};
 
 const imageFile = (img: Image) => join(projectDir, 'images', img.sha256.slice(0, 2), `${img.sha256}.${img.ext}`);
 const maskFile = (sha256: string) => join(projectDir, 'masks', sha256.slice(0, 2), `${sha256}.png`);
@@ -32,23 +32,7 @@ const chip = async (testid: string) => Number(await ui.page.textContent(`[data-t
 
 before(async () => {
   if (skip) return;
-  const workspace = tempDir('review-ws');
-  const labelled = tempDir('review-img');
-  const masks = tempDir('review-masks');
-  const bare = tempDir('review-bare');
-  for (const id of [...NEU_TRAIN_FOUR, ...TEST]) {
-    symlinkSync(join(NEU, 'images', `${id}.jpg`), join(labelled, `${id}.jpg`));
-    symlinkSync(join(NEU, 'masks', `${id}.png`), join(masks, `${id}.png`));
-  }
-  for (const id of BARE) symlinkSync(join(NEU, 'images', `${id}.jpg`), join(bare, `${id}.jpg`));
-  projectDir = join(workspace, 'neu');
-  ui.serve = await startServe(['--workspace', workspace], { PASAM_HOME: tempDir('review-home'), ...WASM_ENV });
-  await ui.serve.rpc('projects.create', { dir: projectDir, name: 'NEU review', classes: NEU_CLASSES });
-  await ui.serve.rpc('images.import', { path: labelled, masks });
-  await ui.serve.rpc('images.import', { path: bare });
-  for (const r of (await ui.serve.rpc<{ items: Row[] }>('images.list', {})).items) ids[r.name.replace(/\.jpg$/, '')] = r.id;
-  await ui.serve.rpc('images.setSplit', { ids: NEU_TRAIN_FOUR.map((n) => ids[n]!), split: 'train' });
-  await ui.serve.rpc('images.setSplit', { ids: TEST.map((n) => ids[n]!), split: 'test' });
+  ({ serve: ui.serve, projectDir, ids } = await startNeuProject('review', 'NEU review', { train: NEU_TRAIN_FOUR, test: TEST, bare: BARE }, WASM_ENV));
   ({ runId } = await ui.serve.rpc<{ runId: number }>('training.start', { config: { inputSize: 32, epochs: 1, batchSize: 2 }, name: 'tiny' }));
   const t0 = Date.now();
   for (;;) {
