@@ -29,7 +29,8 @@ async function run(store: ProjectStore): Promise<unknown> {
       const { openActiveEngine, preannotate } = await import('../finetune/preannotate.js');
       const engine = await openActiveEngine(store, req.runId);
       try {
-        const images = req.imageIds === null ? store.listImages({}) : req.imageIds.map((id) => store.getImage(id)!).filter(Boolean);
+        // Images in the Trash get no pre-annotation, even when named (listImages leaves them out).
+        const images = req.imageIds === null ? store.listImages({}) : store.listImages({ ids: req.imageIds });
         return await preannotate(store, engine, req.runId, images);
       } finally {
         engine.dispose();
