@@ -162,7 +162,7 @@ export function DatasetPage(props: {
     if (!ids.length) return;
     try {
       const r = await api.call('images.trash', { ids });
-      toasts.info(`Moved ${r.trashed} image${r.trashed === 1 ? '' : 's'} to the Trash (restore them from “Trash”)`);
+      toasts.info(`Moved ${r.trashed} image${r.trashed === 1 ? '' : 's'} to the Trash (restore ${r.trashed === 1 ? 'it' : 'them'} from “Trash”)`);
       setSelected(new Set());
       await props.reload();
     } catch (err) {
