@@ -16,6 +16,8 @@ import type { PreannotateResult } from '../finetune/preannotate.js';
 import type { Calibration } from '../finetune/trainCalibration.js';
 import { BatchJobRunner } from '../batch/batchJobRunner.js';
 import { batchItemRows } from '../batch/batchJobRows.js';
+import type { BatchJobOptions } from '../batch/batchJobPreparation.js';
+import type { BatchRunResult } from '../batch/batchSegmentation.js';
 import { runJobInWorker } from './jobWorkerClient.js';
 import type { ApiEvent } from './apiTypes.js';
 import type { FineTuneApiMethods } from './fineTuneTypes.js';
@@ -51,8 +53,12 @@ export class FineTuneService {
     // Model jobs run in worker threads (jobWorkerMain.ts): this thread never runs a tensor op or an
     // ONNX Runtime session and keeps answering the UI meanwhile.
     this.batches = new BatchJobRunner(
-      { progress: (progress) => ctx.emit({ type: 'batch.progress', progress }), changed: (jobId) => ctx.emit({ type: 'batch.changed', jobId }) },
-      (projectDir, jobId, onProgress) => runJobInWorker({ task: 'batch', projectDir, jobId }, { onProgress }),
+      {
+        progress: (progress) => ctx.emit({ type: 'batch.progress', progress }),
+        changed: (jobId) => ctx.emit({ type: 'batch.changed', jobId }),
+        finished: (end) => ctx.emit({ type: 'batch.finished', ...end }),
+      },
+      (projectDir, jobId, onProgress) => runJobInWorker<BatchRunResult>({ task: 'batch', projectDir, jobId }, { onProgress }),
     );
     const store = () => ctx.requireStore();
     const runsChanged = () => ctx.emit({ type: 'runs.changed' });
@@ -125,22 +131,8 @@ export class FineTuneService {
         if (r.ids.length) ctx.emit({ type: 'images.changed', ids: r.ids });
         return { created: r.created, skipped: r.skipped, runId };
       },
-      'batch.start': (p) => {
-        const s = store();
-        const input = absolute(reqString(p, 'input'));
-        const output = absolute(reqString(p, 'output'));
-        const model = optString(p, 'model');
-        const runId = optInt(p, 'runId', 1) ?? (model === undefined ? activeRunId(s) ?? undefined : undefined);
-        if (runId === undefined && model === undefined) throw new ApiError('bad-request', 'choose a run or an exported model (the project has no active model)');
-        return this.batches.start(s, {
-          input,
-          output,
-          model: model !== undefined ? { kind: 'model', path: absolute(model) } : { kind: 'run', runId: runId!, checkpoint: 'auto' },
-          overlay: optBool(p, 'overlay') ?? false,
-          recursive: optBool(p, 'recursive') ?? false,
-          report: join(resolve(output), 'report.csv'),
-        });
-      },
+      'batch.plan': (p) => this.batches.plan(store(), batchJobOptions(store(), p)),
+      'batch.start': (p) => this.batches.start(store(), { ...batchJobOptions(store(), p), overwrite: optBool(p, 'overwrite') ?? false }),
       'batch.jobs': () => this.batches.jobs(store()),
       'batch.items': (p) => batchItemRows(store(), this.requireJob(reqInt(p, 'jobId', 1)), { limit: optInt(p, 'limit', 1) ?? 500, offset: optInt(p, 'offset', 0) ?? 0 }),
       'batch.cancel': (p) => ({ cancelled: this.batches.cancel(store().dir, reqInt(p, 'jobId', 1)) }),
@@ -187,6 +179,23 @@ function evalSplit(p: Record<string, unknown>): 'test' | 'val' | 'train' {
   const v = p.split ?? 'test';
   if (v !== 'test' && v !== 'val' && v !== 'train') throw new ApiError('bad-request', `'split' must be test, val or train`);
   return v;
+}
+
+/** batch.plan / batch.start parameters as the job's options (the report goes into the output folder). */
+function batchJobOptions(s: ProjectStore, p: Record<string, unknown>): BatchJobOptions {
+  const input = absolute(reqString(p, 'input'));
+  const output = absolute(reqString(p, 'output'));
+  const model = optString(p, 'model');
+  const runId = optInt(p, 'runId', 1) ?? (model === undefined ? activeRunId(s) ?? undefined : undefined);
+  if (runId === undefined && model === undefined) throw new ApiError('bad-request', 'choose a run or an exported model (the project has no active model)');
+  return {
+    input,
+    output,
+    model: model !== undefined ? { kind: 'model', path: absolute(model) } : { kind: 'run', runId: runId!, checkpoint: 'auto' },
+    overlay: optBool(p, 'overlay') ?? false,
+    recursive: optBool(p, 'recursive') ?? false,
+    report: join(resolve(output), 'report.csv'),
+  };
 }
 
 function absolute(p: string): string {

@@ -7,13 +7,25 @@ import type { BatchProgress } from '../batch/batchSegmentation.js';
 import type { BatchReport } from '../batch/batchReport.js';
 import type { PresetInfo } from '../finetune/trainingPreset.js';
 import type { BatchJobRow, BatchItemRow } from '../batch/batchJobRows.js';
+import type { BatchJobPlan } from '../batch/batchJobPreparation.js';
+import type { BatchOutcome } from '../batch/batchOutcome.js';
 import type { RunRow, EpochPoint, RunDetail, ImageScore, RunEvaluation, ComparedImage, RunComparison, StoredEvaluation } from '../finetune/runTypes.js';
 import type { RunDeleteResult } from '../finetune/runManagement.js';
 import type { RunExportFormat, RunExportSummary } from '../onnx/runExport.js';
 
 export type { TrainConfig, MetricSummary, TrainEvent, ProgressEvent, TrainingPreset, HardwareFacts, DatasetFacts, BatchProgress, BatchReport };
 export type { RunRow, EpochPoint, RunDetail, ImageScore, RunEvaluation, ComparedImage, RunComparison, StoredEvaluation, RunDeleteResult, RunExportFormat, RunExportSummary };
-export type { PresetInfo, BatchJobRow, BatchItemRow };
+export type { PresetInfo, BatchJobRow, BatchItemRow, BatchJobPlan, BatchOutcome };
+
+/** The folders, model and options of a batch job (batch.plan, batch.start). */
+export interface BatchJobParams {
+  input: string;
+  output: string;
+  runId?: number;
+  model?: string;
+  overlay?: boolean;
+  recursive?: boolean;
+}
 
 export interface FineTuneApiMethods {
   'training.preset': { params: Record<string, never>; result: PresetInfo };
@@ -36,7 +48,10 @@ export interface FineTuneApiMethods {
   'model.setActive': { params: { runId: number | null }; result: { runId: number | null; name: string | null } };
   /** The active model's predictions as mask versions (source 'model') on images without a human mask. */
   'model.preannotate': { params: { imageIds?: number[] }; result: { created: number; skipped: number; runId: number } };
-  'batch.start': { params: { input: string; output: string; runId?: number; model?: string; overlay?: boolean; recursive?: boolean }; result: { jobId: number; resumed: boolean } };
+  /** What batch.start would do (resume, or a new job and the output files it would replace); writes nothing. */
+  'batch.plan': { params: BatchJobParams; result: BatchJobPlan };
+  /** A new job whose output holds files it would write is refused unless `overwrite`. */
+  'batch.start': { params: BatchJobParams & { overwrite?: boolean }; result: { jobId: number; resumed: boolean } };
   'batch.jobs': { params: Record<string, never>; result: BatchJobRow[] };
   'batch.items': { params: { jobId: number; limit?: number; offset?: number }; result: { total: number; items: BatchItemRow[] } };
   'batch.cancel': { params: { jobId: number }; result: { cancelled: boolean } };
@@ -46,11 +61,13 @@ export interface FineTuneApiMethods {
 export const FINETUNE_API_METHODS: readonly (keyof FineTuneApiMethods)[] = [
   'training.preset', 'training.start', 'training.cancel', 'training.resume', 'training.runs', 'training.run', 'training.evaluate', 'training.compare', 'training.rename', 'training.delete', 'training.export',
   'model.active', 'model.setActive', 'model.preannotate',
-  'batch.start', 'batch.jobs', 'batch.items', 'batch.cancel', 'batch.resume',
+  'batch.plan', 'batch.start', 'batch.jobs', 'batch.items', 'batch.cancel', 'batch.resume',
 ];
 
 export type FineTuneEvent =
   | { type: 'training.event'; event: TrainEvent }
   | { type: 'runs.changed' }
   | { type: 'batch.progress'; progress: BatchProgress }
-  | { type: 'batch.changed'; jobId: number };
+  | { type: 'batch.changed'; jobId: number }
+  /** A batch job ended; `message` says how, in words (shown on whatever page is open). */
+  | { type: 'batch.finished'; jobId: number; projectDir: string; outcome: BatchOutcome; message: string };

@@ -7,16 +7,20 @@ import type { ProjectStore } from '../store/projectStore.js';
 import { UsageError } from '../store/storeContext.js';
 import { lockHeldElsewhere } from '../store/runLock.js';
 import { batchJobLockFile, BATCH_JOB_KIND, readBatchJobConfigOrNull } from './batchJobRecord.js';
-import type { BatchJobOptions, BatchProgress } from './batchSegmentation.js';
+import type { BatchJobOptions, BatchJobPlan } from './batchJobPreparation.js';
+import type { BatchProgress, BatchRunResult } from './batchSegmentation.js';
 import { batchJobRow, type BatchJobRow } from './batchJobRows.js';
+import { batchJobEndMessage, type BatchOutcome } from './batchOutcome.js';
 
 export interface BatchRunnerEvents {
   progress(p: BatchProgress): void;
   changed(jobId: number): void;
+  /** A job launched here ended (completed, with failures, cancelled or failed), in words. */
+  finished(end: { projectDir: string; jobId: number; outcome: BatchOutcome; message: string }): void;
 }
 
 /** Runs one prepared job to its end; `stop` asks it to stop after the current image. */
-export type BatchJobLauncher = (projectDir: string, jobId: number, onProgress: (p: BatchProgress) => void) => { stop(): void; done: Promise<unknown> };
+export type BatchJobLauncher = (projectDir: string, jobId: number, onProgress: (p: BatchProgress) => void) => { stop(): void; done: Promise<Pick<BatchRunResult, 'job' | 'progress'>> };
 
 export class BatchJobRunner {
   private readonly running = new Map<string, { stop: () => void; done: Promise<void> }>();
@@ -26,9 +30,15 @@ export class BatchJobRunner {
     private readonly launchJob: BatchJobLauncher,
   ) {}
 
-  /** Prepares the job for `opts` (or reopens its unfinished twin) and starts it. */
-  async start(s: ProjectStore, opts: BatchJobOptions): Promise<{ jobId: number; resumed: boolean }> {
-    const { prepareBatchJob } = await import('./batchSegmentation.js');
+  /** What start would do: resume, or a new job and the files in its output it would replace. */
+  async plan(s: ProjectStore, opts: BatchJobOptions): Promise<BatchJobPlan> {
+    const { planBatchJob } = await import('./batchJobPreparation.js');
+    return planBatchJob(s, opts);
+  }
+
+  /** Prepares the job for `opts` (or reopens its unfinished twin) and starts it; refuses to replace output files unless `overwrite`. */
+  async start(s: ProjectStore, opts: BatchJobOptions & { overwrite?: boolean }): Promise<{ jobId: number; resumed: boolean }> {
+    const { prepareBatchJob } = await import('./batchJobPreparation.js');
     const prepared = prepareBatchJob(s, opts);
     if (this.running.has(key(s.dir, prepared.job.id))) throw new UsageError(`batch job ${prepared.job.id} over these folders is already running`);
     this.launch(s.dir, prepared.job.id);
@@ -89,12 +99,14 @@ export class BatchJobRunner {
     });
     const done = job.done
       .then(
-        () => undefined,
-        () => undefined, // The job row carries the error (runBatchJob marks it failed).
+        (r) => batchJobEndMessage({ jobId, ended: 'ran', status: r.job.status, output: r.job.output, progress: r.progress }),
+        // The job row carries the error too (runBatchJob marks it failed).
+        (err: unknown) => batchJobEndMessage({ jobId, ended: 'threw', error: err instanceof Error ? err.message : String(err) }),
       )
-      .finally(() => {
+      .then((end) => {
         this.running.delete(k);
         this.events.changed(jobId);
+        this.events.finished({ projectDir, jobId, ...end });
       });
     this.running.set(k, { stop: () => job.stop(), done });
     this.events.changed(jobId);

@@ -1,47 +1,30 @@
 // Batch segmentation of a folder: a job in the project store (batch_jobs + one item per file),
 // processed in model-sized batches, each image's result written to its item row as soon as its
 // mask is on disk. A killed or cancelled job resumes where it stopped (finished images are
-// skipped); damaged or unsupported files are recorded and skipped, never fatal. The output folder
-// can never be the input folder, lie inside it, or contain it.
-import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, extname, isAbsolute, join, relative, resolve } from 'node:path';
+// skipped); damaged or unsupported files are recorded and skipped, never fatal. Jobs are prepared
+// (folders, files, resume, output guard) in batchJobPreparation.ts.
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { ProjectStore } from '../store/projectStore.js';
 import { acquireRunLock } from '../store/runLock.js';
-import { UsageError } from '../store/storeContext.js';
+import { BatchUsageError } from './batchUsageError.js';
 import type { BatchItemStatus, BatchJobRecord } from '../store/storeTypes.js';
-import { walkFiles } from '../dataset/folderImport.js';
 import { decodeImageRgb, encodeMaskPng } from '../images/imageIO.js';
 import type { RgbImage } from '../model/sam/transforms.js';
 import type { SegmentationEngine } from '../onnx/ortSegmenter.js';
 import type { InferenceEngine } from '../onnx/samOnnxLibrary.js';
 import { maskClassStats } from './maskStats.js';
-import { BATCH_JOB_KIND, batchJobLockFile, readBatchJobConfig, readBatchJobConfigOrNull, type BatchJobConfig, type BatchModelSource } from './batchJobRecord.js';
+import { BATCH_JOB_KIND, batchJobLockFile, readBatchJobConfig, type BatchModelSource } from './batchJobRecord.js';
 import { toJsonObject } from '../engine/runRecord.js';
 import { predictImages } from './batchPredict.js';
 import { encodeOverlayPng } from './overlay.js';
 import { buildBatchReport, writeBatchReport, type BatchItemResult, type BatchReport, type ReportClass, type ReportFiles } from './batchReport.js';
-
-/** Files the job segments (the store's decoders read all of them; BMP through our own decoder). */
-export const BATCH_IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp'];
+import { checkBatchFolders, maskPaths } from './batchJobPreparation.js';
 
 export { BATCH_JOB_KIND, batchJobLockFile, type BatchJobConfig, type BatchModelSource } from './batchJobRecord.js';
-
-export interface BatchJobOptions {
-  input: string;
-  output: string;
-  model: BatchModelSource;
-  overlay?: boolean;
-  recursive?: boolean;
-  /** Report path (`x.csv`, `x.json` or a stem); null: no report files. */
-  report?: string | null;
-}
-
-export class BatchUsageError extends UsageError {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BatchUsageError';
-  }
-}
+export { BatchUsageError } from './batchUsageError.js';
+export { BatchOutputExistsError, type ExistingOutput } from './batchOutputGuard.js';
+export { BATCH_IMAGE_EXTENSIONS, checkBatchFolders, findResumableJob, maskPaths, planBatchJob, prepareBatchJob, scanBatchInput, type BatchJobOptions, type BatchJobPlan, type ScannedInput } from './batchJobPreparation.js';
 
 export interface BatchProgress {
   jobId: number;
@@ -64,117 +47,6 @@ export interface BatchRunResult {
   report: BatchReport;
   reportFiles: ReportFiles | null;
   engine: string;
-}
-
-const realOrResolved = (p: string): string => {
-  const abs = resolve(p);
-  try {
-    return realpathSync(abs);
-  } catch {
-    return abs;
-  }
-};
-
-const inside = (child: string, parent: string): boolean => {
-  const r = relative(parent, child);
-  return r === '' || (!r.startsWith('..') && !isAbsolute(r));
-};
-
-/** Resolved folders, refusing an output that is, lies inside, or contains the input. */
-export function checkBatchFolders(input: string, output: string): { input: string; output: string } {
-  const inAbs = realOrResolved(input);
-  if (!existsSync(inAbs) || !statSync(inAbs).isDirectory()) throw new BatchUsageError(`${resolve(input)}: no such folder`);
-  const outAbs = realOrResolved(output);
-  if (existsSync(outAbs) && !statSync(outAbs).isDirectory()) throw new BatchUsageError(`${outAbs}: exists and is not a folder`);
-  if (outAbs === inAbs) throw new BatchUsageError(`the output folder must differ from the input folder (${inAbs})`);
-  if (inside(outAbs, inAbs)) throw new BatchUsageError(`the output folder ${outAbs} lies inside the input folder ${inAbs}; choose a folder outside it`);
-  if (inside(inAbs, outAbs)) throw new BatchUsageError(`the input folder ${inAbs} lies inside the output folder ${outAbs}; choose another output folder`);
-  return { input: inAbs, output: outAbs };
-}
-
-export interface ScannedInput {
-  rel: string;
-  supported: boolean;
-}
-
-/** Files of the input folder ('/'-separated relative paths, sorted); hidden files are ignored. */
-export function scanBatchInput(input: string, recursive: boolean): ScannedInput[] {
-  const rels = recursive
-    ? walkFiles(input).map((f) => f.rel)
-    : readdirSync(input, { withFileTypes: true })
-        .filter((e) => !e.name.startsWith('.') && (e.isFile() || (e.isSymbolicLink() && statSync(join(input, e.name), { throwIfNoEntry: false })?.isFile())))
-        .map((e) => e.name)
-        .sort();
-  return rels.map((rel) => ({ rel, supported: BATCH_IMAGE_EXTENSIONS.includes(extname(rel).toLowerCase()) }));
-}
-
-/** Mask paths (relative) for the items in id order: `a/b.jpg` → `a/b.png`; a later clash keeps the full name (`a/b.jpg.png`). */
-export function maskPaths(rels: readonly string[]): string[] {
-  const taken = new Set<string>();
-  return rels.map((rel) => {
-    let out = rel.slice(0, rel.length - extname(rel).length) + '.png';
-    if (taken.has(out)) out = rel + '.png';
-    taken.add(out);
-    return out;
-  });
-}
-
-function modelKey(m: BatchModelSource): string {
-  return m.kind === 'run' ? `run:${m.runId}:${m.checkpoint ?? 'auto'}` : `model:${realOrResolved(m.path)}`;
-}
-
-/** The unfinished job of the same folders, model and options, if any (it is resumed, not restarted). */
-export function findResumableJob(store: ProjectStore, input: string, output: string, cfg: Pick<BatchJobConfig, 'model' | 'recursive' | 'overlay'>): BatchJobRecord | null {
-  const jobs = store.listBatchJobs().filter((j) => j.kind === BATCH_JOB_KIND && j.status !== 'completed' && j.source === input && j.output === output);
-  for (const j of jobs.reverse()) {
-    const c = readBatchJobConfigOrNull(j);
-    if (c && c.model.key === cfg.model.key && c.recursive === cfg.recursive && c.overlay === cfg.overlay) return j;
-  }
-  return null;
-}
-
-/**
- * Creates the job for `opts`, or reopens the unfinished job with the same folders, model and
- * options (adding files that appeared since). Unsupported files become 'skipped' items.
- */
-export function prepareBatchJob(store: ProjectStore, opts: BatchJobOptions): { job: BatchJobRecord; resumed: boolean; added: number } {
-  const { input, output } = checkBatchFolders(opts.input, opts.output);
-  const recursive = opts.recursive ?? false;
-  const overlay = opts.overlay ?? false;
-  const model = { ...opts.model, key: modelKey(opts.model) } as BatchJobConfig['model'];
-  if (model.kind === 'model') model.path = realOrResolved(model.path);
-  else if (!store.getRun(model.runId)) throw new BatchUsageError(`no training run with id ${model.runId} in ${store.dir}`);
-  const files = scanBatchInput(input, recursive);
-  if (files.length === 0) throw new BatchUsageError(`${input}: no files to segment${recursive ? '' : ' (sub-folders are read with --recursive)'}`);
-  const existing = findResumableJob(store, input, output, { model, recursive, overlay });
-  if (existing) {
-    const known = new Set(store.listBatchJobItems(existing.id).map((i) => i.sourcePath));
-    const fresh = files.filter((f) => !known.has(f.rel));
-    addItems(store, existing.id, fresh);
-    return { job: existing, resumed: true, added: fresh.length };
-  }
-  const topLevel = new Set(files.map((f) => f.rel.split('/')[0]!));
-  let overlayDir = 'overlays';
-  for (let n = 2; topLevel.has(overlayDir); n++) overlayDir = `overlays-${n}`;
-  const config: BatchJobConfig = { model, recursive, overlay, overlayDir, report: opts.report ? resolve(opts.report) : null };
-  const job = store.transaction(() => {
-    const j = store.createBatchJob({ kind: BATCH_JOB_KIND, source: input, output, config: toJsonObject(config) });
-    addItems(store, j.id, files);
-    return j;
-  });
-  return { job, resumed: false, added: files.length };
-}
-
-function addItems(store: ProjectStore, jobId: number, files: readonly ScannedInput[]): void {
-  if (files.length === 0) return;
-  store.transaction(() => {
-    store.addBatchJobItems(jobId, files.map((f) => f.rel));
-    const unsupported = new Set(files.filter((f) => !f.supported).map((f) => f.rel));
-    if (unsupported.size === 0) return;
-    for (const it of store.listBatchJobItems(jobId, { status: 'pending' })) {
-      if (unsupported.has(it.sourcePath)) store.updateBatchJobItem(it.id, { status: 'skipped', error: `${it.sourcePath}: unsupported file type '${extname(it.sourcePath) || '(none)'}' (expected ${BATCH_IMAGE_EXTENSIONS.join(' ')})` });
-    }
-  });
 }
 
 /** The class table (index 0 = background) that goes with the job's model. */

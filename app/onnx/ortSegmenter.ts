@@ -77,17 +77,19 @@ export class OrtSegmenter implements SegmentationEngine {
     return out.logits!;
   }
 
+  /** The same logits as a (B, S/4, S/4, K+1) tfjs tensor, the layout the tiling blender and class maps read. */
+  private async logitsNhwc(images: readonly RgbImage[]): Promise<tf.Tensor4D> {
+    const logits = await this.logits(images);
+    const [b, k, h, w] = logits.dims as [number, number, number, number];
+    return tf.tidy(() => tf.tensor4d(logits.data as Float32Array, [b, k, h, w]).transpose([0, 2, 3, 1]) as tf.Tensor4D);
+  }
+
   /** One image tiled as the card states: tiles through ONNX Runtime, blended by the engine's TileBlender. */
   async predictTiled(img: RgbImage): Promise<TiledPrediction> {
     const spec = this.tiling;
     if (!spec) throw new Error(`${this.card.name}: the model card states no tiling`);
     const tilingImage = resizeForTiling(img, spec);
-    const tileLogits = async (crops: RgbImage[]): Promise<tf.Tensor4D> => {
-      const logits = await this.logits(crops);
-      const [b, k, h, w] = logits.dims as [number, number, number, number];
-      return tf.tidy(() => tf.tensor4d(logits.data as Float32Array, [b, k, h, w]).transpose([0, 2, 3, 1]) as tf.Tensor4D);
-    };
-    return segmentTiledBy(tileLogits, this.inputSize, this.numClasses, tilingImage, img, spec, this.batchSize);
+    return segmentTiledBy((crops) => this.logitsNhwc(crops), this.inputSize, this.numClasses, tilingImage, img, spec, this.batchSize);
   }
 
   async segment(images: readonly RgbImage[]): Promise<Uint8Array[]> {
@@ -98,9 +100,7 @@ export class OrtSegmenter implements SegmentationEngine {
     }
     for (let i = 0; i < images.length; i += this.batchSize) {
       const chunk = images.slice(i, i + this.batchSize);
-      const logits = await this.logits(chunk);
-      const [b, k, h, w] = logits.dims as [number, number, number, number];
-      const nhwc = tf.tidy(() => tf.tensor4d(logits.data as Float32Array, [b, k, h, w]).transpose([0, 2, 3, 1]) as tf.Tensor4D);
+      const nhwc = await this.logitsNhwc(chunk);
       try {
         maps.push(...classMapsFromLogits(nhwc, this.inputSize, chunk.map((img) => ({ width: img.width, height: img.height }))));
       } finally {

@@ -6,10 +6,12 @@ import { SessionBanner } from './components/SessionBanner.js';
 import { HelpOverlay } from './components/HelpOverlay.js';
 import { isTyping, matchShortcut } from './annotator/shortcuts.js';
 import type { HostInfo, ImageFilterParams, ImageRow, ProjectSummary } from '../../app/api/apiTypes.js';
+import type { BatchOutcome } from '../../app/api/fineTuneTypes.js';
 import { ProjectsPage } from './pages/ProjectsPage.js';
 import { DatasetPage } from './pages/DatasetPage.js';
 import { AnnotatorPage } from './pages/AnnotatorPage.js';
-import { Toasts, useToasts } from './components/Toasts.js';
+import { Toasts, useToasts, type Toast } from './components/Toasts.js';
+import { useScopedStatus } from './components/useScopedStatus.js';
 import './finetune/fineTuneStyles.js';
 import { FineTunePage } from './finetune/FineTunePage.js';
 import { RunsPage } from './finetune/RunsPage.js';
@@ -25,10 +27,12 @@ export function App({ api }: { api: ApiClient }) {
   const [filter, setFilter] = useState<ImageFilterParams>({});
   const [imageId, setImageId] = useState<number | null>(null);
   const [connected, setConnected] = useState(true);
-  const [status, setStatus] = useState<string>('');
   const [session, setSession] = useState<SessionState>('connected');
   const [pending, setPending] = useState(pendingEdits.count);
   const toasts = useToasts();
+  // The status bar speaks of the page, project and image it was written on; a change of any clears it.
+  const status = useScopedStatus<string>([page, project?.dir ?? null, imageId]);
+  const setStatus = status.set;
 
   useEffect(() => api.onConnection(setConnected), [api]);
   useEffect(() => api.onSession(setSession), [api]);
@@ -64,6 +68,8 @@ export function App({ api }: { api: ApiClient }) {
       api.onEvent((e) => {
         if (e.type === 'project.opened') setProject(e.project);
         if (e.type === 'menu') runMenuCommand(e.command, setPage);
+        // A batch job's end is told on whatever page is open (the Batch page may not be).
+        if (e.type === 'batch.finished') toasts.notify(BATCH_END_TOAST[e.outcome] ?? 'info', e.message);
       }),
     [api],
   );
@@ -147,7 +153,6 @@ export function App({ api }: { api: ApiClient }) {
                   return;
                 }
                 if (t.id === 'annotate' && imageId === null && rows[0]) setImageId(rows[0].id);
-                if (t.id !== page) setStatus('');
                 setPage(t.id);
               }}
             >
@@ -183,7 +188,7 @@ export function App({ api }: { api: ApiClient }) {
           {session === 'signed-out' ? '● Signed out — server restarted' : connected ? '● Connected' : '● Reconnecting…'}
         </span>
         <span className="sep" />
-        <span className="status-text" data-testid="status-text">{status}</span>
+        <span className="status-text" data-testid="status-text">{status.value}</span>
         <span className="grow" />
         <span className="muted">{host ? `${host.transport === 'electron' ? 'Desktop' : 'Browser'} · v${host.version}` : ''}</span>
       </footer>
@@ -192,6 +197,9 @@ export function App({ api }: { api: ApiClient }) {
     </div>
   );
 }
+
+/** Green news is information; failures in a finished job and cancellations want a look; a failed job is an error. */
+const BATCH_END_TOAST: Partial<Record<BatchOutcome, Toast['kind']>> = { completed: 'info', 'completed-with-failures': 'warn', cancelled: 'warn', failed: 'error' };
 
 // Native menu items (Electron) do what their shortcut does: pages switch here, the rest is replayed
 // as the key press the annotator already handles.

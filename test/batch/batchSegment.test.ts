@@ -13,6 +13,7 @@ import { decodeImageRgb, decodeMaskPng } from '../../app/images/imageIO.js';
 import { openRunSegmentation } from '../../app/onnx/runExport.js';
 import { PASAM_BIN, runCliInProcess } from '../helpers/cli.js';
 import { bmpOf } from '../helpers/images.js';
+import { folderSnapshot } from '../helpers/folderSnapshot.js';
 import { NEU_DIR } from '../helpers/neuProject.js';
 import { trainedTinyNeuProject } from '../helpers/engineTestUtils.js';
 
@@ -23,6 +24,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'pasam-batch-'));
 before(async () => {
   ({ dir, runId } = await trainedTinyNeuProject());
 });
+
 
 test('segment writes masks equal to the engine’s, overlays and a report; a damaged and an unsupported file are reported and skipped', async () => {
   const input = join(tmp, 'in');
@@ -89,11 +91,24 @@ test('segment writes masks equal to the engine’s, overlays and a report; a dam
   assert.match(csv.find((l) => l.startsWith('broken.jpg'))!, /^broken\.jpg,failed,.*broken\.jpg/);
   assert.match(readFileSync(join(tmp, 'report-classes.csv'), 'utf8'), /^class,index,images,pixels/);
 
-  // Running the same command again: nothing left to do, the completed job is not touched.
-  const again = await runCliInProcess(['segment', dir, '--run', String(runId), input, out, '--json']);
+  // Running the same command again into the same output: the new job would replace 3 masks, so it
+  // is refused (exit 2) naming the folder, before a job is recorded or a byte is written.
+  const jobsBefore = store.listBatchJobs().length;
+  const outBefore = folderSnapshot(out);
+  const refused = await runCliInProcess(['segment', dir, '--run', String(runId), input, out, '--json']);
+  assert.equal(refused.code, 2, refused.stderr);
+  assert.ok(refused.stderr.includes(`the output folder ${out} already holds 3 files this job would write (3 masks`), refused.stderr);
+  assert.match(refused.stderr, /nothing was written\. Add --overwrite to replace them, or write to another folder \(e\.g\. .*out-2\)/);
+  assert.equal(refused.stdout, '');
+  assert.deepEqual(folderSnapshot(out), outBefore, 'the output is byte-identical');
+  assert.equal(store.listBatchJobs().length, jobsBefore, 'no job recorded');
+  // With --overwrite: a new job (a completed job is never resumed) replaces the three masks.
+  const again = await runCliInProcess(['segment', dir, '--run', String(runId), input, out, '--json', '--overwrite']);
   const res2 = JSON.parse(again.stdout);
   assert.notEqual(res2.jobId, res.jobId, 'a completed job is not resumed; without the same options a new job starts');
   assert.equal(res2.written.length, 3, 'not recursive: sub/ is left out');
+  assert.equal(again.code, 1, 'broken.jpg fails again');
+  assert.deepEqual(folderSnapshot(out), outBefore, 'the same model writes the same bytes; files it does not write (sub/, overlays/) are untouched');
   store.close();
 });
 
@@ -129,6 +144,7 @@ test('an exported model segments through --model exactly like its run', async ()
   assert.equal(JSON.parse(viaModel.stdout).engine, 'onnxruntime');
   const viaRun = await runCliInProcess(['segment', dir, '--run', String(runId), input, join(tmp, 'exp-out-run')]);
   assert.equal(viaRun.code, 0, viaRun.stderr);
+  assert.match(viaRun.stdout, /^completed: 1 mask\(s\) written to .*exp-out-run$/m);
   assert.ok(readFileSync(join(tmp, 'exp-out-model', 'a.png')).equals(readFileSync(join(tmp, 'exp-out-run', 'a.png'))));
 });
 

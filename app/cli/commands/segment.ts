@@ -5,12 +5,13 @@ import { parseCommandArgs, parseIntOption, stringOption } from '../args.js';
 import { ProjectStore } from '../../store/projectStore.js';
 import { formatSeconds } from '../../engine/trainEvents.js';
 import type { BatchModelSource, BatchProgress } from '../../batch/batchSegmentation.js';
+import { batchOutcome, batchOutcomeLabel } from '../../batch/batchOutcome.js';
 
 export const segmentCommand: CliCommand = {
   name: 'segment',
   usage: [
     'pasam segment <dir> --run <id>|--model <exported> <inputFolder> <outputFolder>',
-    '              [--overlay] [--report report.csv] [--recursive] [--checkpoint best|last] [--engine auto|onnx|tfjs] [--json]',
+    '              [--overlay] [--report report.csv] [--recursive] [--overwrite] [--checkpoint best|last] [--engine auto|onnx|tfjs] [--json]',
     '',
     'Writes one 8-bit class-index PNG (value = class, 0 = background) per image of <inputFolder>',
     '(png/jpg/bmp/tif/webp; sub-folders with --recursive), at the image’s original size, to the same',
@@ -24,6 +25,9 @@ export const segmentCommand: CliCommand = {
     '                     8-connected components, mean confidence, time), <file>-classes.csv (per',
     '                     class summary) and <file>.json (all of it)',
     '  --recursive        include sub-folders',
+    '  --overwrite        replace masks, overlays and report files already in <outputFolder>; without',
+    '                     it a new job that would replace any of them stops before writing anything',
+    '                     (exit 2). Other files there are never touched.',
     '',
     'The job is recorded in the project: running the same command again after an interruption',
     'resumes it, skipping finished images. Damaged files are reported and skipped (exit 1);',
@@ -35,7 +39,7 @@ export const segmentCommand: CliCommand = {
   async run(argv, io) {
     const { values, positionals } = parseCommandArgs(
       argv,
-      { run: { type: 'string' }, model: { type: 'string' }, checkpoint: { type: 'string' }, engine: { type: 'string' }, overlay: { type: 'boolean' }, report: { type: 'string' }, recursive: { type: 'boolean' } },
+      { run: { type: 'string' }, model: { type: 'string' }, checkpoint: { type: 'string' }, engine: { type: 'string' }, overlay: { type: 'boolean' }, report: { type: 'string' }, recursive: { type: 'boolean' }, overwrite: { type: 'boolean' } },
       { min: 3, max: 3 },
     );
     const runArg = stringOption(values, 'run');
@@ -47,13 +51,14 @@ export const segmentCommand: CliCommand = {
     if (engineArg !== undefined && !['auto', 'onnx', 'tfjs'].includes(engineArg)) throw new UsageError(`--engine must be auto, onnx or tfjs, got '${engineArg}'`);
     const model: BatchModelSource = runArg !== undefined ? { kind: 'run', runId: parseIntOption('run', runArg, 0), checkpoint: kind as 'best' | 'last' | 'auto' } : { kind: 'model', path: modelArg! };
     const [dir, input, output] = positionals as [string, string, string];
-    const { prepareBatchJob, runBatchJob, BatchUsageError } = await import('../../batch/batchSegmentation.js');
+    const { prepareBatchJob, runBatchJob, BatchUsageError, BatchOutputExistsError } = await import('../../batch/batchSegmentation.js');
     const store = ProjectStore.open(dir);
     try {
       let prepared;
       try {
-        prepared = prepareBatchJob(store, { input, output, model, overlay: values.overlay === true, recursive: values.recursive === true, report: stringOption(values, 'report') ?? null });
+        prepared = prepareBatchJob(store, { input, output, model, overlay: values.overlay === true, recursive: values.recursive === true, report: stringOption(values, 'report') ?? null, overwrite: values.overwrite === true });
       } catch (err) {
+        if (err instanceof BatchOutputExistsError) throw new UsageError(`${err.message}. Add --overwrite to replace them, or write to another folder (e.g. ${err.freeOutput}).`);
         if (err instanceof BatchUsageError) throw new UsageError(err.message);
         throw err;
       }
@@ -86,7 +91,9 @@ export const segmentCommand: CliCommand = {
       if (values.json) {
         io.out(JSON.stringify({ jobId: result.job.id, resumed: prepared.resumed, runId: model.kind === 'run' ? model.runId : null, model: model.kind === 'model' ? model.path : null, engine: result.engine, written, failed, skipped, report: result.reportFiles, totals: result.report.totals, perClass: result.report.perClass }, null, 2));
       } else {
-        io.out(`${written.length} mask(s) written to ${outDir}${failed.length ? `, ${failed.length} image(s) failed` : ''}${skipped.length ? `, ${skipped.length} file(s) skipped` : ''}`);
+        // The same words as the Batch page: "completed with 1 failure", never a plain "completed".
+        const outcome = batchOutcome({ status: result.job.status, live: false, interrupted: false, failed: failed.length });
+        io.out(`${batchOutcomeLabel(outcome, failed.length)}: ${written.length} mask(s) written to ${outDir}${failed.length ? `, ${failed.length} image(s) failed` : ''}${skipped.length ? `, ${skipped.length} file(s) skipped` : ''}`);
         if (result.reportFiles) io.out(`report: ${result.reportFiles.csv}, ${result.reportFiles.classesCsv}, ${result.reportFiles.json}`);
       }
       return failed.length ? 1 : 0;

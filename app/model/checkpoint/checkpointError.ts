@@ -1,6 +1,8 @@
 // The one error type every checkpoint parser throws: it names the file and the problem, so the CLI,
 // the API and the importer can show it as is. Raw TypeError/RangeError never leave the parsers.
 
+import type { FileHandle } from 'node:fs/promises';
+
 export class CheckpointFormatError extends Error {
   /** True when this wraps an unexpected exception (a parser bug), not a diagnosed problem. */
   readonly internal: boolean;
@@ -55,4 +57,16 @@ export function asCheckpointError(file: string, err: unknown): CheckpointFormatE
 /** A tensor or entry name as messages show it: names come from the file and may be megabytes long. */
 export function clip(name: string): string {
   return name.length > 200 ? `${name.slice(0, 200)}…` : name;
+}
+
+/** What every checkpoint file reader shares: the file it reads, its handle, and failing with its name. */
+export abstract class CheckpointFileReader {
+  constructor(
+    readonly file: string,
+    protected readonly fh: FileHandle,
+  ) {}
+
+  protected fail(problem: string): never {
+    throw new CheckpointFormatError(this.file, problem);
+  }
 }

@@ -3,7 +3,7 @@
 // Every failure is a CheckpointFormatError naming the file: diagnosed problems say what is wrong,
 // and an unexpected exception is wrapped (marked internal) rather than leaking a raw TypeError.
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { asCheckpointError, CheckpointFormatError, CheckpointRefusedError, clip } from './checkpointError.js';
+import { asCheckpointError, CheckpointFileReader, CheckpointFormatError, CheckpointRefusedError, clip } from './checkpointError.js';
 import { decodeFloats, FLOAT_ITEM_SIZE } from './floatDecode.js';
 import { unpickle } from './pickle.js';
 import { PickleError, PickleRefusedGlobal, PyDict, torchStorageRef, type StorageRef, type TensorRef } from './pickleGlobals.js';
@@ -53,19 +53,10 @@ interface TensorLocation {
   storageOffset: number;
 }
 
-class PthReader implements CheckpointReader {
+class PthReader extends CheckpointFileReader implements CheckpointReader {
   readonly format = 'pth' as const;
   readonly tensors: CheckpointTensorInfo[] = [];
   private readonly located = new Map<string, TensorLocation>();
-
-  constructor(
-    readonly file: string,
-    private readonly fh: FileHandle,
-  ) {}
-
-  private fail(problem: string): never {
-    throw new CheckpointFormatError(this.file, problem);
-  }
 
   async init(fileSize: number): Promise<void> {
     const head = await readExactly(this.fh, this.file, 0, Math.min(fileSize, 4), 'the file header');

@@ -1,8 +1,7 @@
 // Reads a .safetensors file: an 8-byte header length, a JSON header of name → {dtype, shape,
 // data_offsets}, then the raw data. The header is checked whole at open (shape × dtype size equal
 // to the byte range, every range inside the file), so a read never touches bytes it should not.
-import type { FileHandle } from 'node:fs/promises';
-import { CheckpointFormatError, clip } from './checkpointError.js';
+import { CheckpointFileReader, clip } from './checkpointError.js';
 import { decodeFloats, FLOAT_ITEM_SIZE } from './floatDecode.js';
 import { readExactly } from './zipReader.js';
 import type { CheckpointReader, CheckpointTensorInfo } from './checkpointReader.js';
@@ -68,20 +67,11 @@ function describeJson(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
 }
 
-export class SafetensorsReader implements CheckpointReader {
+export class SafetensorsReader extends CheckpointFileReader implements CheckpointReader {
   readonly format = 'safetensors' as const;
   readonly tensors: CheckpointTensorInfo[] = [];
   private readonly entries = new Map<string, Entry>();
   private dataStart = 0;
-
-  constructor(
-    readonly file: string,
-    private readonly fh: FileHandle,
-  ) {}
-
-  private fail(problem: string): never {
-    throw new CheckpointFormatError(this.file, problem);
-  }
 
   async init(fileSize: number): Promise<void> {
     const lenBuf = await readExactly(this.fh, this.file, 0, 8, 'the safetensors header length');

@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import type { ApiClient } from '../apiClient.js';
 import type { ExportFormat, ExportSummary, Split } from '../../../app/api/apiTypes.js';
+import { useScopedStatus } from './useScopedStatus.js';
 
 const FORMATS: { id: ExportFormat; what: string }[] = [
   { id: 'mask-png', what: 'images/ + masks/ (class-index PNG)' },
@@ -17,15 +18,17 @@ export function ExportDialog(props: { api: ApiClient; projectDir: string; onClos
   const [out, setOut] = useState(`${props.projectDir.replace(/\/[^/]*$/, '')}/export`);
   const [splits, setSplits] = useState<Split[]>([]);
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<ExportSummary | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  // "Wrote … to X" or the error speaks of the options it ran with: changing one clears it.
+  const outcome = useScopedStatus<{ wrote: ExportSummary } | { error: string }>([format, out, [...splits].sort()]);
+  const result = outcome.value && 'wrote' in outcome.value ? outcome.value.wrote : null;
+  const error = outcome.value && 'error' in outcome.value ? outcome.value.error : null;
   const run = async () => {
     setBusy(true);
-    setError(null);
+    const report = outcome.begin();
     try {
-      setResult(await props.api.call('dataset.export', { out, format, ...(splits.length ? { splits } : {}) }));
+      report({ wrote: await props.api.call('dataset.export', { out, format, ...(splits.length ? { splits } : {}) }) });
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      report({ error: err instanceof Error ? err.message : String(err) });
     } finally {
       setBusy(false);
     }
@@ -58,7 +61,11 @@ export function ExportDialog(props: { api: ApiClient; projectDir: string; onClos
             ))}
           </div>
         </div>
-        {error && <div className="error-text">{error}</div>}
+        {error && (
+          <div className="error-text" data-testid="export-error">
+            {error}
+          </div>
+        )}
         {result && (
           <p data-testid="export-result">
             Wrote {result.images} images ({result.withMasks} with masks), {result.files} files to <code>{result.out}</code>.

@@ -3,16 +3,19 @@ import { useEffect, useState } from 'react';
 import type { ApiClient } from '../apiClient.js';
 import { Icon } from './Icons.js';
 import type { DirEntry } from '../../../app/api/apiTypes.js';
+import { useScopedStatus } from './useScopedStatus.js';
 
 export function FolderPicker(props: { api: ApiClient; title: string; start: string; onPick: (path: string) => void; onCancel: () => void; pickLabel?: string }) {
   const [path, setPath] = useState(props.start);
   const [typed, setTyped] = useState(props.start);
   const [entries, setEntries] = useState<DirEntry[]>([]);
   const [parent, setParent] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  // The error names the folder asked for: going to another one clears it.
+  const error = useScopedStatus<string>([path]);
 
   useEffect(() => {
     let live = true;
+    const report = error.begin();
     props.api
       .call('host.listDir', { path })
       .then((r) => {
@@ -20,9 +23,8 @@ export function FolderPicker(props: { api: ApiClient; title: string; start: stri
         setEntries(r.entries);
         setParent(r.parent);
         setTyped(r.path);
-        setError(null);
       })
-      .catch((err: unknown) => live && setError(inWords(err instanceof Error ? err.message : String(err), path)));
+      .catch((err: unknown) => report(inWords(err instanceof Error ? err.message : String(err), path)));
     return () => {
       live = false;
     };
@@ -42,7 +44,7 @@ export function FolderPicker(props: { api: ApiClient; title: string; start: stri
           <input className="grow" value={typed} onChange={(e) => setTyped(e.target.value)} aria-label="Folder path" data-testid="folder-path" />
           <button type="submit">Go</button>
         </form>
-        {error && <div className="error-text">{error}</div>}
+        {error.value && <div className="error-text">{error.value}</div>}
         <ul className="dir-list">
           {parent && (
             <li>

@@ -4,6 +4,7 @@
 import { useEffect, useState } from 'react';
 import type { ApiClient } from '../apiClient.js';
 import type { ImportPreview, ImportReport, Split } from '../../../app/api/apiTypes.js';
+import { useScopedStatus } from './useScopedStatus.js';
 
 const FORMATS = ['auto', 'folder', 'mask-png', 'class-folders', 'labelme', 'coco', 'voc', 'mvtec'];
 const SPLITS: Split[] = ['unassigned', 'train', 'val', 'test'];
@@ -35,19 +36,21 @@ export function ImportDialog(props: { api: ApiClient; path: string; onDone(repor
   const [split, setSplit] = useState<Split | ''>('');
   const [map, setMap] = useState('');
   const [preview, setPreview] = useState<ImportPreview | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [failed, setFailed] = useState<Problem[] | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  // A preview's error or a failed import's bad files speak of these options: changing one clears them.
+  const outcome = useScopedStatus<{ error: string } | { failed: Problem[] }>([path, format, masks, split, map]);
+  const error = outcome.value && 'error' in outcome.value ? outcome.value.error : null;
+  const failed = outcome.value && 'failed' in outcome.value ? outcome.value.failed : null;
   const params = { path, format, ...(masks.trim() ? { masks: masks.trim() } : {}), ...(split ? { split } : {}), ...(map.trim() ? { map: map.trim() } : {}) };
 
   useEffect(() => {
     let live = true;
     setBusy('Reading the folder…');
-    setError(null);
+    const report = outcome.begin();
     const t = setTimeout(() => {
       api.call('dataset.previewImport', params).then(
         (p) => live && (setPreview(p), setBusy(null)),
-        (err: unknown) => live && (setPreview(null), setError(err instanceof Error ? err.message : String(err)), setBusy(null)),
+        (err: unknown) => live && (setPreview(null), report({ error: err instanceof Error ? err.message : String(err) }), setBusy(null)),
       );
     }, 250);
     return () => {
@@ -58,13 +61,13 @@ export function ImportDialog(props: { api: ApiClient; path: string; onDone(repor
 
   const run = async () => {
     setBusy('Importing…');
-    setFailed(null);
+    const report = outcome.begin();
     try {
-      const report = await api.call('dataset.import', params);
-      if (report.failed) setFailed(report.problems);
-      else props.onDone(report);
+      const r = await api.call('dataset.import', params);
+      if (r.failed) report({ failed: r.problems });
+      else props.onDone(r);
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      report({ error: err instanceof Error ? err.message : String(err) });
     } finally {
       setBusy(null);
     }

@@ -3,16 +3,18 @@
 // address is the same, so nothing open in this tab is lost.
 import { useState } from 'react';
 import type { ApiClient } from '../apiClient.js';
+import { useScopedStatus } from './useScopedStatus.js';
 
 export function SessionBanner(props: { api: ApiClient; pending: number; onSignedIn(): void }) {
   const [url, setUrl] = useState('');
-  const [error, setError] = useState<string | null>(null);
+  // The error speaks of the URL tried: editing it clears the message.
+  const error = useScopedStatus<string>([url]);
   const signIn = async () => {
-    setError(null);
+    const report = error.begin();
     try {
       if ((await props.api.signIn(url)) === 'ok') props.onSignedIn();
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      report(err instanceof Error ? err.message : String(err));
     }
   };
   return (
@@ -39,7 +41,7 @@ export function SessionBanner(props: { api: ApiClient; pending: number; onSigned
           Sign in
         </button>
       </form>
-      {error && <div className="error-text">{error}</div>}
+      {error.value && <div className="error-text">{error.value}</div>}
     </div>
   );
 }

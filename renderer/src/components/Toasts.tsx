@@ -2,7 +2,7 @@ import { useCallback, useMemo, useRef, useState } from 'react';
 
 export interface Toast {
   id: number;
-  kind: 'info' | 'error';
+  kind: 'info' | 'warn' | 'error';
   text: string;
 }
 
@@ -10,6 +10,8 @@ export interface ToastState {
   list: Toast[];
   info(text: string): void;
   error(err: unknown): void;
+  /** A toast of any kind (e.g. the end of a background job, whose kind depends on how it ended). */
+  notify(kind: Toast['kind'], text: string): void;
   dismiss(id: number): void;
 }
 
@@ -21,7 +23,8 @@ export function useToasts(): ToastState {
     (kind: Toast['kind'], text: string) => {
       const id = next.current++;
       setList((l) => [...l.slice(-3), { id, kind, text }]);
-      setTimeout(() => dismiss(id), kind === 'error' ? 8000 : 3500);
+      // What needs a look stays longer than plain news.
+      setTimeout(() => dismiss(id), kind === 'info' ? 3500 : 8000);
     },
     [dismiss],
   );
@@ -30,6 +33,7 @@ export function useToasts(): ToastState {
       list,
       info: (text: string) => push('info', text),
       error: (err: unknown) => push('error', err instanceof Error ? err.message : String(err)),
+      notify: push,
       dismiss,
     }),
     [list, push, dismiss],
@@ -40,7 +44,7 @@ export function Toasts({ state }: { state: ToastState }) {
   return (
     <div className="toasts" aria-live="polite">
       {state.list.map((t) => (
-        <div key={t.id} className={`toast ${t.kind}`} role={t.kind === 'error' ? 'alert' : 'status'} onClick={() => state.dismiss(t.id)}>
+        <div key={t.id} className={`toast ${t.kind}`} role={t.kind === 'info' ? 'status' : 'alert'} onClick={() => state.dismiss(t.id)}>
           {t.text}
         </div>
       ))}

@@ -1,28 +1,37 @@
 // Batch segmentation of a folder with a run or an exported model: masks (same relative paths),
 // optional colour overlays and a CSV/JSON report in the output folder; live progress with ETA;
-// cancel, and resume of a job the app left behind (finished images are skipped).
+// cancel, and resume of a job the app left behind (finished images are skipped). A new job whose
+// output already holds files it would write asks first: overwrite, a new folder, or cancel. A job
+// with failed images reads "completed with N failures" (amber), its failed files listed first.
 import { useCallback, useEffect, useState } from 'react';
 import type { ApiClient } from '../apiClient.js';
 import type { HostInfo, ProjectSummary } from '../../../app/api/apiTypes.js';
-import type { BatchItemRow, BatchJobRow, BatchProgress, RunRow } from '../../../app/api/fineTuneTypes.js';
+import type { BatchItemRow, BatchJobParams, BatchJobPlan, BatchJobRow, BatchProgress, RunRow } from '../../../app/api/fineTuneTypes.js';
 import type { ToastState } from '../components/Toasts.js';
+import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { useSessionState } from '../components/useSessionState.js';
 import { FolderPicker, pickNative } from '../components/FolderPicker.js';
 import { duration } from './fineTuneStyles.js';
 
 export function BatchPage(props: { api: ApiClient; host: HostInfo | null; project: ProjectSummary; toasts: ToastState }) {
   const { api, toasts } = props;
-  const [input, setInput] = useState('');
-  const [output, setOutput] = useState('');
+  // The form survives leaving the page (per project): a job's end is told on another page, and
+  // the user comes back to the folders they chose.
+  const keep = `pasam.batch.${props.project.dir}`;
+  const [input, setInput] = useSessionState(`${keep}.input`, '');
+  const [output, setOutput] = useSessionState(`${keep}.output`, '');
   const [source, setSource] = useState('');
-  const [modelPath, setModelPath] = useState('');
-  const [overlay, setOverlay] = useState(true);
-  const [recursive, setRecursive] = useState(false);
+  const [modelPath, setModelPath] = useSessionState(`${keep}.modelPath`, '');
+  const [overlay, setOverlay] = useSessionState(`${keep}.overlay`, true);
+  const [recursive, setRecursive] = useSessionState(`${keep}.recursive`, false);
   const [runs, setRuns] = useState<RunRow[]>([]);
   const [jobs, setJobs] = useState<BatchJobRow[]>([]);
   const [live, setLive] = useState<Record<number, BatchProgress>>({});
   const [picker, setPicker] = useState<null | 'input' | 'output'>(null);
   const [open, setOpen] = useState<number | null>(null);
   const [items, setItems] = useState<BatchItemRow[]>([]);
+  /** A new job would replace files in its output: the question asked before anything is written. */
+  const [ask, setAsk] = useState<{ params: BatchJobParams; plan: BatchJobPlan } | null>(null);
 
   const reload = useCallback(async () => {
     try {
@@ -68,14 +77,34 @@ export function BatchPage(props: { api: ApiClient; host: HostInfo | null; projec
     if (native) (which === 'input' ? setInput : setOutput)(native);
   };
 
-  const start = async () => {
+  const launch = async (params: BatchJobParams, overwrite = false) => {
     try {
-      const params = source === 'model' ? { input, output, model: modelPath, overlay, recursive } : { input, output, runId: Number(source.slice(4)), overlay, recursive };
-      const r = await api.call('batch.start', params);
+      const r = await api.call('batch.start', { ...params, overwrite });
       toasts.info(r.resumed ? `Resuming batch job ${r.jobId} (finished images are skipped)` : `Batch job ${r.jobId} started`);
       await reload();
     } catch (err) {
       toasts.error(err);
+    }
+  };
+
+  const start = async () => {
+    const params: BatchJobParams = source === 'model' ? { input, output, model: modelPath, overlay, recursive } : { input, output, runId: Number(source.slice(4)), overlay, recursive };
+    try {
+      const plan = await api.call('batch.plan', params);
+      if (plan.existing.total > 0) return setAsk({ params, plan });
+    } catch (err) {
+      return toasts.error(err);
+    }
+    await launch(params);
+  };
+
+  const answer = async (choice: 'overwrite' | 'new-folder' | 'cancel') => {
+    const asked = ask!;
+    setAsk(null);
+    if (choice === 'overwrite') await launch(asked.params, true);
+    if (choice === 'new-folder') {
+      setOutput(asked.plan.freeOutput);
+      await launch({ ...asked.params, output: asked.plan.freeOutput });
     }
   };
 
@@ -153,10 +182,12 @@ export function BatchPage(props: { api: ApiClient; host: HostInfo | null; projec
             const frac = counts.total ? finished / counts.total : 0;
             const label = j.interrupted ? 'interrupted' : j.live ? 'running' : j.status;
             return (
-              <div className="ft-job" key={j.id} data-testid="batch-job" data-job-id={j.id} data-status={label}>
+              <div className="ft-job" key={j.id} data-testid="batch-job" data-job-id={j.id} data-status={label} data-outcome={j.outcome}>
                 <div className="ft-run-head">
                   <strong>Job {j.id}</strong>
-                  <span className={`st ${j.interrupted ? 'interrupted' : j.live ? 'live' : j.status}`}>{label}</span>
+                  <span className={`st ${j.outcome === 'running' ? 'live' : j.outcome}`} data-testid="batch-outcome">
+                    {j.outcomeLabel}
+                  </span>
                   <span className="muted small">{j.model}</span>
                   <span className="grow" />
                   {j.live && <button onClick={() => void act('cancel', j.id)}>■ Cancel</button>}
@@ -181,7 +212,7 @@ export function BatchPage(props: { api: ApiClient; host: HostInfo | null; projec
                   {j.overlay ? ' · overlays' : ''}
                   {j.recursive ? ' · recursive' : ''}
                 </div>
-                <div className={`ft-progress ${j.status === 'completed' ? 'done' : ''}`} data-fraction={frac.toFixed(3)}>
+                <div className={`ft-progress ${PROGRESS_STYLE[j.outcome] ?? ''}`} data-fraction={frac.toFixed(3)}>
                   <div style={{ width: `${Math.round(100 * frac)}%` }} />
                 </div>
                 <div className="counts" data-testid="batch-counts">
@@ -243,6 +274,19 @@ export function BatchPage(props: { api: ApiClient; host: HostInfo | null; projec
           })}
         </section>
       </div>
+      {ask && (
+        <ConfirmDialog
+          title="The output folder already holds results"
+          testid="batch-overwrite"
+          danger
+          confirmLabel={`Overwrite ${ask.plan.existing.total} ${ask.plan.existing.total === 1 ? 'file' : 'files'}`}
+          onConfirm={() => void answer('overwrite')}
+          alternative={{ label: `Write to ${lastSegment(ask.plan.freeOutput)}`, onChoose: () => void answer('new-folder'), testid: 'batch-new-folder' }}
+          onCancel={() => void answer('cancel')}
+        >
+          <OverwriteQuestion plan={ask.plan} previous={jobs.find((j) => j.id === ask.plan.previous?.id) ?? null} />
+        </ConfirmDialog>
+      )}
       {picker && (
         <FolderPicker
           api={api}
@@ -256,6 +300,31 @@ export function BatchPage(props: { api: ApiClient; host: HostInfo | null; projec
           pickLabel="Choose this folder"
         />
       )}
+    </div>
+  );
+}
+
+/** Progress bar colour per outcome: green done, amber when something needs a look, red failed. */
+const PROGRESS_STYLE: Partial<Record<BatchJobRow['outcome'], string>> = { completed: 'done', 'completed-with-failures': 'partial', cancelled: 'partial', interrupted: 'partial', failed: 'failed' };
+
+const lastSegment = (path: string): string => path.split(/[\\/]/).filter(Boolean).pop() ?? path;
+
+/** What would be replaced, in words, and what each answer does. */
+function OverwriteQuestion({ plan, previous }: { plan: BatchJobPlan; previous: BatchJobRow | null }) {
+  const e = plan.existing;
+  return (
+    <div data-testid="batch-overwrite-text" data-existing={e.total}>
+      {previous && (
+        <p>
+          Job {previous.id} ({previous.outcomeLabel}) wrote its results here before.
+        </p>
+      )}
+      <p>
+        <code>{plan.output}</code> holds {e.total.toLocaleString()} {e.total === 1 ? 'file' : 'files'} this job would write ({e.summary}), e.g. <code>{e.examples.join(', ')}</code>.
+      </p>
+      <p className="muted small">
+        Overwrite replaces those files; other files in the folder are left alone. Writing to <code>{plan.freeOutput}</code> keeps the earlier results as they are. Cancel writes nothing.
+      </p>
     </div>
   );
 }

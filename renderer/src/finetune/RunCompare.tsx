@@ -1,18 +1,24 @@
 // Two runs side by side on the same test images: headline metrics, per-class IoU/Dice, and every
 // image's IoU under both, worst first; a click opens the image in the annotator.
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import type { ApiClient } from '../apiClient.js';
 import type { RunComparison, RunRow } from '../../../app/api/fineTuneTypes.js';
 import type { ToastState } from '../components/Toasts.js';
 import { PerClassTable } from './ConfusionHeatmap.js';
 import { pct } from './fineTuneStyles.js';
+import { useScopedStatus } from '../components/useScopedStatus.js';
 
 export function RunCompare(props: { api: ApiClient; a: number; b: number; runs: RunRow[]; toasts: ToastState; onBack: () => void; onOpenImage: (id: number) => void }) {
-  const [cmp, setCmp] = useState<RunComparison | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  // The comparison (or its error) belongs to the pair asked for: a late answer for another pair is dropped.
+  const outcome = useScopedStatus<{ cmp: RunComparison } | { error: string }>([props.a, props.b]);
+  const cmp = outcome.value && 'cmp' in outcome.value ? outcome.value.cmp : null;
+  const error = outcome.value && 'error' in outcome.value ? outcome.value.error : null;
   useEffect(() => {
-    setCmp(null);
-    props.api.call('training.compare', { a: props.a, b: props.b, split: 'test' }).then(setCmp, (err: unknown) => setError(err instanceof Error ? err.message : String(err)));
+    const report = outcome.begin();
+    props.api.call('training.compare', { a: props.a, b: props.b, split: 'test' }).then(
+      (c) => report({ cmp: c }),
+      (err: unknown) => report({ error: err instanceof Error ? err.message : String(err) }),
+    );
   }, [props.a, props.b]);
   const name = (id: number) => props.runs.find((r) => r.id === id)?.name ?? '';
   return (

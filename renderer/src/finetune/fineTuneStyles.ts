@@ -27,6 +27,7 @@ const CSS = `
 .ft-progress > div { height: 100%; background: linear-gradient(90deg, var(--accent-2), var(--accent)); transition: width 0.3s ease; }
 .ft-progress.done > div { background: var(--ok); }
 .ft-progress.failed > div { background: var(--bad); }
+.ft-progress.partial > div { background: var(--warn); }
 .ft-stats { display: grid; grid-template-columns: repeat(6, minmax(0, 1fr)); gap: 8px; margin: 10px 0 4px; }
 .ft-stat { background: var(--bg); border: 1px solid var(--line); border-radius: var(--radius); padding: 7px 10px; }
 .ft-stat .k { color: var(--text-3); font-size: 10px; text-transform: uppercase; letter-spacing: 0.06em; }
@@ -53,7 +54,7 @@ table.ft-table td.name { max-width: 260px; overflow: hidden; text-overflow: elli
 .st.running, .st.live { background: #1f3a5c; color: #9cc4ff; }
 .st.completed { background: #22402a; color: #8fdc9c; }
 .st.failed { background: #4d1f1f; color: #ff9b95; }
-.st.cancelled, .st.interrupted { background: #4b3a16; color: #f2c66d; }
+.st.cancelled, .st.interrupted, .st.completed-with-failures { background: #4b3a16; color: #f2c66d; }
 .st.active { background: #3d2f5c; color: #d2bcff; }
 .ft-heat { border-collapse: separate; border-spacing: 2px; font-size: 11px; font-variant-numeric: tabular-nums; }
 .ft-heat td, .ft-heat th { padding: 0; }
