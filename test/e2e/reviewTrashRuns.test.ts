@@ -28,7 +28,8 @@ const image = async (id: number) => (await ui.serve.rpc<{ image: Image; latestMa
 const mask = async (id: number) => (await ui.serve.rpc<{ mask: { data: Uint8Array } | null }>('masks.get', { imageId: id })).mask!.data;
 const runs = () => ui.serve.rpc<RunRow[]>('training.runs');
 const gridCount = () => ui.page.locator('[data-testid=grid-cell]').count();
-const chip = async (testid: string) => Number(await ui.page.textContent(`[data-testid=${testid}] .chip-count`));
+/** Waits until a chip counts `n` (the counts are read back after the grid reloads). */
+const chipReads = (testid: string, n: number) => ui.page.waitForFunction(([t, v]) => document.querySelector(`[data-testid=${t}] .chip-count`)?.textContent === v, [testid, String(n)] as const);
 
 before(async () => {
   if (skip) return;
@@ -52,13 +53,13 @@ test('trash an image from the grid and restore it: counts follow, bytes and mask
   const bytes = readFileSync(imageFile(before.image));
   const m = await mask(id);
   assert.equal(await gridCount(), 7);
-  assert.equal(await chip('filter-split-test'), 2);
+  await chipReads('filter-split-test', 2);
 
   await ui.page.click(`[data-testid=grid-cell][data-image-id="${id}"]`);
   await ui.page.click('[data-testid=bulk-trash]');
   await ui.page.waitForFunction(() => document.querySelectorAll('[data-testid=grid-cell]').length === 6);
-  await ui.page.waitForFunction(() => document.querySelector('[data-testid=trash-button] .chip-count')?.textContent === '1');
-  assert.equal(await chip('filter-split-test'), 1);
+  await chipReads('trash-button', 1);
+  await chipReads('filter-split-test', 1);
   assert.equal((await ui.serve.rpc<{ total: number }>('images.list', {})).total, 6);
   // Out of evaluation as well: the test split the run would be scored on has one image left.
   assert.deepEqual((await ui.serve.rpc<{ items: Row[] }>('images.list', { filter: { split: ['test'] } })).items.map((r) => r.id), [ids[TEST[1]!]]);
@@ -70,8 +71,8 @@ test('trash an image from the grid and restore it: counts follow, bytes and mask
   await ui.page.waitForSelector('.toast:has-text("Restored 1 image to the dataset")');
   await ui.page.click('[data-testid=trash-close]');
   await ui.page.waitForFunction(() => document.querySelectorAll('[data-testid=grid-cell]').length === 7);
-  assert.equal(await chip('trash-button'), 0);
-  assert.equal(await chip('filter-split-test'), 2);
+  await chipReads('trash-button', 0);
+  await chipReads('filter-split-test', 2);
   const after = await image(id);
   assert.deepEqual(readFileSync(imageFile(after.image)), bytes);
   assert.deepEqual(await mask(id), m);
@@ -110,7 +111,7 @@ test('delete permanently: the images and their own files go, every other image s
   await ui.page.click('[data-testid=trash-restore]');
   await ui.page.click('[data-testid=trash-close]');
   await ui.page.waitForFunction(() => document.querySelectorAll('[data-testid=grid-cell]').length === 5);
-  assert.equal(await chip('trash-button'), 0);
+  await chipReads('trash-button', 0);
 });
 
 test('evaluate a run on the test split: the Test mIoU column and per-class detail persist after a reload', { skip }, async () => {

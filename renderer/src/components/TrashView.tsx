@@ -44,7 +44,8 @@ export function TrashView(props: { api: ApiClient; toasts: ToastState; onChanged
     try {
       const r = await api.call('images.deletePermanently', { ids });
       const kept = r.kept.length ? `; kept ${plural(r.kept.length, 'image')} a training run used (${r.kept.map((k) => `${k.name}: run ${k.runIds.join(', ')}`).join('; ')}) — delete those runs first` : '';
-      toasts.info(`Deleted ${plural(r.deleted.length, 'image')} permanently (${plural(r.filesRemoved, 'file')} removed)${kept}`);
+      // Images kept back need the user's eye: a warning stays longer than plain news.
+      toasts.notify(r.kept.length ? 'warn' : 'info', `Deleted ${plural(r.deleted.length, 'image')} permanently (${plural(r.filesRemoved, 'file')} removed)${kept}`);
       await props.onChanged();
       await load();
     } catch (err) {
