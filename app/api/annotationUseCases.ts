@@ -42,6 +42,7 @@ export function imageRows(store: ProjectStore, filter: ImageFilter): ApiResult<'
     maskVersion: latest.get(r.id)?.version ?? 0,
     hasPrediction: latest.get(r.id)?.predicted ?? false,
     classes: latest.get(r.id)?.classes ?? [],
+    trashedAt: r.trashedAt,
   }));
   return { total: items.length, items };
 }

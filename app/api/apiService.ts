@@ -28,6 +28,7 @@ import { activeRun } from './modelPrediction.js';
 import { FineTuneService } from './fineTuneService.js';
 import { datasetHandlers } from './datasetUseCases.js';
 import { predictionReviewHandlers } from './predictionReviews.js';
+import { trashHandlers } from './trashUseCases.js';
 
 export interface ApiServiceOptions {
   transport: 'http' | 'electron';
@@ -105,6 +106,7 @@ export class ApiService {
           classIndex: optInt(f, 'classIndex', 1),
           hasPrediction: optBool(f, 'hasPrediction'),
           nameContains: optString(f, 'nameContains', 200),
+          trashed: optBool(f, 'trashed'),
         });
       },
       'images.get': (p) => {
@@ -165,6 +167,7 @@ export class ApiService {
       },
       ...this.fineTune.handlers,
       ...predictionReviewHandlers({ requireStore: () => this.requireStore(), requireImage: (id) => this.requireImage(id) }),
+      ...trashHandlers({ requireStore: () => this.requireStore(), emit: (e) => this.emit(e), countsChanged: (store) => this.emit({ type: 'project.opened', project: this.summary(store) }) }),
       ...datasetHandlers({
         requireStore: () => this.requireStore(),
         absolutePath,

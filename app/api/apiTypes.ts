@@ -1,12 +1,12 @@
 // The one typed API every front end uses (browser over HTTP/WebSocket, Electron over IPC).
 // Types only: the renderer, the Electron main process and the app import it without pulling Node code.
-import type { ClassDef, ImageRecord, ImageStatus, MaskSource, MaskVersion, Split } from '../store/storeTypes.js';
+import type { ClassDef, ImageRecord, ImageStatus, MaskSource, MaskVersion, PermanentDeleteResult, Split } from '../store/storeTypes.js';
 import type { ImportPreview, ImportReport } from '../dataset/importTypes.js';
 import type { ExportFormat, ExportSummary } from '../dataset/export/exportTypes.js';
 import type { ClassIoU, ImageIoU, PredictionReview } from '../finetune/predictionReview.js';
 import { FINETUNE_API_METHODS, type FineTuneApiMethods, type FineTuneEvent } from './fineTuneTypes.js';
 
-export type { ClassDef, ImageRecord, ImageStatus, MaskSource, MaskVersion, Split, ImportReport, ImportPreview, ExportFormat, ExportSummary };
+export type { ClassDef, ImageRecord, ImageStatus, MaskSource, MaskVersion, PermanentDeleteResult, Split, ImportReport, ImportPreview, ExportFormat, ExportSummary };
 export type { ClassIoU, ImageIoU, PredictionReview };
 
 /** A class-index mask (0 = background), row-major width×height. */
@@ -43,6 +43,8 @@ export interface ImageRow {
   hasPrediction: boolean;
   /** Class indices present in the latest mask. */
   classes: number[];
+  /** When it was moved to the Trash (rows listed with filter.trashed only). */
+  trashedAt: string | null;
 }
 
 export interface ImageFilterParams {
@@ -51,6 +53,8 @@ export interface ImageFilterParams {
   classIndex?: number;
   hasPrediction?: boolean;
   nameContains?: string;
+  /** true: list the Trash instead of the dataset. */
+  trashed?: boolean;
 }
 
 export interface SamPoint {
@@ -102,6 +106,11 @@ export interface ApiMethods extends FineTuneApiMethods {
   'images.get': { params: { id: number }; result: { image: ImageRecord; latestMask: MaskVersion | null } };
   'images.setSplit': { params: { ids: number[]; split: Split }; result: { updated: number } };
   'images.setStatus': { params: { ids: number[]; status: ImageStatus }; result: { updated: number } };
+  /** Moves images to the Trash: out of the grid, counts, splits, training, evaluation and export. */
+  'images.trash': { params: { ids: number[] }; result: { trashed: number } };
+  'images.restore': { params: { ids: number[] }; result: { restored: number } };
+  /** Deletes trashed images for good (all of the Trash without ids); images a run trained on are kept. */
+  'images.deletePermanently': { params: { ids?: number[] }; result: PermanentDeleteResult };
   'masks.get': { params: { imageId: number; versionId?: number }; result: { version: MaskVersion | null; mask: LabelMask | null } };
   'masks.versions': { params: { imageId: number }; result: MaskVersion[] };
   /** Writes a new mask version durably before answering. */
@@ -145,7 +154,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'host.info', 'host.listDir', 'host.pickDirectory',
   'projects.recent', 'projects.create', 'projects.open', 'projects.current',
   'classes.add', 'classes.update',
-  'images.import', 'images.list', 'images.get', 'images.setSplit', 'images.setStatus',
+  'images.import', 'images.list', 'images.get', 'images.setSplit', 'images.setStatus', 'images.trash', 'images.restore', 'images.deletePermanently',
   'masks.get', 'masks.versions', 'masks.save',
   'sam.status', 'sam.setImage', 'sam.predict', 'model.predict', 'model.reviewPrediction',
   ...FINETUNE_API_METHODS,

@@ -9,6 +9,9 @@ import { activeModelInfo, activeRunId, NoActiveModelError, requireActiveRun, set
 import { TrainingRuns } from '../finetune/trainingRuns.js';
 import { trainingPreset, type Calibrate } from '../finetune/trainingPreset.js';
 import type { RunComparison, RunEvaluation } from '../finetune/runTypes.js';
+import { deleteRun, renameRun } from '../finetune/runManagement.js';
+import { MAX_RUN_NAME } from '../store/runs.js';
+import type { RunExportSummary } from '../onnx/runExport.js';
 import type { PreannotateResult } from '../finetune/preannotate.js';
 import type { Calibration } from '../finetune/trainCalibration.js';
 import { BatchJobRunner } from '../batch/batchJobRunner.js';
@@ -79,7 +82,29 @@ export class FineTuneService {
       'training.run': (p) => this.runs.detail(store(), this.requireRun(reqInt(p, 'runId', 1))),
       'training.evaluate': (p) => {
         const [runId, split] = [reqInt(p, 'runId', 1), evalSplit(p)];
-        return answerFailureAs('unavailable', () => runJobInWorker<RunEvaluation>({ task: 'evaluate', projectDir: store().dir, runId, split }).done);
+        // The evaluation is kept with the run: the runs list changes with it.
+        return answerFailureAs('unavailable', () => runJobInWorker<RunEvaluation>({ task: 'evaluate', projectDir: store().dir, runId, split }).done).then((r) => (runsChanged(), r));
+      },
+      'training.rename': (p) => {
+        const r = renameRun(store(), this.requireRun(reqInt(p, 'runId', 1)), reqString(p, 'name', MAX_RUN_NAME));
+        runsChanged();
+        return r;
+      },
+      'training.delete': (p) => {
+        const s = store();
+        const r = deleteRun(s, this.requireRun(reqInt(p, 'runId', 1)), {
+          training: (id) => this.runs.isLive(s.dir, id),
+          batchJobsUsing: (id) => this.batches.liveJobsOfRun(s, id),
+        }, { clearActive: optBool(p, 'clearActive') ?? false });
+        runsChanged();
+        return r;
+      },
+      'training.export': (p) => {
+        const runId = this.requireRun(reqInt(p, 'runId', 1));
+        const format = reqString(p, 'format');
+        if (format !== 'onnx' && format !== 'triton') throw new ApiError('bad-request', `'format' must be onnx or triton, got '${format}'`);
+        const options = { format, out: absolute(reqString(p, 'out')), name: optString(p, 'name', 100) } as const;
+        return answerFailureAs('bad-request', () => runJobInWorker<RunExportSummary>({ task: 'export', projectDir: store().dir, runId, options }).done);
       },
       'training.compare': (p) => {
         const [a, b, split] = [reqInt(p, 'a', 1), reqInt(p, 'b', 1), evalSplit(p)];

@@ -9,10 +9,12 @@ import type { PresetInfo } from '../finetune/trainingPreset.js';
 import type { BatchJobRow, BatchItemRow } from '../batch/batchJobRows.js';
 import type { BatchJobPlan } from '../batch/batchJobPreparation.js';
 import type { BatchOutcome } from '../batch/batchOutcome.js';
-import type { RunRow, EpochPoint, RunDetail, ImageScore, RunEvaluation, ComparedImage, RunComparison } from '../finetune/runTypes.js';
+import type { RunRow, EpochPoint, RunDetail, ImageScore, RunEvaluation, ComparedImage, RunComparison, StoredEvaluation } from '../finetune/runTypes.js';
+import type { RunDeleteResult } from '../finetune/runManagement.js';
+import type { RunExportFormat, RunExportSummary } from '../onnx/runExport.js';
 
 export type { TrainConfig, MetricSummary, TrainEvent, ProgressEvent, TrainingPreset, HardwareFacts, DatasetFacts, BatchProgress, BatchReport };
-export type { RunRow, EpochPoint, RunDetail, ImageScore, RunEvaluation, ComparedImage, RunComparison };
+export type { RunRow, EpochPoint, RunDetail, ImageScore, RunEvaluation, ComparedImage, RunComparison, StoredEvaluation, RunDeleteResult, RunExportFormat, RunExportSummary };
 export type { PresetInfo, BatchJobRow, BatchItemRow, BatchJobPlan, BatchOutcome };
 
 /** The folders, model and options of a batch job (batch.plan, batch.start). */
@@ -35,6 +37,12 @@ export interface FineTuneApiMethods {
   'training.run': { params: { runId: number }; result: RunDetail };
   /** Evaluates a run's best checkpoint on a split (cached per checkpoint and data). */
   'training.evaluate': { params: { runId: number; split?: 'test' | 'val' | 'train' }; result: RunEvaluation };
+  /** A new display name for a run (shown wherever the run is named). */
+  'training.rename': { params: { runId: number; name: string }; result: { runId: number; name: string } };
+  /** Deletes a run for good (records and folder); refused while it trains; the active model needs clearActive. */
+  'training.delete': { params: { runId: number; clearActive?: boolean }; result: RunDeleteResult };
+  /** Exports a run's model as ONNX + model.json or as a Triton repository into an empty folder (in a job worker). */
+  'training.export': { params: { runId: number; format: RunExportFormat; out: string; name?: string }; result: RunExportSummary };
   'training.compare': { params: { a: number; b: number; split?: 'test' | 'val' | 'train' }; result: RunComparison };
   'model.active': { params: Record<string, never>; result: { runId: number | null; name: string | null } };
   'model.setActive': { params: { runId: number | null }; result: { runId: number | null; name: string | null } };
@@ -51,7 +59,7 @@ export interface FineTuneApiMethods {
 }
 
 export const FINETUNE_API_METHODS: readonly (keyof FineTuneApiMethods)[] = [
-  'training.preset', 'training.start', 'training.cancel', 'training.resume', 'training.runs', 'training.run', 'training.evaluate', 'training.compare',
+  'training.preset', 'training.start', 'training.cancel', 'training.resume', 'training.runs', 'training.run', 'training.evaluate', 'training.compare', 'training.rename', 'training.delete', 'training.export',
   'model.active', 'model.setActive', 'model.preannotate',
   'batch.plan', 'batch.start', 'batch.jobs', 'batch.items', 'batch.cancel', 'batch.resume',
 ];

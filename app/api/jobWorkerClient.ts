@@ -1,5 +1,5 @@
 // The serve / Electron main thread's side of model jobs (evaluate, compare, pre-annotate, batch,
-// one image's prediction for the review view): each runs in its own worker thread
+// export, one image's prediction for the review view): each runs in its own worker thread
 // (jobWorkerMain.ts), so the main thread never runs a tensor op or an ONNX Runtime session and
 // keeps answering the UI meanwhile.
 import { Worker } from 'node:worker_threads';
@@ -9,6 +9,7 @@ import { ApiError } from './apiErrors.js';
 import type { BatchProgress } from '../batch/batchSegmentation.js';
 import type { EvalSplit } from '../finetune/runEvaluation.js';
 import type { CalibrationKey } from '../finetune/trainCalibration.js';
+import type { RunExportOptions } from '../onnx/runExport.js';
 
 export type JobRequest =
   | { task: 'evaluate'; projectDir: string; runId: number; split: EvalSplit }
@@ -16,6 +17,7 @@ export type JobRequest =
   | { task: 'preannotate'; projectDir: string; runId: number; imageIds: number[] | null }
   | { task: 'reviewPredictions'; projectDir: string; runId: number; imageIds: number[] }
   | { task: 'batch'; projectDir: string; jobId: number }
+  | { task: 'export'; projectDir: string; runId: number; options: RunExportOptions }
   | { task: 'calibrate'; projectDir: string; cacheFile: string; key: CalibrationKey; numClasses: number };
 
 export type JobToParent = { type: 'progress'; progress: BatchProgress } | { type: 'done'; ok: true; result: unknown } | { type: 'done'; ok: false; error: ApiErrorBody };

@@ -1,5 +1,5 @@
 // Runs one job handed over by jobWorkerClient inside a worker thread: evaluation and comparison
-// of runs, pre-annotation and batch segmentation — everything of the fine-tune API that runs a
+// of runs, pre-annotation, batch segmentation and run export — everything of the fine-tune API that runs a
 // model. Protocol: workerData = JobRequest; parent → worker {type:'stop'}; worker → parent
 // {type:'progress', progress} ... then {type:'done', ok, result | error}.
 import { parentPort, workerData } from 'node:worker_threads';
@@ -32,7 +32,8 @@ async function run(store: ProjectStore): Promise<unknown> {
       const { openActiveEngine, preannotate } = await import('../finetune/preannotate.js');
       const engine = await openActiveEngine(store, req.runId);
       try {
-        const images = req.imageIds === null ? store.listImages({}) : req.imageIds.map((id) => store.getImage(id)!).filter(Boolean);
+        // Images in the Trash get no pre-annotation, even when named (listImages leaves them out).
+        const images = req.imageIds === null ? store.listImages({}) : store.listImages({ ids: req.imageIds });
         return await preannotate(store, engine, req.runId, images);
       } finally {
         engine.dispose();
@@ -46,6 +47,12 @@ async function run(store: ProjectStore): Promise<unknown> {
     case 'calibrate': {
       const { calibrateTraining } = await import('../finetune/trainCalibration.js');
       return calibrateTraining(req.cacheFile, req.key, req.numClasses);
+    }
+    case 'export': {
+      const { initBackend } = await import('../tensor/backend.js');
+      const { exportRunAs } = await import('../onnx/runExport.js');
+      await initBackend();
+      return exportRunAs(store, req.runId, req.options);
     }
     case 'batch': {
       const { runBatchJob } = await import('../batch/batchSegmentation.js');

@@ -6,7 +6,7 @@
 import type { ProjectStore } from '../store/projectStore.js';
 import { UsageError } from '../store/storeContext.js';
 import { lockHeldElsewhere } from '../store/runLock.js';
-import { batchJobLockFile, BATCH_JOB_KIND } from './batchJobRecord.js';
+import { batchJobLockFile, BATCH_JOB_KIND, readBatchJobConfigOrNull } from './batchJobRecord.js';
 import type { BatchJobOptions, BatchJobPlan } from './batchJobPreparation.js';
 import type { BatchProgress, BatchRunResult } from './batchSegmentation.js';
 import { batchJobRow, type BatchJobRow } from './batchJobRows.js';
@@ -62,6 +62,17 @@ export class BatchJobRunner {
 
   isLive(projectDir: string, jobId: number): boolean {
     return this.running.has(key(projectDir, jobId)) || lockHeldElsewhere(batchJobLockFile(projectDir, jobId));
+  }
+
+  /** Jobs segmenting with one of run `runId`'s checkpoints right now (here or in another process). */
+  liveJobsOfRun(s: ProjectStore, runId: number): number[] {
+    return s
+      .listBatchJobs()
+      .filter((j) => {
+        const model = readBatchJobConfigOrNull(j)?.model;
+        return model?.kind === 'run' && model.runId === runId && this.isLive(s.dir, j.id);
+      })
+      .map((j) => j.id);
   }
 
   /** The project's segment-folder jobs, newest first. */

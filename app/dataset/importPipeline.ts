@@ -230,7 +230,7 @@ export async function runImport(store: ProjectStore, candidates: Iterable<Import
       const accepted: NewImage[] = [];
       for (const image of unique) {
         const existing = store.findImageBySha(image.sha256);
-        if (existing) problems.push({ file: image.sourcePath ?? image.originalName, reason: 'duplicate', detail: `already in the project as image #${existing.id} (${existing.originalName}); skipped` });
+        if (existing) problems.push({ file: image.sourcePath ?? image.originalName, reason: 'duplicate', detail: `already in the project as image #${existing.id} (${existing.originalName})${existing.trashedAt ? ', in the Trash: restore it from there' : ''}; skipped` });
         else accepted.push(image);
       }
       const report = makeReport(accepted, false);

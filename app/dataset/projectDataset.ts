@@ -171,13 +171,13 @@ export function lockSplit(store: ProjectStore, refs: string[], split: Assignable
   return images;
 }
 
-/** Images by id or original name; every reference must match. */
-export function resolveImages(store: ProjectStore, refs: string[]): ImageRecord[] {
-  const all = store.listImages();
+/** Images by id or original name (in the dataset, or with `trashed` in the Trash); every reference must match. */
+export function resolveImages(store: ProjectStore, refs: string[], opts: { trashed?: boolean } = {}): ImageRecord[] {
+  const all = store.listImages({ trashed: opts.trashed });
   return refs.map((ref) => {
     const byId = /^\d+$/.test(ref) ? all.find((i) => i.id === Number(ref)) : undefined;
     const hits = byId ? [byId] : all.filter((i) => i.originalName === ref || i.originalName.split('/').pop() === ref);
-    if (hits.length === 0) throw new Error(`no image '${ref}' in the project`);
+    if (hits.length === 0) throw new Error(`no image '${ref}' in ${opts.trashed ? 'the Trash' : 'the project'}`);
     if (hits.length > 1) throw new Error(`'${ref}' names ${hits.length} images (ids ${hits.map((h) => h.id).join(', ')}); use an id`);
     return hits[0]!;
   });

@@ -9,7 +9,8 @@ import type { ProjectStore } from '../store/projectStore.js';
 import type { Split } from '../store/storeTypes.js';
 import { groundTruthIds } from '../dataset/groundTruth.js';
 import { checkpointDir, hasCheckpoint, readCheckpointMeta, runDir } from '../engine/runCheckpoint.js';
-import type { ComparedImage, RunComparison, RunEvaluation } from './runTypes.js';
+import { tilingOf } from '../engine/tiling.js';
+import type { ComparedImage, RunComparison, RunEvaluation, StoredEvaluation } from './runTypes.js';
 
 export type EvalSplit = Extract<Split, 'test' | 'val' | 'train'>;
 
@@ -27,11 +28,15 @@ export async function evaluateRun(store: ProjectStore, runId: number, split: Eva
   if (!hasCheckpoint(ckDir)) throw new Error(`run ${runId} has no checkpoint yet`);
   const { digest, count } = splitDigest(store, split);
   if (count === 0) throw new Error(`the '${split}' split has no annotated images to evaluate on`);
-  const ckSha = readCheckpointMeta(ckDir).dataSha256;
+  const meta = readCheckpointMeta(ckDir);
+  const ckSha = meta.dataSha256;
   const cacheFile = join(runDir(store.dir, runId), 'eval', `${split}-${ckSha.slice(0, 16)}-${digest}.json`);
+  const setting = { inputSize: meta.config.inputSize, tiling: tilingOf(meta.config) };
   if (existsSync(cacheFile)) {
     try {
-      return JSON.parse(readFileSync(cacheFile, 'utf8')) as RunEvaluation;
+      const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as RunEvaluation;
+      recordEvaluation(store, cached, ckDir, setting);
+      return cached;
     } catch {
       // A damaged cache file is recomputed.
     }
@@ -57,9 +62,7 @@ export async function evaluateRun(store: ProjectStore, runId: number, split: Eva
       summary: summarise(result),
       perImage: result.perImage.map((p) => ({ imageId: p.imageId, name: p.name, mIoU: p.mIoU, iou: p.iou })),
     };
-    const m = store.getRun(runId)!.metrics;
-    const evals = (m.eval as Record<string, unknown> | undefined) ?? {};
-    store.updateRun(runId, { metrics: { ...m, eval: { ...evals, [split]: { ...evaluation.summary, images: evaluation.images, checkpoint: ckDir, at: new Date().toISOString() } } } });
+    recordEvaluation(store, evaluation, ckDir, setting);
     mkdirSync(join(runDir(store.dir, runId), 'eval'), { recursive: true });
     writeFileSync(`${cacheFile}.tmp`, JSON.stringify(evaluation));
     renameSync(`${cacheFile}.tmp`, cacheFile);
@@ -67,6 +70,17 @@ export async function evaluateRun(store: ProjectStore, runId: number, split: Eva
   } finally {
     loaded.model.dispose();
   }
+}
+
+/**
+ * Keeps an evaluation with its run (metrics.eval[split]): the summary, the classes it was scored
+ * on, when, and at which resolution/tiling. Evaluating again replaces it with the new date.
+ */
+export function recordEvaluation(store: ProjectStore, e: Pick<RunEvaluation, 'runId' | 'split' | 'summary' | 'classes' | 'images'>, checkpoint: string, setting: Pick<StoredEvaluation, 'inputSize' | 'tiling'>): void {
+  const m = store.getRun(e.runId)!.metrics;
+  const evals = (m.eval as Record<string, unknown> | undefined) ?? {};
+  const stored: StoredEvaluation = { ...e.summary, classes: e.classes, images: e.images, checkpoint, at: new Date().toISOString(), ...setting };
+  store.updateRun(e.runId, { metrics: { ...m, eval: { ...evals, [e.split]: stored } } });
 }
 
 /** Per-image IoU of two evaluations on the images both scored, worst first (lower of the two mIoUs). */

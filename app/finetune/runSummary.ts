@@ -4,8 +4,9 @@ import { createHash } from 'node:crypto';
 import type { ProjectStore } from '../store/projectStore.js';
 import type { TrainingRunRecord } from '../store/storeTypes.js';
 import type { TrainConfig } from '../engine/trainConfig.js';
-import { readEpochMetrics, readRunConfig, readRunConfigOrNull, readRunMetrics } from '../engine/runRecord.js';
-import type { EpochPoint, RunDetail, RunRow } from './runTypes.js';
+import { readEpochMetrics, readMetricSummary, readRunConfig, readRunConfigOrNull, readRunMetrics } from '../engine/runRecord.js';
+import { tilingOf } from '../engine/tiling.js';
+import type { EpochPoint, RunDetail, RunRow, StoredEvaluation } from './runTypes.js';
 import { trainedWithLabel } from './trainEngineChoice.js';
 
 export function baseLabel(config: Pick<TrainConfig, 'model'> | null): string {
@@ -49,6 +50,28 @@ export function runRow(store: ProjectStore, run: TrainingRunRecord, opts: { live
     error: run.error,
     active: opts.activeRunId === run.id,
     trainedWith: trainedWithLabel(run.metrics),
+    test: storedEvaluation(m.eval.test, cfg, store),
+  };
+}
+
+/**
+ * An evaluation kept with a run, read back. Records written before the classes and the setting
+ * were kept with them take the project's classes and the run's own input size and tiling (what
+ * the evaluation used then too).
+ */
+export function storedEvaluation(v: unknown, cfg: TrainConfig | null, store: ProjectStore): StoredEvaluation | null {
+  const summary = readMetricSummary(v);
+  if (!summary) return null;
+  const o = v as Record<string, unknown>;
+  const t = o.tiling as StoredEvaluation['tiling'] | undefined;
+  return {
+    ...summary,
+    classes: Array.isArray(o.classes) && o.classes.every((c) => typeof c === 'string') ? (o.classes as string[]) : ['background', ...store.listClasses().map((c) => c.name)],
+    images: typeof o.images === 'number' ? o.images : 0,
+    checkpoint: typeof o.checkpoint === 'string' ? o.checkpoint : '',
+    at: typeof o.at === 'string' ? o.at : '',
+    inputSize: typeof o.inputSize === 'number' ? o.inputSize : (cfg?.inputSize ?? 0),
+    tiling: t !== undefined ? t : cfg ? tilingOf(cfg) : null,
   };
 }
 

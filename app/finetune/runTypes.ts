@@ -26,6 +26,8 @@ export interface RunRow {
   active: boolean;
   /** The engine and execution provider that trained the run, e.g. 'ONNX Runtime (cpu)'; null if not recorded. */
   trainedWith: string | null;
+  /** The latest evaluation on the test split kept with the run (null: never evaluated). */
+  test: StoredEvaluation | null;
 }
 
 export interface EpochPoint {
@@ -67,6 +69,20 @@ export interface RunEvaluation {
   confusion: number[][];
   summary: MetricSummary;
   perImage: ImageScore[];
+}
+
+/** An evaluation as kept with its run (run metrics eval[split]); the Runs table's Test columns. */
+export interface StoredEvaluation extends MetricSummary {
+  /** 'background' then the project's classes at evaluation time (names of iou[] / dice[]). */
+  classes: string[];
+  images: number;
+  /** The checkpoint folder evaluated. */
+  checkpoint: string;
+  /** ISO time of the evaluation. */
+  at: string;
+  /** The model's input side S, and the tiling it predicted with (null: whole image resized to S). */
+  inputSize: number;
+  tiling: { tile: number; overlap: number; scale: number } | null;
 }
 
 export interface ComparedImage {

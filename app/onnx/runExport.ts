@@ -3,7 +3,7 @@
 // <project>/runs/<id>/onnx/<kind>/ so that segmentation runs through ONNX Runtime (re-exported
 // when the checkpoint changes).
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ProjectStore } from '../store/projectStore.js';
@@ -15,7 +15,7 @@ import { readOnnxSignature } from './onnxSignature.js';
 import { buildPasamGraph } from './pasamExport.js';
 import { writeModel } from './samExport.js';
 import { OrtSegmenter, TfjsSegmenter, type SegmentationEngine } from './ortSegmenter.js';
-import { writeTritonRepository, type TritonModelSpec, type TritonRepositoryResult } from './tritonRepository.js';
+import { TRITON_NAME, writeTritonRepository, type TritonModelSpec, type TritonRepositoryResult } from './tritonRepository.js';
 import { inferenceEngine, type InferenceEngine } from './samOnnxLibrary.js';
 
 /** Which checkpoint 'auto' means: best when the run has one, else last. */
@@ -108,6 +108,55 @@ export function tritonFromExport(exportDir: string, repository: string, opts: { 
   // The card travels with every model, for clients (preprocessing, classes).
   for (const m of result.models) copyFileSync(join(exportDir, 'model.json'), join(m.dir, 'model.json'));
   return result;
+}
+
+export type RunExportFormat = 'onnx' | 'triton';
+
+export interface RunExportOptions {
+  format: RunExportFormat;
+  /** Folder to write; must be empty or not exist. */
+  out: string;
+  checkpoint?: CheckpointKind | 'auto';
+  /** Triton model name (default pasam_run<id>). */
+  name?: string;
+  maxBatchSize?: number;
+  instanceKind?: 'KIND_GPU' | 'KIND_CPU';
+}
+
+export interface RunExportSummary {
+  runId: number;
+  format: RunExportFormat;
+  out: string;
+  checkpoint: CheckpointKind;
+  inputSize: number;
+  classes: string[];
+  /** The ONNX graph written (inside the Triton repository for 'triton'). */
+  modelPath: string;
+  triton: TritonRepositoryResult | null;
+}
+
+/** Checks an export destination: an empty or missing folder (nothing of the user's is overwritten). */
+export function checkExportFolder(out: string): string {
+  const dir = resolve(out);
+  if (existsSync(dir) && (!statSync(dir).isDirectory() || readdirSync(dir).length > 0)) throw new Error(`${dir} is not an empty folder; choose an empty or new folder for the export`);
+  return dir;
+}
+
+/** `pasam model export --run`, and the Runs page's Export: a run as ONNX + model.json, or as a Triton repository. */
+export async function exportRunAs(store: ProjectStore, runId: number, opts: RunExportOptions): Promise<RunExportSummary> {
+  const out = checkExportFolder(opts.out);
+  const name = opts.name ?? `pasam_run${runId}`;
+  if (!TRITON_NAME.test(name)) throw new Error(`a Triton model name may only use letters, digits, '_', '-' and '.', got '${name}'`);
+  const exportTo = opts.format === 'onnx' ? out : join(out, '.export');
+  const r = await exportRunOnnx(store, runId, exportTo, { checkpoint: opts.checkpoint ?? 'auto' });
+  const base = { runId, format: opts.format, out, checkpoint: r.checkpoint, inputSize: r.card.preprocessing.inputSize, classes: r.card.classes.map((c) => c.name) };
+  if (opts.format === 'onnx') return { ...base, modelPath: r.modelPath, triton: null };
+  try {
+    const repo = tritonFromExport(exportTo, out, { name, maxBatchSize: opts.maxBatchSize, instanceKind: opts.instanceKind });
+    return { ...base, modelPath: join(repo.models[0]!.dir, '1', 'model.onnx'), triton: repo };
+  } finally {
+    await rm(exportTo, { recursive: true, force: true });
+  }
 }
 
 export function runOnnxDir(store: ProjectStore, runId: number, kind: CheckpointKind): string {

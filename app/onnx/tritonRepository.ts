@@ -8,6 +8,9 @@ import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { readOnnxSignature, type TensorSignature } from './onnxSignature.js';
 
+/** What Triton accepts as a model (directory) name. */
+export const TRITON_NAME = /^[A-Za-z0-9_.-]+$/;
+
 export interface TritonModelSpec {
   /** Triton model name (directory name): letters, digits, '_', '-', '.'. */
   name: string;

@@ -1,6 +1,6 @@
 // Image records: lookup, filtered listing, split / status / group edits, the image files, and the
 // per-split / per-status / per-class counts of a project.
-import { LATEST_MASKS, StoreError, type StoreContext } from './storeContext.js';
+import { LATEST_MASKS, now, StoreError, type StoreContext } from './storeContext.js';
 import { listClasses } from './classes.js';
 import { IMAGE_STATUSES, SPLITS, type ImageFilter, type ImageRecord, type ImageStatus, type ProjectCounts, type Split } from './storeTypes.js';
 
@@ -19,6 +19,7 @@ interface ImageRow {
   conversion: string | null;
   import_id: number | null;
   created_at: string;
+  trashed_at: string | null;
 }
 
 const toImage = (r: ImageRow): ImageRecord => ({
@@ -36,6 +37,7 @@ const toImage = (r: ImageRow): ImageRecord => ({
   conversion: r.conversion,
   importId: r.import_id,
   createdAt: r.created_at,
+  trashedAt: r.trashed_at,
 });
 
 export function getImage(s: StoreContext, id: number): ImageRecord | null {
@@ -51,6 +53,8 @@ export function findImageBySha(s: StoreContext, sha256: string): ImageRecord | n
 function imageWhere(f: ImageFilter): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
+  // The Trash is outside the dataset: every listing leaves it out unless it asks for it.
+  where.push(f.trashed ? 'i.trashed_at IS NOT NULL' : 'i.trashed_at IS NULL');
   const inList = (col: string, v: string | string[]): void => {
     const vs = Array.isArray(v) ? v : [v];
     where.push(`${col} IN (${vs.map(() => '?').join(', ') || 'NULL'})`);
@@ -80,7 +84,7 @@ function imageWhere(f: ImageFilter): { sql: string; params: unknown[] } {
     where.push(`i.id IN (SELECT l.image_id FROM (${LATEST_MASKS}) l JOIN mask_classes mc ON mc.mask_version_id = l.id WHERE mc.class_idx = ?)`);
     params.push(f.classIndex);
   }
-  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+  return { sql: `WHERE ${where.join(' AND ')}`, params };
 }
 
 export function listImages(s: StoreContext, filter: ImageFilter = {}): ImageRecord[] {
@@ -114,6 +118,19 @@ export function setGroup(s: StoreContext, ids: number[], groupKey: string | null
   return s.transaction(() => ids.reduce((n, id) => n + stmt.run(groupKey, id).changes, 0));
 }
 
+/** Moves images to the Trash (those already there keep their date). */
+export function trashImages(s: StoreContext, ids: number[]): number {
+  const stmt = s.sql('UPDATE images SET trashed_at = ? WHERE id = ? AND trashed_at IS NULL');
+  const t = now();
+  return s.transaction(() => ids.reduce((n, id) => n + stmt.run(t, id).changes, 0));
+}
+
+/** Brings images back from the Trash with their split, status, group and every mask version. */
+export function restoreImages(s: StoreContext, ids: number[]): number {
+  const stmt = s.sql('UPDATE images SET trashed_at = NULL WHERE id = ? AND trashed_at IS NOT NULL');
+  return s.transaction(() => ids.reduce((n, id) => n + stmt.run(id).changes, 0));
+}
+
 export function imagePath(s: StoreContext, record: Pick<ImageRecord, 'sha256' | 'ext'>): string {
   return s.content.path('images', record.sha256, record.ext);
 }
@@ -124,19 +141,20 @@ export function readImageBytes(s: StoreContext, record: Pick<ImageRecord, 'sha25
 
 export function projectCounts(s: StoreContext): ProjectCounts {
   const bySplit = Object.fromEntries(SPLITS.map((v) => [v, 0])) as Record<Split, number>;
-  for (const r of s.sql('SELECT split, COUNT(*) AS n FROM images GROUP BY split').all() as { split: Split; n: number }[]) bySplit[r.split] = r.n;
+  for (const r of s.sql('SELECT split, COUNT(*) AS n FROM images WHERE trashed_at IS NULL GROUP BY split').all() as { split: Split; n: number }[]) bySplit[r.split] = r.n;
   const byStatus = Object.fromEntries(IMAGE_STATUSES.map((v) => [v, 0])) as Record<ImageStatus, number>;
-  for (const r of s.sql('SELECT status, COUNT(*) AS n FROM images GROUP BY status').all() as { status: ImageStatus; n: number }[]) byStatus[r.status] = r.n;
+  for (const r of s.sql('SELECT status, COUNT(*) AS n FROM images WHERE trashed_at IS NULL GROUP BY status').all() as { status: ImageStatus; n: number }[]) byStatus[r.status] = r.n;
   const perClass = new Map(
-    (s.sql(`SELECT mc.class_idx AS idx, COUNT(*) AS images, SUM(mc.pixels) AS pixels FROM (${LATEST_MASKS}) l JOIN mask_classes mc ON mc.mask_version_id = l.id GROUP BY mc.class_idx`).all() as {
+    (s.sql(`SELECT mc.class_idx AS idx, COUNT(*) AS images, SUM(mc.pixels) AS pixels FROM (${LATEST_MASKS}) l JOIN mask_classes mc ON mc.mask_version_id = l.id JOIN images i ON i.id = l.image_id AND i.trashed_at IS NULL GROUP BY mc.class_idx`).all() as {
       idx: number;
       images: number;
       pixels: number;
     }[]).map((r) => [r.idx, r]),
   );
   return {
-    images: (s.sql('SELECT COUNT(*) AS n FROM images').get() as { n: number }).n,
-    withMask: (s.sql('SELECT COUNT(DISTINCT image_id) AS n FROM mask_versions').get() as { n: number }).n,
+    images: countImages(s),
+    trashed: countImages(s, { trashed: true }),
+    withMask: countImages(s, { hasMask: true }),
     bySplit,
     byStatus,
     byClass: listClasses(s).map((c) => ({ index: c.index, name: c.name, images: perClass.get(c.index)?.images ?? 0, pixels: perClass.get(c.index)?.pixels ?? 0 })),

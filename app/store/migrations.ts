@@ -173,6 +173,16 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    description: 'recoverable trash for images',
+    sql: `
+      -- set when the image was moved to the Trash: it leaves every listing, count, split, training,
+      -- evaluation and export, and keeps its rows and files until deleted permanently
+      ALTER TABLE images ADD COLUMN trashed_at TEXT;
+      CREATE INDEX images_trashed ON images(trashed_at);
+    `,
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

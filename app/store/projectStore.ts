@@ -20,6 +20,7 @@ import * as runs from './runs.js';
 import * as batchJobs from './batchJobs.js';
 import * as settings from './settings.js';
 import * as embeddings from './embeddings.js';
+import * as imageDeletion from './imageDeletion.js';
 import type { ImageFilter, ImageStatus, JsonObject, ProjectInfo, RunStatus, Split, BatchItemStatus, MaskVersion, ImageRecord } from './storeTypes.js';
 
 export { StoreError, UsageError } from './storeContext.js';
@@ -147,8 +148,7 @@ export class ProjectStore implements StoreContext {
 
   /** Whether any row references a content file (used before deleting one). */
   contentReferenced(kind: 'images' | 'masks', sha256: string): boolean {
-    const sql = kind === 'images' ? 'SELECT 1 FROM images WHERE sha256 = ?' : 'SELECT 1 FROM mask_versions WHERE sha256 = ?';
-    return this.sql(sql).get(sha256) !== undefined;
+    return imageDeletion.contentReferenced(this, kind, sha256);
   }
 
   info(): ProjectInfo {
@@ -181,6 +181,11 @@ export class ProjectStore implements StoreContext {
   imagePath = (record: Pick<ImageRecord, 'sha256' | 'ext'>) => images.imagePath(this, record);
   readImageBytes = (record: Pick<ImageRecord, 'sha256' | 'ext'>) => images.readImageBytes(this, record);
   counts = () => images.projectCounts(this);
+  /** Moves images to the Trash: out of every listing, count, split, training, evaluation and export. */
+  trashImages = (ids: number[]) => images.trashImages(this, ids);
+  restoreImages = (ids: number[]) => images.restoreImages(this, ids);
+  /** Deletes trashed images for good (rows and unreferenced files); images a run used are kept. */
+  deleteTrashedImages = (ids: number[]) => imageDeletion.deleteTrashedImages(this, ids);
 
   /** Inserts validated images (files already stored) and an imports row in one transaction. */
   commitImport = (meta: imports.ImportMeta, list: imports.NewImage[], onInserted?: (done: number, total: number) => void) => imports.commitImport(this, meta, list, onInserted);
@@ -205,6 +210,10 @@ export class ProjectStore implements StoreContext {
   listBaseModels = () => runs.listBaseModels(this);
   createRun = (r: { name: string; baseModelId?: number | null; config?: JsonObject; status?: RunStatus }) => runs.createRun(this, r);
   getRun = (id: number) => runs.getRun(this, id);
+  /** Gives a run a new display name (its id and folder stay). */
+  renameRun = (id: number, name: string) => runs.renameRun(this, id, name);
+  /** Deletes a run's records (run, epochs, mask-version list, checkpoints); its id is never reused. */
+  deleteRunRecords = (id: number) => runs.deleteRunRecords(this, id);
   listRuns = () => runs.listRuns(this);
   /** Updates a run's status (stamping start/finish times) and optionally its summary metrics/error. */
   updateRun = (id: number, u: { status?: RunStatus; metrics?: JsonObject; error?: string | null; config?: JsonObject }) => runs.updateRun(this, id, u);

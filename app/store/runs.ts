@@ -2,6 +2,7 @@
 // versions each used, and checkpoints. Config and metrics are free JSON here; the typed readers
 // that validate them live with their producer (app/engine/runRecord.ts).
 import { json, lifecycleStamps, now, parseJson, StoreError, type StoreContext } from './storeContext.js';
+import { getSetting, setSetting } from './settings.js';
 import type { BaseModelRecord, CheckpointRecord, JsonObject, RunEpochRecord, RunStatus, Split, TrainingRunRecord } from './storeTypes.js';
 
 // Rows come straight from SQLite; the converters name every column they read.
@@ -38,9 +39,47 @@ export function listBaseModels(s: StoreContext): BaseModelRecord[] {
   return (s.sql('SELECT * FROM base_models ORDER BY id').all() as Row[]).map(toBaseModel);
 }
 
+/** The settings key that remembers the largest id of a deleted run (ids are never reused). */
+const LAST_DELETED_RUN_KEY = 'runs.lastDeletedId';
+
 export function createRun(s: StoreContext, r: { name: string; baseModelId?: number | null; config?: JsonObject; status?: RunStatus }): TrainingRunRecord {
-  const id = Number(s.sql('INSERT INTO training_runs (name, base_model_id, status, config, created_at) VALUES (?, ?, ?, ?, ?)').run(r.name, r.baseModelId ?? null, r.status ?? 'queued', json(r.config), now()).lastInsertRowid);
+  // A deleted run's id is never given again: mask versions and exported models keep naming it.
+  const floor = (getSetting(s, LAST_DELETED_RUN_KEY) as number | null) ?? 0;
+  const id = s.transaction(() => {
+    const next = Math.max((s.sql('SELECT COALESCE(MAX(id), 0) AS m FROM training_runs').get() as { m: number }).m, floor) + 1;
+    s.sql('INSERT INTO training_runs (id, name, base_model_id, status, config, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(next, r.name, r.baseModelId ?? null, r.status ?? 'queued', json(r.config), now());
+    return next;
+  });
   return getRun(s, id)!;
+}
+
+export const MAX_RUN_NAME = 200;
+
+/** Gives a run a new display name (shown wherever the run is named; its id and folder stay). */
+export function renameRun(s: StoreContext, id: number, name: string): TrainingRunRecord {
+  const clean = name.trim();
+  if (!clean) throw new StoreError('a run name cannot be empty');
+  if (clean.length > MAX_RUN_NAME) throw new StoreError(`a run name has at most ${MAX_RUN_NAME} characters`);
+  if (s.sql('UPDATE training_runs SET name = ? WHERE id = ?').run(clean, id).changes === 0) throw new StoreError(`no training run with id ${id}`);
+  return getRun(s, id)!;
+}
+
+/**
+ * Deletes a run's records: the run, its epochs, mask-version list and checkpoints. Batch jobs that
+ * segmented with one of its checkpoints keep their results and stop pointing at it; mask versions
+ * it predicted keep its id (never reused). Whether it may be deleted is the caller's business.
+ */
+export function deleteRunRecords(s: StoreContext, id: number): void {
+  s.transaction(() => {
+    if (!getRun(s, id)) throw new StoreError(`no training run with id ${id}`);
+    s.sql('UPDATE batch_jobs SET checkpoint_id = NULL WHERE checkpoint_id IN (SELECT id FROM checkpoints WHERE run_id = ?)').run(id);
+    s.sql('DELETE FROM checkpoints WHERE run_id = ?').run(id);
+    s.sql('DELETE FROM run_epochs WHERE run_id = ?').run(id);
+    s.sql('DELETE FROM run_mask_versions WHERE run_id = ?').run(id);
+    s.sql('DELETE FROM training_runs WHERE id = ?').run(id);
+    const floor = (getSetting(s, LAST_DELETED_RUN_KEY) as number | null) ?? 0;
+    if (id > floor) setSetting(s, LAST_DELETED_RUN_KEY, id);
+  });
 }
 
 export function getRun(s: StoreContext, id: number): TrainingRunRecord | null {

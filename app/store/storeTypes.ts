@@ -41,6 +41,26 @@ export interface ImageRecord {
   conversion: string | null;
   importId: number | null;
   createdAt: string;
+  /** When the image was moved to the Trash (null: in the dataset). */
+  trashedAt: string | null;
+}
+
+/** A trashed image "Delete permanently" kept: a training run used one of its mask versions. */
+export interface KeptImage {
+  id: number;
+  name: string;
+  /** The training runs that used one of its mask versions. */
+  runIds: number[];
+}
+
+/** What "Delete permanently" did. */
+export interface PermanentDeleteResult {
+  /** Ids of the images deleted. */
+  deleted: number[];
+  /** Trashed images kept because a run used them. */
+  kept: KeptImage[];
+  /** Content files removed (images and masks no other record references). */
+  filesRemoved: number;
 }
 
 /** Every save of a mask is a new version; nothing is overwritten. */
@@ -84,6 +104,8 @@ export interface ImageFilter {
   groupKey?: string;
   importId?: number;
   ids?: number[];
+  /** true: only images in the Trash; default false: only images not in the Trash. */
+  trashed?: boolean;
   limit?: number;
   offset?: number;
 }
@@ -98,7 +120,10 @@ export interface ClassCount {
 }
 
 export interface ProjectCounts {
+  /** Images in the dataset (the Trash excluded, as everywhere below). */
   images: number;
+  /** Images in the Trash. */
+  trashed: number;
   withMask: number;
   bySplit: Record<Split, number>;
   byStatus: Record<ImageStatus, number>;

@@ -1,5 +1,5 @@
 // The serve / Electron main thread never runs a model: evaluation, comparison, pre-annotation,
-// batch segmentation and training started through the API run in worker threads. The test counts,
+// batch segmentation, run export and training started through the API run in worker threads. The test counts,
 // on this (main) thread, every tfjs kernel and tensor and every ONNX Runtime session created while
 // the API does that work — workers have their own module instances, so only main-thread work counts.
 import { test, before, after } from 'node:test';
@@ -43,7 +43,7 @@ async function until<T>(what: string, poll: () => Promise<T | null>, timeoutMs =
   }
 }
 
-test('evaluate, compare, pre-annotate, batch and training run in worker threads, not on the main thread', async () => {
+test('evaluate, compare, pre-annotate, batch, export and training run in worker threads, not on the main thread', async () => {
   // The instrumentation itself works: one op here counts.
   tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)));
   assert.ok(mainThread.kernels >= 1 && mainThread.tensors >= 2, JSON.stringify(mainThread));
@@ -71,7 +71,16 @@ test('evaluate, compare, pre-annotate, batch and training run in worker threads,
   assert.equal(job.status, 'completed', JSON.stringify(job));
   assert.ok(existsSync(output) && readdirSync(output).filter((f) => f.endsWith('.png')).length >= 2, `outputs: ${existsSync(output) ? readdirSync(output) : 'none'}`);
 
+  // Export (the Runs page's Export…) runs in a job worker too; here as a Triton repository.
+  const repo = join(tempDir('offmain-export'), 'triton');
+  const exported = await api.invoke('training.export', { runId, format: 'triton', out: repo, name: 'steel' });
+  assert.equal(exported.modelPath, join(repo, 'steel', '1', 'model.onnx'));
+  assert.ok(existsSync(exported.modelPath) && existsSync(join(repo, 'steel', 'config.pbtxt')));
+  assert.deepEqual(readdirSync(repo), ['steel'], 'no staging folder left behind');
+
   const { runId: trained } = await api.invoke('training.start', { config: { model: { preset: 'tiny', base: null }, inputSize: 64, epochs: 1, batchSize: 2, valFraction: 0 } });
+  // A run that trains cannot be deleted.
+  await assert.rejects(api.invoke('training.delete', { runId: trained }), /is training; cancel it before deleting it/);
   const run = await until('the training run', async () => {
     const r = (await api.invoke('training.runs', {})).find((x) => x.id === trained);
     return r && !r.live && (r.status === 'completed' || r.status === 'failed') ? r : null;

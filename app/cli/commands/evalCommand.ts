@@ -9,6 +9,7 @@ import { loadSplit } from '../../engine/dataPipeline.js';
 import { summarise } from '../../engine/evaluate.js';
 import { evaluateWithChosenEngine } from '../../finetune/runEngine.js';
 import { trainedWithLabel } from '../../finetune/trainEngineChoice.js';
+import { recordEvaluation } from '../../finetune/runEvaluation.js';
 import { loadRunSegmenter } from '../../engine/runModel.js';
 import { formatMetrics } from './train.js';
 
@@ -67,15 +68,14 @@ export const evalCommand: CliCommand = {
         const seconds = (performance.now() - t0) / 1000;
         const summary = summarise(result);
         const classes = ['background', ...store.listClasses().map((c) => c.name)];
+        recordEvaluation(store, { runId, split, summary, classes, images: result.images }, loaded.checkpointPath, { inputSize: loaded.meta.config.inputSize, tiling: loaded.tiling });
         const run = store.getRun(runId)!;
-        const evals = (run.metrics.eval as Record<string, unknown> | undefined) ?? {};
-        store.updateRun(runId, { metrics: { ...run.metrics, eval: { ...evals, [split]: { ...summary, images: result.images, checkpoint: loaded.checkpointPath, at: new Date().toISOString() } } } });
         const trainedWith = trainedWithLabel(run.metrics);
         const report = { runId, split, checkpoint: loaded.checkpointPath, epoch: loaded.meta.position.epochsDone, trainedWith: run.metrics.trainedWith ?? null, evaluatedWith: engine, classes, images: result.images, seconds, ...summary, confusion: result.confusion, perImage: result.perImage };
         if (file) writeFileSync(file, JSON.stringify(report, null, 2));
         if (json && !file) io.out(JSON.stringify(report, null, 2));
         else {
-          io.out(`run ${runId}, ${loaded.meta.kind} checkpoint (epoch ${loaded.meta.position.epochsDone}), ${result.images} '${split}' images at original resolution:`);
+          io.out(`run ${runId} (${run.name}), ${loaded.meta.kind} checkpoint (epoch ${loaded.meta.position.epochsDone}), ${result.images} '${split}' images at original resolution:`);
           io.out(`trained with ${trainedWith ?? 'an unrecorded engine'}; evaluated with ${engine}`);
           for (const l of formatMetrics(summary, classes)) io.out(l);
           if (file) io.out(`full result written to ${file}`);

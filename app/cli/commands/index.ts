@@ -13,6 +13,7 @@ export const commands: CommandEntry[] = [
   { name: 'class', summary: 'list, add, rename, recolor, merge or remove defect classes', load: async () => (await import('./class.js')).classCommand },
   { name: 'import', summary: 'import images with masks or annotations (folder, mask-png, class-folders, labelme, coco, voc, mvtec)', load: async () => (await import('./import.js')).importCommand },
   { name: 'split', summary: 'assign train/val/test splits (stratified, group-aware, seeded) or lock an image’s split', load: async () => (await import('./split.js')).splitCommand },
+  { name: 'trash', summary: 'move images to the Trash, list or restore them, or delete them permanently', load: async () => (await import('./trash.js')).trashCommand },
   { name: 'check', summary: 'dataset health: mask problems, specks, cross-split near-duplicates, class imbalance', load: async () => (await import('./check.js')).checkCommand },
   { name: 'export', summary: 'export images and latest masks as mask-png, color-png (VOC), coco, labelme or overlay', load: async () => (await import('./export.js')).exportCommand },
   { name: 'info', summary: 'show image counts per split, status and class', load: async () => (await import('./info.js')).infoCommand },

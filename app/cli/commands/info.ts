@@ -23,7 +23,7 @@ export const infoCommand: CliCommand = {
         return 0;
       }
       io.out(`project '${info.name}' (${store.dir}), schema v${info.schemaVersion}`);
-      io.out(`images: ${counts.images} (${counts.withMask} with a mask), from ${imports} import(s)`);
+      io.out(`images: ${counts.images} (${counts.withMask} with a mask), from ${imports} import(s)${counts.trashed ? `; ${counts.trashed} in the Trash (pasam trash)` : ''}`);
       io.out(`split:  ${SPLITS.map((s) => `${s} ${counts.bySplit[s]}`).join(', ')}`);
       io.out(`status: ${IMAGE_STATUSES.map((s) => `${s} ${counts.byStatus[s]}`).join(', ')}`);
       if (counts.byClass.length === 0) io.out('classes: none');

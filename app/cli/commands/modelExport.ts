@@ -1,9 +1,10 @@
 // `pasam model export`: a run's PA-SAM, or a library SAM (the annotator's interactive model), as
 // ONNX + model.json, or as a Triton Inference Server model repository.
-import { existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError, type CliIO } from '../cliTypes.js';
 import { parseCommandArgs, parseIntOption, stringOption } from '../args.js';
+import type { TritonRepositoryResult } from '../../onnx/tritonRepository.js';
 
 export const MODEL_EXPORT_USAGE = `pasam model export <project> --run <id> --format onnx|triton --out <folder> [--checkpoint best|last]
                    [--name <triton model name>] [--max-batch N] [--cpu] [--json]
@@ -53,49 +54,30 @@ export async function runModelExport(argv: string[], io: CliIO): Promise<number>
   if (!['best', 'last', 'auto'].includes(checkpoint)) throw new UsageError(`--checkpoint must be best or last, got '${checkpoint}'`);
   const maxBatch = parseIntOption('max-batch', stringOption(values, 'max-batch'), 8);
   const nameArg = stringOption(values, 'name');
-  if (nameArg !== undefined && !/^[A-Za-z0-9_.-]+$/.test(nameArg)) throw new UsageError(`--name may only use letters, digits, '_', '-' and '.', got '${nameArg}'`);
+  const { TRITON_NAME } = await import('../../onnx/tritonRepository.js');
+  if (nameArg !== undefined && !TRITON_NAME.test(nameArg)) throw new UsageError(`--name may only use letters, digits, '_', '-' and '.', got '${nameArg}'`);
   const started = Date.now();
 
   // Heavy modules only for this sub-command (tfjs, ONNX Runtime).
   const { initBackend } = await import('../../tensor/backend.js');
   await initBackend();
-  const { tritonFromExport } = await import('../../onnx/runExport.js');
-  let exportDir: string;
-  let defaultName: string;
+  const instanceKind = values.cpu ? 'KIND_CPU' : 'KIND_GPU';
   let summary: Record<string, unknown>;
-  const exportTo = format === 'onnx' ? out : resolve(out, '.export');
-  if (samName !== undefined) {
-    if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' with --sam`);
-    const sizeText = stringOption(values, 'size');
-    const size = sizeText === undefined ? undefined : parseIntOption('size', sizeText, 1024);
-    if (size !== undefined && size % 16 !== 0) throw new UsageError(`--size must be a multiple of 16, got ${size}`);
-    const { ensureSamOnnx } = await import('../../onnx/samOnnxLibrary.js');
-    const { cpSync } = await import('node:fs');
-    const { dir, card } = await ensureSamOnnx(samName, { inputSize: size });
-    cpSync(dir, exportTo, { recursive: true });
-    exportDir = exportTo;
-    defaultName = samName.replace(/[^A-Za-z0-9_.-]/g, '_');
-    summary = { kind: 'sam', model: samName, inputSize: card.preprocessing.inputSize, files: card.files };
-  } else {
+  if (runArg !== undefined) {
     if (positionals.length !== 1) throw new UsageError('missing <project> folder');
     const runId = parseIntOption('run', runArg, 0);
     const { ProjectStore } = await import('../../store/projectStore.js');
-    const { exportRunOnnx } = await import('../../onnx/runExport.js');
+    const { exportRunAs } = await import('../../onnx/runExport.js');
     const store = ProjectStore.open(positionals[0]!);
     try {
-      const r = await exportRunOnnx(store, runId, exportTo, { checkpoint: checkpoint as 'best' | 'last' | 'auto' });
-      exportDir = r.dir;
-      summary = { kind: 'pasam', run: runId, checkpoint: r.checkpoint, inputSize: r.card.preprocessing.inputSize, classes: r.card.classes.map((c) => c.name), files: r.card.files };
+      const r = await exportRunAs(store, runId, { format, out, checkpoint: checkpoint as 'best' | 'last' | 'auto', name: nameArg, maxBatchSize: maxBatch, instanceKind });
+      summary = { kind: 'pasam', run: runId, checkpoint: r.checkpoint, inputSize: r.inputSize, classes: r.classes, files: { model: 'model.onnx' } };
+      if (r.triton) summary = { ...summary, triton: tritonSummary(r.triton) };
     } finally {
       store.close();
     }
-    defaultName = `pasam_run${runId}`;
-  }
-  if (format === 'triton') {
-    const { rmSync } = await import('node:fs');
-    const repo = tritonFromExport(exportDir, out, { name: nameArg ?? defaultName, maxBatchSize: maxBatch, instanceKind: values.cpu ? 'KIND_CPU' : 'KIND_GPU' });
-    rmSync(exportDir, { recursive: true, force: true });
-    summary = { ...summary, triton: { repository: repo.repository, models: repo.models.map((m) => ({ name: m.name, dir: m.dir, batched: m.batched })) } };
+  } else {
+    summary = await exportLibrarySam(samName!, positionals, stringOption(values, 'size'), { format, out, nameArg, maxBatch, instanceKind });
   }
   summary = { ...summary, format, out, seconds: (Date.now() - started) / 1000 };
   if (values.json) io.out(JSON.stringify(summary, null, 2));
@@ -103,3 +85,27 @@ export async function runModelExport(argv: string[], io: CliIO): Promise<number>
   else io.out(`ONNX export written to ${out} (model.json describes the preprocessing and classes)`);
   return 0;
 }
+
+/** --sam: a library SAM's encoder and decoder as ONNX, or as a Triton repository of both. */
+async function exportLibrarySam(
+  samName: string,
+  positionals: string[],
+  sizeText: string | undefined,
+  o: { format: 'onnx' | 'triton'; out: string; nameArg: string | undefined; maxBatch: number; instanceKind: 'KIND_CPU' | 'KIND_GPU' },
+): Promise<Record<string, unknown>> {
+  if (positionals.length) throw new UsageError(`unexpected argument '${positionals[0]}' with --sam`);
+  const size = sizeText === undefined ? undefined : parseIntOption('size', sizeText, 1024);
+  if (size !== undefined && size % 16 !== 0) throw new UsageError(`--size must be a multiple of 16, got ${size}`);
+  const { tritonFromExport } = await import('../../onnx/runExport.js');
+  const { ensureSamOnnx } = await import('../../onnx/samOnnxLibrary.js');
+  const exportTo = o.format === 'onnx' ? o.out : resolve(o.out, '.export');
+  const { dir, card } = await ensureSamOnnx(samName, { inputSize: size });
+  cpSync(dir, exportTo, { recursive: true });
+  const summary: Record<string, unknown> = { kind: 'sam', model: samName, inputSize: card.preprocessing.inputSize, files: card.files };
+  if (o.format === 'onnx') return summary;
+  const repo = tritonFromExport(exportTo, o.out, { name: o.nameArg ?? samName.replace(/[^A-Za-z0-9_.-]/g, '_'), maxBatchSize: o.maxBatch, instanceKind: o.instanceKind });
+  rmSync(exportTo, { recursive: true, force: true });
+  return { ...summary, triton: tritonSummary(repo) };
+}
+
+const tritonSummary = (repo: TritonRepositoryResult) => ({ repository: repo.repository, models: repo.models.map((m) => ({ name: m.name, dir: m.dir, batched: m.batched })) });

@@ -1,10 +1,14 @@
 // Runs: every training run with status, base model, data version, best mIoU/mDice and duration;
 // the selected run's per-class table and confusion heat map on the test split; the project's
-// active model and pre-annotation from it; two runs ticked → side-by-side comparison.
+// active model and pre-annotation from it; two runs ticked → side-by-side comparison. Each run can
+// be renamed, exported (ONNX / Triton) and deleted; its last test evaluation is kept with it (the
+// Test mIoU column, per class on hover and in the selected run's test panel).
 import { useCallback, useEffect, useState } from 'react';
 import type { ApiClient } from '../apiClient.js';
 import type { ProjectSummary } from '../../../app/api/apiTypes.js';
-import type { RunDetail, RunEvaluation, RunRow } from '../../../app/api/fineTuneTypes.js';
+import type { RunDetail, RunEvaluation, RunRow, StoredEvaluation } from '../../../app/api/fineTuneTypes.js';
+import { ConfirmDialog } from '../components/ConfirmDialog.js';
+import { RunExportDialog } from './RunExportDialog.js';
 import type { ToastState } from '../components/Toasts.js';
 import { ConfusionHeatmap, PerClassTable } from './ConfusionHeatmap.js';
 import { RunCompare } from './RunCompare.js';
@@ -22,12 +26,15 @@ export function RunsPage(props: { api: ApiClient; project: ProjectSummary; toast
   const [evaluating, setEvaluating] = useState(false);
   const [compare, setCompare] = useState<[number, number] | null>(null);
   const [preannotating, setPreannotating] = useState(false);
+  const [renaming, setRenaming] = useState<{ id: number; name: string } | null>(null);
+  const [deleting, setDeleting] = useState<RunRow | null>(null);
+  const [exporting, setExporting] = useState<RunRow | null>(null);
 
   const reload = useCallback(async () => {
     try {
       const r = await api.call('training.runs', {});
       setRuns(r);
-      setSelected((s) => s ?? r[0]?.id ?? null);
+      setSelected((s) => (s !== null && r.some((x) => x.id === s) ? s : (r[0]?.id ?? null)));
     } catch (err) {
       toasts.error(err);
     }
@@ -81,6 +88,30 @@ export function RunsPage(props: { api: ApiClient; project: ProjectSummary; toast
     }
   };
 
+  const rename = async () => {
+    if (!renaming) return;
+    try {
+      const r = await api.call('training.rename', { runId: renaming.id, name: renaming.name });
+      toasts.info(`Run ${r.runId} is now “${r.name}”`);
+      setRenaming(null);
+      await reload();
+    } catch (err) {
+      toasts.error(err);
+    }
+  };
+
+  const remove = async (run: RunRow) => {
+    setDeleting(null);
+    try {
+      const r = await api.call('training.delete', { runId: run.id, clearActive: run.active });
+      toasts.info(`Deleted run ${r.runId} (${run.name})${r.clearedActive ? '; the project has no active model now' : ''}`);
+      setTicked((t) => t.filter((x) => x !== run.id));
+      await reload();
+    } catch (err) {
+      toasts.error(err);
+    }
+  };
+
   const preannotate = async () => {
     setPreannotating(true);
     try {
@@ -93,6 +124,24 @@ export function RunsPage(props: { api: ApiClient; project: ProjectSummary; toast
       setPreannotating(false);
     }
   };
+
+  const dialogs = (
+    <>
+      {deleting && (
+        <ConfirmDialog title={`Delete run ${deleting.id}?`} confirmLabel="Delete run" danger onCancel={() => setDeleting(null)} onConfirm={() => void remove(deleting)} testid="run-delete-dialog">
+          <p>
+            Run {deleting.id} “{deleting.name}” will be deleted for good: its record, curves, checkpoints and cached exports. Masks and images are not touched; predictions it made keep its number.
+          </p>
+          {deleting.active && (
+            <p className="ft-err" data-testid="run-delete-active">
+              This run is the active model. Predict and pre-annotation will have no model until you set another run active.
+            </p>
+          )}
+        </ConfirmDialog>
+      )}
+      {exporting && <RunExportDialog api={api} run={exporting} projectDir={props.project.dir} onClose={() => setExporting(null)} onDone={(m) => toasts.info(m)} />}
+    </>
+  );
 
   if (compare) return <RunCompare api={api} a={compare[0]} b={compare[1]} runs={runs} toasts={toasts} onBack={() => setCompare(null)} onOpenImage={props.onOpenImage} />;
 
@@ -130,6 +179,7 @@ export function RunsPage(props: { api: ApiClient; project: ProjectSummary; toast
                 <th className="num">Epochs</th>
                 <th className="num">Best mIoU %</th>
                 <th className="num">Best mDice %</th>
+                <th className="num" title="The last evaluation on the test split (hover a value for per-class IoU)">Test mIoU %</th>
                 <th className="num">Duration</th>
                 <th />
               </tr>
@@ -140,8 +190,34 @@ export function RunsPage(props: { api: ApiClient; project: ProjectSummary; toast
                   <td onClick={(e) => e.stopPropagation()}>
                     <input type="checkbox" aria-label={`compare run ${r.id}`} data-testid="run-tick" checked={ticked.includes(r.id)} onChange={(e) => setTicked((t) => (e.target.checked ? [...t.filter((x) => x !== r.id), r.id].slice(-2) : t.filter((x) => x !== r.id)))} />
                   </td>
-                  <td className="name">
-                    <strong>{r.id}</strong> · {r.name}
+                  <td className="name" onClick={(e) => renaming?.id === r.id && e.stopPropagation()}>
+                    {renaming?.id === r.id ? (
+                      <span className="row">
+                        <input
+                          autoFocus
+                          value={renaming.name}
+                          maxLength={200}
+                          aria-label={`new name of run ${r.id}`}
+                          data-testid="run-name-input"
+                          onChange={(e) => setRenaming({ id: r.id, name: e.target.value })}
+                          onKeyDown={(e) => {
+                            if (e.key === 'Enter') void rename();
+                            else if (e.key === 'Escape') setRenaming(null);
+                          }}
+                        />
+                        <button onClick={() => void rename()} disabled={!renaming.name.trim()} data-testid="run-name-save">
+                          Save
+                        </button>
+                        <button onClick={() => setRenaming(null)}>Cancel</button>
+                      </span>
+                    ) : (
+                      <>
+                        <strong>{r.id}</strong> · <span data-testid="run-name">{r.name}</span>{' '}
+                        <button className="icon-btn" title="Rename" aria-label={`rename run ${r.id}`} data-testid="run-rename" onClick={(e) => (e.stopPropagation(), setRenaming({ id: r.id, name: r.name }))}>
+                          ✎
+                        </button>
+                      </>
+                    )}
                   </td>
                   <td>
                     <StatusPill row={r} /> {r.active && <span className="st active">active</span>}
@@ -158,6 +234,9 @@ export function RunsPage(props: { api: ApiClient; project: ProjectSummary; toast
                   </td>
                   <td className="num">{pct(r.best?.mIoU)}</td>
                   <td className="num">{pct(r.best?.mDice)}</td>
+                  <td className="num" data-testid="run-test-miou" title={r.test ? testTooltip(r.test) : 'Not evaluated on the test split yet'}>
+                    {pct(r.test?.mIoU)}
+                  </td>
                   <td className="num">{duration(r.durationSeconds)}</td>
                   <td onClick={(e) => e.stopPropagation()}>
                     {runState(r).canResume && (
@@ -170,13 +249,20 @@ export function RunsPage(props: { api: ApiClient; project: ProjectSummary; toast
                         Set active
                       </button>
                     )}
-                    {r.active && <button onClick={() => void setActive(null)}>Unset</button>}
+                    {r.active && <button onClick={() => void setActive(null)}>Unset</button>}{' '}
+                    <button onClick={() => setExporting(r)} disabled={!r.best && r.status !== 'completed'} title="Export the model as ONNX or as a Triton repository" data-testid="run-export">
+                      Export…
+                    </button>{' '}
+                    <button className="danger" onClick={() => setDeleting(r)} disabled={r.live} title={r.live ? 'Cancel the run before deleting it' : 'Delete the run and its checkpoints'} data-testid="run-delete">
+                      Delete
+                    </button>
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
         )}
+        {dialogs}
       </section>
       {sel && detail && (
         <div className="row" style={{ alignItems: 'flex-start', gap: 16 }}>
@@ -205,6 +291,13 @@ export function RunsPage(props: { api: ApiClient; project: ProjectSummary; toast
                 <h3>Per class on test</h3>
                 <PerClassTable classes={evaluation.classes} iou={evaluation.summary.iou} dice={evaluation.summary.dice} />
               </>
+            ) : sel.test ? (
+              <div data-testid="stored-test-eval">
+                <p className="muted small">
+                  Last evaluated {new Date(sel.test.at).toLocaleString()} on {sel.test.images} test images · {evalSetting(sel.test)} · mIoU {pct(sel.test.mIoU)} % · mDice {pct(sel.test.mDice)} %. Re-evaluate for the confusion matrix.
+                </p>
+                <PerClassTable classes={sel.test.classes} iou={sel.test.iou} dice={sel.test.dice} testId="stored-test-per-class" />
+              </div>
             ) : (
               <div className="muted">Evaluate the run’s best checkpoint on the test split to see where classes are confused.</div>
             )}
@@ -213,4 +306,15 @@ export function RunsPage(props: { api: ApiClient; project: ProjectSummary; toast
       )}
     </div>
   );
+}
+
+/** Resolution and tiling an evaluation ran at, in words. */
+function evalSetting(t: StoredEvaluation): string {
+  return t.tiling ? `tiles of ${t.tiling.tile} px (overlap ${t.tiling.overlap}, scale ${t.tiling.scale})` : `whole image at S = ${t.inputSize}`;
+}
+
+/** The Test mIoU cell's hover: per-class IoU, when and how. */
+function testTooltip(t: StoredEvaluation): string {
+  const perClass = t.classes.map((c, i) => `${c}: ${pct(t.iou[i])} %`).join('\n');
+  return `Test split, ${t.images} images, ${new Date(t.at).toLocaleString()}\n${evalSetting(t)}\n${perClass}`;
 }

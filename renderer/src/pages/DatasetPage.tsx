@@ -4,6 +4,7 @@ import type { ImageFilterParams, ImageRow, ImportReport, ImageStatus, ProjectSum
 import { FolderPicker, pickNative } from '../components/FolderPicker.js';
 import { ImportDialog } from '../components/ImportDialog.js';
 import { ExportDialog } from '../components/ExportDialog.js';
+import { TrashView } from '../components/TrashView.js';
 import type { ToastState } from '../components/Toasts.js';
 
 const SPLITS: Split[] = ['train', 'val', 'test', 'unassigned'];
@@ -38,6 +39,8 @@ export function DatasetPage(props: {
   const [importing, setImporting] = useState<string | null>(null);
   const [importPath, setImportPath] = useState<string | null>(null);
   const [exporting, setExporting] = useState(false);
+  const [trashOpen, setTrashOpen] = useState(false);
+  const [trashCount, setTrashCount] = useState(0);
   // Chip counts are over the whole project (not the filtered list), so a chip says what it would show.
   const [counts, setCounts] = useState<{ split: Record<string, number>; status: Record<string, number> }>({ split: {}, status: {} });
   useEffect(() => {
@@ -51,6 +54,7 @@ export function DatasetPage(props: {
       }
       setCounts(c);
     }, () => undefined);
+    api.call('images.list', { filter: { trashed: true } }).then((r) => live && setTrashCount(r.total), () => undefined);
     return () => {
       live = false;
     };
@@ -152,6 +156,31 @@ export function DatasetPage(props: {
     }
   };
 
+  // Delete = to the Trash (restorable); the grid, counts and navigation lose the images at once.
+  const moveToTrash = async () => {
+    const ids = [...selected];
+    if (!ids.length) return;
+    try {
+      const r = await api.call('images.trash', { ids });
+      toasts.info(`Moved ${r.trashed} image${r.trashed === 1 ? '' : 's'} to the Trash (restore ${r.trashed === 1 ? 'it' : 'them'} from “Trash”)`);
+      setSelected(new Set());
+      await props.reload();
+    } catch (err) {
+      toasts.error(err);
+    }
+  };
+
+  // Delete key: the selection to the Trash, as in a file manager.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (trashOpen || (t && (t.tagName === 'INPUT' || t.tagName === 'SELECT' || t.tagName === 'TEXTAREA'))) return;
+      if (e.key === 'Delete' && selected.size) void moveToTrash();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [selected, trashOpen]);
+
   const imported = async (report: ImportReport) => {
     setImportPath(null);
     const skipped = report.problems.length;
@@ -244,8 +273,12 @@ export function DatasetPage(props: {
         <button onClick={() => setExporting(true)} data-testid="export-button">
           Export…
         </button>
+        <button className={trashOpen ? 'chip on' : 'chip'} onClick={() => setTrashOpen((o) => !o)} data-testid="trash-button" title="Images moved to the Trash: restore them or delete them permanently">
+          Trash <span className="chip-count">{trashCount}</span>
+        </button>
       </div>
-      {selected.size > 0 && (
+      {trashOpen && <TrashView api={api} toasts={toasts} onChanged={props.reload} onClose={() => setTrashOpen(false)} />}
+      {!trashOpen && selected.size > 0 && (
         <div className="selectionbar" data-testid="bulk-actions">
           <strong>{selected.size.toLocaleString()} selected</strong>
           <select value="" onChange={(e) => void bulk('split', e.target.value)} aria-label="Set split" data-testid="bulk-split">
@@ -264,10 +297,13 @@ export function DatasetPage(props: {
               </option>
             ))}
           </select>
+          <button className="danger" onClick={() => void moveToTrash()} data-testid="bulk-trash" title="Move the selected images to the Trash (Delete key)">
+            Move to Trash
+          </button>
           <button onClick={() => setSelected(new Set())}>Clear</button>
         </div>
       )}
-      <div className="grid-scroller" ref={scroller} onScroll={(e) => setBox((b) => ({ ...b, top: (e.target as HTMLDivElement).scrollTop }))} data-testid="grid">
+      <div className="grid-scroller" ref={scroller} style={trashOpen ? { display: 'none' } : undefined} onScroll={(e) => setBox((b) => ({ ...b, top: (e.target as HTMLDivElement).scrollTop }))} data-testid="grid">
         <div className="grid-inner" style={{ height: totalRows * rowH + GAP }}>
           {cells}
         </div>

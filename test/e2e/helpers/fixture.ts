@@ -9,7 +9,7 @@ import { launchBrowser, newPage } from './browser.js';
 
 export { startServe, tempDir, type ServeHandle } from './serveProcess.js';
 export { browserSkipReason, launchBrowser, newPage, screenshot } from './browser.js';
-export { NEU, NEU_CLASSES, NEU_TRAIN_FOUR, WASM_ENV, startNeuTrainProject } from './neuServeProject.js';
+export { NEU, NEU_CLASSES, NEU_TRAIN_FOUR, WASM_ENV, startNeuProject, startNeuTrainProject } from './neuServeProject.js';
 
 export interface ServedUi {
   /** Set by the test's before(); a test may replace it (a restarted server) and the new one is stopped. */

@@ -18,19 +18,42 @@ export const NEU_TRAIN_FOUR = ['train_000201', 'train_000501', 'train_000601', '
 export const WASM_ENV = { PASAM_BACKEND: 'wasm' };
 
 export async function startNeuTrainProject(prefix: string, name: string, ids: readonly string[], env: Record<string, string>): Promise<{ serve: ServeHandle; home: string; projectDir: string }> {
+  const r = await startNeuProject(prefix, name, { train: ids }, env);
+  return { serve: r.serve, home: r.home, projectDir: r.projectDir };
+}
+
+/**
+ * A served NEU-Seg project: the images of each split imported with their masks and put in that
+ * split, plus `bare` images imported without masks (unassigned). `ids` maps NEU names to image ids.
+ */
+export async function startNeuProject(
+  prefix: string,
+  name: string,
+  splits: { train?: readonly string[]; val?: readonly string[]; test?: readonly string[]; bare?: readonly string[] },
+  env: Record<string, string>,
+): Promise<{ serve: ServeHandle; home: string; projectDir: string; ids: Record<string, number> }> {
   const home = tempDir(`${prefix}-home`);
   const workspace = tempDir(`${prefix}-ws`);
   const images = tempDir(`${prefix}-img`);
   const masks = tempDir(`${prefix}-masks`);
-  for (const id of ids) {
+  const labelled = (['train', 'val', 'test'] as const).flatMap((s) => splits[s] ?? []);
+  for (const id of labelled) {
     symlinkSync(join(NEU, 'images', `${id}.jpg`), join(images, `${id}.jpg`));
     symlinkSync(join(NEU, 'masks', `${id}.png`), join(masks, `${id}.png`));
   }
   const projectDir = join(workspace, 'neu');
   const serve = await startServe(['--workspace', workspace], { PASAM_HOME: home, ...env });
   await serve.rpc('projects.create', { dir: projectDir, name, classes: NEU_CLASSES });
-  await serve.rpc('images.import', { path: images, masks });
-  const imageIds = (await serve.rpc<{ items: { id: number }[] }>('images.list', {})).items.map((r) => r.id);
-  await serve.rpc('images.setSplit', { ids: imageIds, split: 'train' });
-  return { serve, home, projectDir };
+  if (labelled.length) await serve.rpc('images.import', { path: images, masks });
+  if (splits.bare?.length) {
+    const bare = tempDir(`${prefix}-bare`);
+    for (const id of splits.bare) symlinkSync(join(NEU, 'images', `${id}.jpg`), join(bare, `${id}.jpg`));
+    await serve.rpc('images.import', { path: bare });
+  }
+  const ids: Record<string, number> = {};
+  for (const r of (await serve.rpc<{ items: { id: number; name: string }[] }>('images.list', {})).items) ids[r.name.replace(/\.jpg$/, '')] = r.id;
+  for (const split of ['train', 'val', 'test'] as const) {
+    if (splits[split]?.length) await serve.rpc('images.setSplit', { ids: splits[split]!.map((n) => ids[n]!), split });
+  }
+  return { serve, home, projectDir, ids };
 }
