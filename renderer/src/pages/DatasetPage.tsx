@@ -5,20 +5,13 @@ import { FolderPicker, pickNative } from '../components/FolderPicker.js';
 import { ImportDialog } from '../components/ImportDialog.js';
 import { ExportDialog } from '../components/ExportDialog.js';
 import { TrashView } from '../components/TrashView.js';
+import { FILTER_SPLITS, FILTER_STATUSES, FilterChips, useFilterCounts } from '../components/FilterChips.js';
 import type { ToastState } from '../components/Toasts.js';
 
-const SPLITS: Split[] = ['train', 'val', 'test', 'unassigned'];
-const STATUSES: ImageStatus[] = ['new', 'annotated', 'reviewed'];
 const CELL_W = 176;
 const CELL_H = 212;
 const GAP = 10;
 const OVERSCAN_ROWS = 2;
-
-function toggle<T>(list: T[] | undefined, v: T): T[] | undefined {
-  const l = list ?? [];
-  const next = l.includes(v) ? l.filter((x) => x !== v) : [...l, v];
-  return next.length ? next : undefined;
-}
 
 export function DatasetPage(props: {
   api: ApiClient;
@@ -41,19 +34,9 @@ export function DatasetPage(props: {
   const [exporting, setExporting] = useState(false);
   const [trashOpen, setTrashOpen] = useState(false);
   const [trashCount, setTrashCount] = useState(0);
-  // Chip counts are over the whole project (not the filtered list), so a chip says what it would show.
-  const [counts, setCounts] = useState<{ split: Record<string, number>; status: Record<string, number> }>({ split: {}, status: {} });
+  const counts = useFilterCounts(api, rows);
   useEffect(() => {
     let live = true;
-    api.call('images.list', {}).then((r) => {
-      if (!live) return;
-      const c = { split: {} as Record<string, number>, status: {} as Record<string, number> };
-      for (const row of r.items) {
-        c.split[row.split] = (c.split[row.split] ?? 0) + 1;
-        c.status[row.status] = (c.status[row.status] ?? 0) + 1;
-      }
-      setCounts(c);
-    }, () => undefined);
     api.call('images.list', { filter: { trashed: true } }).then((r) => live && setTrashCount(r.total), () => undefined);
     return () => {
       live = false;
@@ -235,20 +218,7 @@ export function DatasetPage(props: {
     <div className="page dataset-page">
       <div className="toolbar">
         <input className="search" type="search" placeholder="Search by name…" value={search} onChange={(e) => setSearch(e.target.value)} data-testid="search" />
-        <div className="chips" aria-label="Split filter">
-          {SPLITS.map((s) => (
-            <button key={s} className={filter.split?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter((f) => ({ ...f, split: toggle(f.split, s) }))} data-testid={`filter-split-${s}`}>
-              {s} <span className="chip-count">{counts.split[s] ?? 0}</span>
-            </button>
-          ))}
-        </div>
-        <div className="chips" aria-label="Status filter">
-          {STATUSES.map((s) => (
-            <button key={s} className={filter.status?.includes(s) ? 'chip on' : 'chip'} onClick={() => setFilter((f) => ({ ...f, status: toggle(f.status, s) }))} data-testid={`filter-status-${s}`}>
-              {s} <span className="chip-count">{counts.status[s] ?? 0}</span>
-            </button>
-          ))}
-        </div>
+        <FilterChips filter={filter} setFilter={setFilter} counts={counts} testid="filter" />
         <select value={filter.classIndex ?? ''} onChange={(e) => {
             const v = e.target.value;
             setFilter((f) => ({ ...f, classIndex: v ? Number(v) : undefined }));
@@ -283,7 +253,7 @@ export function DatasetPage(props: {
           <strong>{selected.size.toLocaleString()} selected</strong>
           <select value="" onChange={(e) => void bulk('split', e.target.value)} aria-label="Set split" data-testid="bulk-split">
             <option value="">Set split…</option>
-            {SPLITS.map((s) => (
+            {FILTER_SPLITS.map((s) => (
               <option key={s} value={s}>
                 {s}
               </option>
@@ -291,7 +261,7 @@ export function DatasetPage(props: {
           </select>
           <select value="" onChange={(e) => void bulk('status', e.target.value)} aria-label="Set status" data-testid="bulk-status">
             <option value="">Set status…</option>
-            {STATUSES.map((s) => (
+            {FILTER_STATUSES.map((s) => (
               <option key={s} value={s}>
                 {s}
               </option>
