@@ -122,26 +122,14 @@ export function decideTrainEngine(facts: EngineFacts, env: EngineEnv = process.e
 
 /**
  * config: a run's config; a loss only the tfjs engine computes moves the choice to tfjs
- * (engineForLoss), and so does a backbone the ONNX Runtime graphs do not cover (engineForBackbone).
+ * (engineForLoss). Every backbone (SAM's ViT, MobileSAM's TinyViT, the presets) has ORT graphs.
  */
-export async function chooseTrainEngine(env: EngineEnv = process.env, config?: TrainConfig, backbone?: { tinyVit: boolean }): Promise<TrainEngineChoice> {
+export async function chooseTrainEngine(env: EngineEnv = process.env, config?: TrainConfig): Promise<TrainEngineChoice> {
   const facts = await gatherEngineFacts();
   const tfjs = `tfjs-${facts.tfjsBackend}`;
   let choice = decideTrainEngine(facts, env);
   if (config) choice = engineForLoss(choice, config, tfjs);
-  if (backbone) choice = engineForBackbone(choice, backbone, tfjs);
   return choice;
-}
-
-/**
- * The ONNX Runtime training and evaluation graphs cover SAM's ViT (and the presets from scratch);
- * a MobileSAM (TinyViT) backbone trains on tfjs, with the reason recorded. Forced ONNX Runtime refuses.
- */
-export function engineForBackbone(choice: TrainEngineChoice, backbone: { tinyVit: boolean }, tfjsProvider: string): TrainEngineChoice {
-  if (choice.engine !== 'ort' || !backbone.tinyVit) return choice;
-  const reason = "the ONNX Runtime training graph does not cover MobileSAM's TinyViT encoder yet; tfjs trains it";
-  if (choice.forcedBy) throw new Error(`${choice.forcedBy} but ${reason}: unset ${choice.forcedBy.split('=')[0]}`);
-  return { engine: 'tfjs', executionProvider: tfjsProvider, forcedBy: null, skipped: [...choice.skipped, { option: 'onnxruntime', reason }] };
 }
 
 /**

@@ -42,7 +42,7 @@ export function targetColumn(target: Target, d: number): number {
 }
 
 /** Maps a branch's output column j to its column in the adapted linear's output. */
-type Placement = (j: number) => number;
+export type Placement = (j: number) => number;
 
 /** SAM's ViT: q and v are the first and last D columns of the fused qkv ([q | k | v]). */
 function vitPlacement(target: Target, d: number): Placement {
@@ -51,7 +51,7 @@ function vitPlacement(target: Target, d: number): Placement {
 }
 
 /** TinyViT: per-head qkv [q₀ k₀ v₀ | q₁ k₁ v₁ …]; a fused qkv branch already has that order. */
-function tinyVitPlacement(target: Target, c: number, heads: number): Placement {
+export function tinyVitPlacement(target: Target, c: number, heads: number): Placement {
   if (target === 'qkv') return (j) => j;
   const kd = c / heads;
   const off = target === 'v' ? 2 * kd : 0;
@@ -227,8 +227,7 @@ export function buildPasamLogits(layers: OnnxLayers, model: PasamModel, image: s
   const s = sam.imgSize;
   let emb: string;
   if (isTinyVit(parts.encoder)) {
-    // The ONNX Runtime training graph covers SAM's ViT only; its callers choose tfjs for MobileSAM.
-    if (!tinyVitAdapter) throw new Error("PA-SAM ONNX graph: this graph builder does not cover a MobileSAM (TinyViT) backbone; train it with PASAM_TRAIN_ENGINE=tfjs");
+    if (!tinyVitAdapter) throw new Error('PA-SAM ONNX graph: a MobileSAM (TinyViT) backbone needs its TinyViT LoRA adapter');
     emb = buildTinyVitEncoder(layers, image, parts.encoder, sam.tinyVit!, s, tinyVitAdapter);
   } else emb = buildImageEncoder(layers, image, parts.encoder, sam, s, adapter);
   const keyPe = b.weight('dense_pe', densePeFromModel(parts, g, c), [1, g * g, c]);

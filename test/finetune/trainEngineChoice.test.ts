@@ -2,7 +2,7 @@
 // that cannot run), and the real facts of this machine through the same policy.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideTrainEngine, describeChoice, engineForBackbone, engineForLoss, gatherEngineFacts, type EngineFacts } from '../../app/finetune/trainEngineChoice.js';
+import { decideTrainEngine, describeChoice, engineForLoss, gatherEngineFacts, type EngineFacts } from '../../app/finetune/trainEngineChoice.js';
 
 const linuxCpu: EngineFacts = { platform: 'linux', ortUnavailable: null, ortProviders: ['cpu'], tfjsBackend: 'wasm' };
 
@@ -57,11 +57,3 @@ test('a loss the ONNX Runtime graph lacks (focal CE) trains on tfjs with the rea
   assert.throws(() => engineForLoss(decideTrainEngine(linuxCpu, { PASAM_TRAIN_ENGINE: 'ort' }), { focalGamma: 1 }, 'tfjs-wasm'), /PASAM_TRAIN_ENGINE=ort but the ONNX Runtime loss graph has no focalGamma 1/);
 });
 
-test('a MobileSAM (TinyViT) backbone trains on tfjs with the reason, or is refused when ORT is forced', () => {
-  const ort = decideTrainEngine(linuxCpu, {});
-  assert.equal(engineForBackbone(ort, { tinyVit: false }, 'tfjs-wasm'), ort);
-  const mobile = engineForBackbone(ort, { tinyVit: true }, 'tfjs-wasm');
-  assert.deepEqual([mobile.engine, mobile.executionProvider], ['tfjs', 'tfjs-wasm']);
-  assert.match(describeChoice(mobile).join('\n'), /does not cover MobileSAM's TinyViT/);
-  assert.throws(() => engineForBackbone(decideTrainEngine(linuxCpu, { PASAM_TRAIN_ENGINE: 'ort' }), { tinyVit: true }, 'tfjs-wasm'), /PASAM_TRAIN_ENGINE=ort but the ONNX Runtime training graph does not cover MobileSAM/);
-});

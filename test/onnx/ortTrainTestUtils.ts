@@ -63,7 +63,7 @@ export function tfjsStep(model: PasamModel, batch: HostBatch, loss: LossOptions)
   const { value, grads } = tf.variableGrads(() => {
     let logits = model.forward(x, { training: true });
     if (loss.lossOnUpsampledLogits) logits = resizeBilinear(logits, [s, s]);
-    const l = segmentationLoss(logits, y, { ceWeight: loss.ceWeight, diceWeight: loss.diceWeight, classWeights: loss.classWeights });
+    const l = segmentationLoss(logits, y, { ceWeight: loss.ceWeight, diceWeight: loss.diceWeight, classWeights: loss.classWeights, dicePresentOnly: loss.dicePresentOnly });
     terms = [l.ce.dataSync()[0]!, l.dice.dataSync()[0]!];
     return l.loss;
   }, [...vars.values()]);
