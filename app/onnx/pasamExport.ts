@@ -106,6 +106,7 @@ function tinyVitLoraAdapter(model: PasamModel, parts: PasamParts): TinyVitOnnxAd
   const grids = tinyVitGrids(tv, model.samConfig.imgSize);
   const branches = (i: number, j: number) => (['qkv', 'q', 'v'] as const).flatMap((t) => (parts.tinyVitLora[i]?.[j]?.[t] ? [{ target: t as Target, p: parts.tinyVitLora[i]![j]![t]! }] : []));
   const place = (target: Target, i: number) => tinyVitPlacement(target, tv.embedDims[i]!, tv.numHeads[i]!);
+  const projOf = (i: number, j: number) => parts.tinyVitLora[i]?.[j]?.proj;
   return {
     mergedQkv(i, j) {
       const list = branches(i, j);
@@ -121,6 +122,19 @@ function tinyVitLoraAdapter(model: PasamModel, parts: PasamParts): TinyVitOnnxAd
         mspcaDelta(layers, x, p, cfg, { place: place(target, i), cols: 3 * tv.embedDims[i]!, scale, grid: grids[i]!, windowed: true, windowSize: ws, prefix: `l${i}b${j}_${target}` }),
       );
       return terms.length ? terms.reduce((a, b) => layers.add(a, b)) : undefined;
+    },
+    mergedProj(i, j) {
+      const p = projOf(i, j);
+      if (!p) return undefined;
+      const c = tv.embedDims[i]!;
+      const w = values(enc.layers[i]!.blocks[j]!.attn.proj.weight);
+      mergeBranch(w, c, p, scale, (k) => k);
+      return w;
+    },
+    projDelta(layers, x, i, j, ws) {
+      const p = projOf(i, j);
+      if (!p || cfg.bottleneck !== 'mspca') return undefined;
+      return mspcaDelta(layers, x, p, cfg, { place: (k) => k, cols: tv.embedDims[i]!, scale, grid: grids[i]!, windowed: true, windowSize: ws, prefix: `l${i}b${j}_proj` });
     },
   };
 }

@@ -16,6 +16,9 @@ const LN_EPS = 1e-5;
 export interface TinyVitOnnxAdapter {
   mergedQkv?(layer: number, block: number): Float32Array | undefined;
   qkvDelta?(layers: OnnxLayers, x: string, layer: number, block: number, ws: number): string | undefined;
+  /** The same on proj: its [C, C] weight, and a (B', ws, ws, C) term given the heads' merged output. */
+  mergedProj?(layer: number, block: number): Float32Array | undefined;
+  projDelta?(layers: OnnxLayers, x: string, layer: number, block: number, ws: number): string | undefined;
 }
 
 /** Where a block sits, for its adapter. */
@@ -46,7 +49,10 @@ function attention(layers: OnnxLayers, x: string, p: TinyVitBlockWeights['attn']
   const biasName = layers.reshape(layers.tableColumns(`${pre}_ab`, p.attentionBiases, attentionBiasIdxs(ws)), [1, heads, n, n]);
   const scores = layers.add(layers.mul(layers.matMul(q, layers.transpose(k, [0, 1, 3, 2])), layers.scalar(kd ** -0.5)), biasName);
   const out = layers.matMul(layers.b.op('Softmax', [scores], { axis: -1 }), v);
-  return layers.linear(layers.reshape(layers.transpose(out, [0, 2, 1, 3]), [-1, n, c]), p.proj, `${pre}_proj`);
+  const merged = layers.reshape(layers.transpose(out, [0, 2, 1, 3]), [-1, n, c]);
+  const y = layers.linear(merged, p.proj, `${pre}_proj`, at.adapter?.mergedProj?.(at.layer, at.block));
+  const projDelta = at.adapter?.projDelta?.(layers, layers.reshape(merged, [-1, ws, ws, c]), at.layer, at.block, ws);
+  return projDelta ? layers.add(y, layers.reshape(projDelta, [-1, n, c])) : y;
 }
 
 /** One TinyViTBlock on NHWC tokens (B, H, W, C). */

@@ -1,5 +1,5 @@
 // Acceptance (issue 13): PA-SAM on a MobileSAM (TinyViT) base — the frozen TinyViT encoder with
-// MSPCA-LoRA on every attention block's qkv (fused, or per-head q / v), IPEG and the multi-class
+// MSPCA-LoRA on every attention block's qkv (fused, or per-head q / v) and proj, IPEG and the multi-class
 // decoder — ONNX Runtime's training-graph gradients equal tfjs's within 1e-4 relative L2 for every
 // trainable tensor, on real NEU-Seg images and masks, with the shared MobileSAM fixture's weights
 // (PASAM_MOBILESAM_FIXTURE overrides the folder, as the parity test's).
@@ -38,8 +38,8 @@ const VARIANTS = [
   { name: 'qkv, kernels sum, windowed; IPEG queries + conv', config: { inputSize: 64 }, loss: LOW },
   {
     // 96 → token grids 24/12/6/6 against windows 7/7/14/7: padded windows in the first stages.
-    name: 'per-head q+v, dilations, unwindowed, concat + mix; IPEG gap-mlp; present-class Dice, class weights',
-    config: { inputSize: 96, lora: { targets: ['q', 'v'], spatial: 'unwindowed', scales: 'dilations', aggregation: 'concat', mixChannels: true }, ipeg: { sparse: 'gap-mlp' } },
+    name: 'per-head q+v and proj, dilations, unwindowed, concat + mix; IPEG gap-mlp; present-class Dice, class weights',
+    config: { inputSize: 96, lora: { targets: ['q', 'v', 'proj'], spatial: 'unwindowed', scales: 'dilations', aggregation: 'concat', mixChannels: true }, ipeg: { sparse: 'gap-mlp' } },
     loss: { ceWeight: 0.4, diceWeight: 0.6, classWeights: [0.3, 1, 1.5, 2], dicePresentOnly: true, lossOnUpsampledLogits: false },
   },
   { name: 'plain per-head q+v LoRA (no MSPCA), S=96', config: { inputSize: 96, lora: { targets: ['q', 'v'], bottleneck: 'none' } }, loss: LOW },

@@ -42,8 +42,8 @@ after(async () => {
 
 const VARIANTS: { name: string; config: Record<string, unknown> }[] = [
   { name: 'defaults-s64', config: { inputSize: 64 } },
-  { name: 'qv-unwindowed-dilations-concat-mix-s128', config: { inputSize: 128, lora: { targets: ['q', 'v'], spatial: 'unwindowed', scales: 'dilations', aggregation: 'concat', mixChannels: true } } },
-  { name: 'plain-lora-qv-s64', config: { inputSize: 64, lora: { targets: ['q', 'v'], bottleneck: 'none' }, ipeg: { sparse: 'gap-mlp' } } },
+  { name: 'qv-proj-unwindowed-dilations-concat-mix-s128', config: { inputSize: 128, lora: { targets: ['q', 'v', 'proj'], spatial: 'unwindowed', scales: 'dilations', aggregation: 'concat', mixChannels: true } } },
+  { name: 'plain-lora-qv-proj-s64', config: { inputSize: 64, lora: { targets: ['q', 'v', 'proj'], bottleneck: 'none' }, ipeg: { sparse: 'gap-mlp' } } },
 ];
 
 for (const variant of VARIANTS) {

@@ -134,5 +134,11 @@ export function trainingTinyVitLoraAdapter(model: PasamModel): TinyVitOnnxAdapte
       });
       return terms.length ? terms.reduce((a, b) => layers.add(a, b)) : undefined;
     },
+    projDelta(layers, x, i, j, ws) {
+      const p = parts.tinyVitLora[i]?.[j]?.proj;
+      if (!p) return undefined;
+      const c = tv.embedDims[i]!;
+      return branchGraph(layers, x, p, cfg, { target: 'proj', d: c, cols: c, scale: cfg.alpha / cfg.rank, grid: grids[i]!, windowed: true, windowSize: ws, prefix: `l${i}b${j}_proj` });
+    },
   };
 }
