@@ -5,31 +5,21 @@
 // (PASAM_MOBILESAM_FIXTURE overrides the folder, as the parity test's).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { initBackend } from '../../app/tensor/backend.js';
-import { importCheckpoint } from '../../app/model/checkpoint/importer.js';
-import { loadModelWeights } from '../../app/model/library.js';
 import { PasamModel } from '../../app/model/pasam/pasamModel.js';
 import { disposeSamWeights, type SamWeights } from '../../app/model/sam/weights.js';
 import type { SamConfig } from '../../app/model/sam/config.js';
-import { buildTrainingGraph } from '../../app/onnx/training/trainingGraph.js';
-import { SHARED_DIR } from '../helpers/cli.js';
-import { loadFixture, useTempPasamHome } from '../sam/samFixture.js';
+import { importMobileSamFixture, useTempPasamHome } from '../sam/samFixture.js';
 import { perturbTrainables } from './onnxTestUtils.js';
-import { assertGradParity, neuBatch, NEU_IDS, ortSession, ortStep, paramValues, tfjsStep } from './ortTrainTestUtils.js';
+import { assertGradParity, bothSteps, neuBatch, NEU_IDS } from './ortTrainTestUtils.js';
 
-const FIXTURE_DIR = process.env.PASAM_MOBILESAM_FIXTURE ?? join(SHARED_DIR, 'fixtures', 'mobile-sam');
 useTempPasamHome('pasam-ort-train-mobilesam-home-');
 let sam: SamWeights;
 let samConfig: SamConfig;
 
 before(async () => {
   await initBackend();
-  const fx = loadFixture(FIXTURE_DIR);
-  await importCheckpoint(join(fx.dir, fx.manifest.checkpoints.pt ?? Object.values(fx.manifest.checkpoints)[0]!), { name: 'mobile-fixture' });
-  const loaded = await loadModelWeights('mobile-fixture');
-  sam = loaded.weights;
-  samConfig = loaded.manifest.config;
+  ({ weights: sam, config: samConfig } = await importMobileSamFixture('mobile-fixture'));
 });
 after(() => disposeSamWeights(sam));
 
@@ -56,12 +46,7 @@ for (const v of VARIANTS) {
       perturbTrainables(model, 2000);
       const s = model.samConfig.imgSize;
       const batch = await neuBatch(model, NEU_IDS.slice(1, 3), v.loss.lossOnUpsampledLogits ? s : s / 4);
-      const graph = buildTrainingGraph(model, { batch: 2, loss: v.loss, mode: 'train' });
-      const session = await ortSession(graph);
-      const o = await ortStep(session, graph, paramValues(model), batch, s);
-      await session.release();
-      const r = tfjsStep(model, batch, v.loss);
-      assert.ok(Math.abs(o.loss - r.loss) <= 1e-5 * Math.abs(r.loss), `loss ${o.loss} vs tfjs ${r.loss}`);
+      const { graph, o, r } = await bothSteps(model, batch, v.loss);
       const names = graph.trainable.map((t) => t.name);
       assert.ok(names.some((n) => n.startsWith('encoder.layers.') && n.includes('.lora.')), 'the TinyViT LoRA branches train');
       const encoderTrains = (v.config as { trainable?: { encoder?: boolean } }).trainable?.encoder === true;
