@@ -2,7 +2,7 @@
 // B = 0 every adapter configuration gives MobileSAM's reference embeddings exactly; q / v branches
 // land on each head's q and v columns of TinyViT's per-head qkv; gradients reach every trainable
 // tensor and match finite differences; and a few real training steps on NEU-Seg images through the
-// training job keep the tensor count flat.
+// training job (on ONNX Runtime, the product's choice) keep the tensor count flat.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { compareTensors, fixtureTensor, loadFixture, useTempPasamHome, type SamF
 import { readFileSync } from 'node:fs';
 import { makeNeuProject, NEU_DIR } from '../engine/neuProject.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
+import { decideTrainEngine, gatherEngineFacts } from '../../app/finetune/trainEngineChoice.js';
 import { openRunSegmentation } from '../../app/onnx/runExport.js';
 import { releaseOrtSessions } from '../../app/onnx/ortSession.js';
 import { decodeImageRgb } from '../../app/images/imageIO.js';
@@ -179,6 +180,17 @@ test('a few training steps from the imported MobileSAM on NEU-Seg images run thr
   assert.equal(tf.memory().numTensors, before, 'the run releases every tensor it made');
   const losses = result.events.flatMap((e) => (e.type === 'progress' ? [e.loss] : []));
   assert.ok(losses.every(Number.isFinite), `losses ${losses}`);
+  // MobileSAM trains on the engine the policy picks for any model (ONNX Runtime wherever it
+  // loads): no backbone fallback to tfjs.
+  const expected = decideTrainEngine(await gatherEngineFacts()).engine;
+  const store = ProjectStore.open(dir);
+  try {
+    const trainedWith = store.getRun(result.runId)!.metrics.trainedWith as { engine: string; skipped: { option: string; reason: string }[] };
+    assert.equal(trainedWith.engine, expected, JSON.stringify(trainedWith));
+    assert.ok(!trainedWith.skipped.some((s) => /MobileSAM|TinyViT/.test(s.reason)), JSON.stringify(trainedWith.skipped));
+  } finally {
+    store.close();
+  }
   trained = { dir, runId: result.runId };
 });
 
