@@ -1,13 +1,16 @@
 // Tiling benchmark (not a test), two parts:
 //   quality — NEU-Seg images upscaled 4× in memory (800×800, a stand-in for high-resolution parts)
 //             into a temp project (never committed); the tiny preset trained from scratch twice with
-//             the same budget (same epochs, images, batch, loss settings): tiled at S = 224 (native
-//             resolution, defect-centred crops) vs whole images downscaled to 224; both evaluated on
-//             a test subset at the ORIGINAL 800×800 resolution.
+//             the same budget (same epochs, images, batch, optimiser steps, loss settings): tiled at
+//             S = 224 with the preset's own choice (chooseTiling: scale, overlap, defect-crop share,
+//             class weighting, present-class Dice; flags override) vs whole images downscaled to 224
+//             with the same loss settings; both on the product's engine choice (ONNX Runtime where it
+//             loads) and evaluated on a test subset at the ORIGINAL 800×800 resolution.
 //   large   — batch segmentation / Predict (predictImages) of one 4000×3000 image with the tiled
 //             run, through ONNX Runtime and tfjs: seconds per megapixel and peak RSS.
 //   node --import tsx bench/tilingBench.ts [--train 24] [--test 12] [--epochs 6] [--skip-quality]
-//        [--skip-large] [--arms tiled,whole] [--scale 1] [--share 0.5] [--out tiling-wasm.json]
+//        [--skip-large] [--arms tiled,whole] [--scale S] [--share F] [--weighting none|frequency]
+//        [--out tiling-wasm.json]
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +32,8 @@ import { predictImages } from '../app/batch/batchPredict.js';
 import { projectMaskStatistics } from '../app/dataset/maskStatistics.js';
 import { chooseTiling } from '../app/finetune/tilingPreset.js';
 import { Rng } from '../app/tensor/random.js';
+import { prepareRunEngine } from '../app/finetune/runEngine.js';
+import type { EvaluationResult } from '../app/engine/evaluate.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,8 +43,9 @@ const { values } = parseArgs({
     'skip-quality': { type: 'boolean', default: false },
     'skip-large': { type: 'boolean', default: false },
     arms: { type: 'string', default: 'tiled,whole' },
-    scale: { type: 'string', default: '1' },
-    share: { type: 'string', default: '0.5' },
+    scale: { type: 'string' },
+    share: { type: 'string' },
+    weighting: { type: 'string' },
     out: { type: 'string', default: 'tiling-wasm.json' },
   },
 });
@@ -85,20 +91,41 @@ async function upscaled(id: string, split: 'train' | 'val' | 'test'): Promise<Im
   return { sourcePath: `${id}@4x.png`, originalName: `${id}@4x.png`, imageBytes, mask: { width: mask.width * UP, height: mask.height * UP, data, sourcePath: maskPath }, split };
 }
 
-async function trainArm(dir: string, name: string, cfg: TrainConfig): Promise<{ runId: number; trainSeconds: number; test: unknown; evalSeconds: number }> {
+/** Share of the test pixels predicted as (and truly) a defect: an arm that over-predicts shows here first. */
+function defectShares(ev: EvaluationResult): { predictedDefectShare: number; trueDefectShare: number } {
+  let total = 0;
+  let predicted = 0;
+  let truth = 0;
+  ev.confusion.forEach((row, t) =>
+    row.forEach((n, p) => {
+      total += n;
+      if (p > 0) predicted += n;
+      if (t > 0) truth += n;
+    }),
+  );
+  return { predictedDefectShare: +(predicted / total).toFixed(4), trueDefectShare: +(truth / total).toFixed(4) };
+}
+
+async function trainArm(dir: string, name: string, cfg: TrainConfig): Promise<{ runId: number; trainSeconds: number; trainedWith: unknown; classWeights: unknown; test: unknown; evalSeconds: number }> {
   const store = ProjectStore.open(dir);
   const runId = createRun(store, cfg, name);
   store.close();
   const t0 = performance.now();
   const timer = setInterval(sample, 1000);
-  const r = await runTrainingJob(dir, runId, false, {
+  const r = await runTrainingJob(
+    dir,
+    runId,
+    false,
+    {
     emit: (e) => {
       if (e.type === 'epoch') console.log(`${name} epoch ${e.epoch}: loss ${e.trainLoss.toFixed(4)} val mIoU ${e.val.mIoU?.toFixed(3)} (${e.seconds.toFixed(0)} s)`);
       if (e.type === 'failed') console.error(e.error);
     },
     isCancelled: () => false,
     pause: async () => {},
-  });
+    },
+    { prepareEngine: prepareRunEngine },
+  );
   clearInterval(timer);
   const trainSeconds = (performance.now() - t0) / 1000;
   if (r.status !== 'completed') throw new Error(`${name}: ${r.status} ${r.error}`);
@@ -109,13 +136,15 @@ async function trainArm(dir: string, name: string, cfg: TrainConfig): Promise<{ 
     const t1 = performance.now();
     const ev = evaluateSamples(loaded.model, samples, { batchSize: 4, classNames: ['background', 'inclusion', 'patches', 'scratches'] });
     loaded.model.dispose();
-    return { runId, trainSeconds: +trainSeconds.toFixed(1), test: { images: ev.images, resolution: `${200 * UP}×${200 * UP}`, ...summarise(ev) }, evalSeconds: +((performance.now() - t1) / 1000).toFixed(1) };
+    const metrics = s2.getRun(runId)!.metrics;
+    return { runId, trainSeconds: +trainSeconds.toFixed(1), trainedWith: metrics.trainedWith, classWeights: metrics.classWeights ?? null, test: { images: ev.images, resolution: `${200 * UP}×${200 * UP}`, ...summarise(ev), ...defectShares(ev) }, evalSeconds: +((performance.now() - t1) / 1000).toFixed(1) };
   } finally {
     s2.close();
   }
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'pasam-tiling-bench-'));
+let presetChoice: Record<string, unknown> = {};
 const nTrain = Number(values.train);
 const nTest = Number(values.test);
 const epochs = Number(values.epochs);
@@ -130,6 +159,7 @@ const epochs = Number(values.epochs);
     if (rep.added !== candidates.length) throw new Error(`import: ${JSON.stringify(rep.problems)}`);
     const stats = projectMaskStatistics(store);
     const choice = chooseTiling(S, stats);
+    presetChoice = choice.overrides;
     result.maskStatistics = stats;
     result.presetChoice = { mode: choice.mode, overrides: choice.overrides, reasons: choice.reasons };
   } finally {
@@ -137,15 +167,24 @@ const epochs = Number(values.epochs);
   }
 }
 
-const common = { model: { preset: 'tiny', base: null }, inputSize: S, epochs, batchSize: 4, learningRate: 1e-3, augmentation: { hflip: true, vflip: true, rot90: true, brightness: 0, contrast: 0 }, classWeighting: 'frequency', dicePresentOnly: true, seed: 1 };
-result.setup = { train: nTrain, val: 2, test: nTest, epochs, batchSize: 4, S, upscale: UP, budget: `${epochs} epochs × ${nTrain} model inputs of ${S}×${S} per arm (the same number of optimiser steps)` };
+// The tiled arm: the preset's choice, each flag overriding one setting; the downscaled arm trains
+// the same loss (class weighting, present-class Dice), so only the tiling differs.
+const tiledSettings = {
+  tileSize: S,
+  tileOverlap: Number(presetChoice.tileOverlap ?? 28),
+  tileScale: values.scale !== undefined ? Number(values.scale) : Number(presetChoice.tileScale ?? 1),
+  defectCropShare: values.share !== undefined ? Number(values.share) : Number(presetChoice.defectCropShare ?? 0.3),
+};
+const lossSettings = { classWeighting: values.weighting ?? String(presetChoice.classWeighting ?? 'none'), dicePresentOnly: Boolean(presetChoice.dicePresentOnly ?? true) };
+const common = { model: { preset: 'tiny', base: null }, inputSize: S, epochs, batchSize: 4, learningRate: 1e-3, augmentation: { hflip: true, vflip: true, rot90: true, brightness: 0, contrast: 0 }, ...lossSettings, seed: 1 };
+result.setup = { train: nTrain, val: 2, test: nTest, epochs, batchSize: 4, S, upscale: UP, tiled: tiledSettings, loss: lossSettings, budget: `${epochs} epochs × ${nTrain} model inputs of ${S}×${S} per arm (the same number of optimiser steps, ${epochs * Math.ceil(nTrain / 4)})` };
 let tiledRunId: number | null = null;
 const arms = values.arms!.split(',');
 if (!values['skip-quality']) {
   if (arms.includes('tiled')) {
-    const tiled = await trainArm(dir, 'tiled', resolveTrainConfig({ ...common, tileSize: S, tileOverlap: 28, tileScale: Number(values.scale), defectCropShare: Number(values.share) }));
+    const tiled = await trainArm(dir, 'tiled', resolveTrainConfig({ ...common, ...tiledSettings }));
     tiledRunId = tiled.runId;
-    result.tiled = { ...tiled, scale: Number(values.scale), defectCropShare: Number(values.share), loadAverage: load() };
+    result.tiled = { ...tiled, ...tiledSettings, loadAverage: load() };
     save();
   }
   if (arms.includes('whole')) {

@@ -39,7 +39,7 @@ export interface StepLossOptions {
   ceWeight: number;
   diceWeight: number;
   classWeights?: number[];
-  /** Focal CE exponent γ and Dice over present classes: tfjs engine only (the ORT loss graph has neither). */
+  /** Focal CE exponent γ: tfjs engine only (the ORT loss graph has plain CE); Dice over present classes: both engines. */
   focalGamma?: number;
   dicePresentOnly?: boolean;
   lossOnUpsampledLogits: boolean;

@@ -105,7 +105,7 @@ export async function runTrainingJob(projectDir: string, runId: number, resume: 
     if (loss.classWeights) {
       // The weights follow from the recorded masks, so a resume recomputes the same ones; the run reports them.
       store.updateRun(runId, { metrics: { ...store.getRun(runId)!.metrics, classWeights: loss.classWeights } });
-      hooks.emit({ type: 'log', runId, message: `class weights (CE, median-frequency, clipped): ${loss.classWeights.join(', ')}` });
+      hooks.emit({ type: 'log', runId, message: `class weights (CE, median-frequency${config.tileSize > 0 ? ' over the training crops' : ''}, clipped): ${loss.classWeights.join(', ')}` });
     }
     // The tfjs memory guard (the wasm heap) applies only when tfjs runs the steps.
     built = await buildSegmenter(config, numClasses, { tfjsForward: opts.prepareEngine === undefined });

@@ -11,7 +11,6 @@ import type { Sample } from '../engine/dataPipeline.js';
 import { evaluateSamples, evaluateSamplesWith, type EvaluateOptions, type EvaluationResult } from '../engine/evaluate.js';
 import { readParams, type StepLossOptions } from '../engine/stepEngine.js';
 import { planTrainingMemory } from './trainMemory.js';
-import { PasamModel } from '../model/pasam/pasamModel.js';
 
 /** The worker entry that chooses the engine (ONNX Runtime by default). */
 export const PRODUCT_TRAIN_WORKER: WorkerModule = { source: new URL('./trainWorker.ts', import.meta.url), bundle: 'trainWorker.cjs' };
@@ -21,13 +20,8 @@ export function createTrainingService(): TrainingService {
   return new TrainingService({ workerEntry: PRODUCT_TRAIN_WORKER });
 }
 
-/** What the engine choice needs to know of a model's backbone. */
-function backboneOf(model: TrainableSegmenter): { tinyVit: boolean } {
-  return { tinyVit: model instanceof PasamModel && model.samConfig.tinyVit !== undefined };
-}
-
 export async function prepareRunEngine(model: TrainableSegmenter, config: TrainConfig, ctx: { projectDir: string; emit: (e: TrainEvent) => void; runId: number; loss: StepLossOptions }): Promise<PreparedEngine> {
-  const choice = await chooseTrainEngine(process.env, config, backboneOf(model));
+  const choice = await chooseTrainEngine(process.env, config);
   const plan = planTrainingMemory(model, config, choice.engine);
   if (!plan.fits) throw new Error(plan.message);
   for (const line of describeChoice(choice)) ctx.emit({ type: 'log', runId: ctx.runId, message: line });
@@ -42,7 +36,7 @@ export async function prepareRunEngine(model: TrainableSegmenter, config: TrainC
  * post-process logits identically (evaluate.ts), so the metrics do not depend on the engine.
  */
 export async function evaluateWithChosenEngine(model: TrainableSegmenter, config: TrainConfig, samples: readonly Sample[], opts: EvaluateOptions = {}): Promise<{ result: EvaluationResult; engine: string }> {
-  const choice = await chooseTrainEngine(process.env, undefined, backboneOf(model));
+  const choice = await chooseTrainEngine(process.env);
   // A SAM base (vit_b: tens of seconds per image on tfjs-wasm) needs ONNX Runtime; a model from
   // scratch (tiny) evaluates on tfjs faster than its forward graph is built.
   if (choice.engine === 'tfjs' || config.model.base === null) return { result: evaluateSamples(model, samples, opts), engine: `tfjs (${choice.engine === 'tfjs' ? choice.executionProvider : 'model from scratch'})` };

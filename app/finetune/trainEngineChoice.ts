@@ -122,39 +122,25 @@ export function decideTrainEngine(facts: EngineFacts, env: EngineEnv = process.e
 
 /**
  * config: a run's config; a loss only the tfjs engine computes moves the choice to tfjs
- * (engineForLoss), and so does a backbone the ONNX Runtime graphs do not cover (engineForBackbone).
+ * (engineForLoss). Every backbone (SAM's ViT, MobileSAM's TinyViT, the presets) has ORT graphs.
  */
-export async function chooseTrainEngine(env: EngineEnv = process.env, config?: TrainConfig, backbone?: { tinyVit: boolean }): Promise<TrainEngineChoice> {
+export async function chooseTrainEngine(env: EngineEnv = process.env, config?: TrainConfig): Promise<TrainEngineChoice> {
   const facts = await gatherEngineFacts();
   const tfjs = `tfjs-${facts.tfjsBackend}`;
   let choice = decideTrainEngine(facts, env);
   if (config) choice = engineForLoss(choice, config, tfjs);
-  if (backbone) choice = engineForBackbone(choice, backbone, tfjs);
   return choice;
 }
 
 /**
- * The ONNX Runtime training and evaluation graphs cover SAM's ViT (and the presets from scratch);
- * a MobileSAM (TinyViT) backbone trains on tfjs, with the reason recorded. Forced ONNX Runtime refuses.
+ * The ONNX Runtime loss graph computes CE (with class weights) + Dice over all or over the present
+ * classes; a config asking for focal CE trains on tfjs, with the reason recorded, rather than
+ * silently training a different loss. Forced ONNX Runtime (env) refuses such a config.
  */
-export function engineForBackbone(choice: TrainEngineChoice, backbone: { tinyVit: boolean }, tfjsProvider: string): TrainEngineChoice {
-  if (choice.engine !== 'ort' || !backbone.tinyVit) return choice;
-  const reason = "the ONNX Runtime training graph does not cover MobileSAM's TinyViT encoder yet; tfjs trains it";
-  if (choice.forcedBy) throw new Error(`${choice.forcedBy} but ${reason}: unset ${choice.forcedBy.split('=')[0]}`);
-  return { engine: 'tfjs', executionProvider: tfjsProvider, forcedBy: null, skipped: [...choice.skipped, { option: 'onnxruntime', reason }] };
-}
-
-/**
- * The ONNX Runtime loss graph computes CE (with class weights) + Dice over all classes; a config
- * asking for focal CE or Dice over present classes trains on tfjs, with the reason recorded, rather
- * than silently training a different loss. Forced ONNX Runtime (env) refuses such a config.
- */
-export function engineForLoss(choice: TrainEngineChoice, config: Pick<TrainConfig, 'focalGamma' | 'dicePresentOnly'>, tfjsProvider: string): TrainEngineChoice {
-  if (choice.engine !== 'ort') return choice;
-  const needs = [config.focalGamma > 0 ? `focalGamma ${config.focalGamma}` : null, config.dicePresentOnly ? 'dicePresentOnly' : null].filter((x): x is string => x !== null);
-  if (needs.length === 0) return choice;
-  const reason = `the ONNX Runtime loss graph has no ${needs.join(' / ')} (plain CE + Dice over all classes); tfjs computes it`;
-  if (choice.forcedBy) throw new Error(`${choice.forcedBy} but ${reason}: remove ${needs.join(' and ')} from the config or unset ${choice.forcedBy.split('=')[0]}`);
+export function engineForLoss(choice: TrainEngineChoice, config: Pick<TrainConfig, 'focalGamma'>, tfjsProvider: string): TrainEngineChoice {
+  if (choice.engine !== 'ort' || !(config.focalGamma > 0)) return choice;
+  const reason = `the ONNX Runtime loss graph has no focalGamma ${config.focalGamma} (plain CE); tfjs computes it`;
+  if (choice.forcedBy) throw new Error(`${choice.forcedBy} but ${reason}: remove focalGamma from the config or unset ${choice.forcedBy.split('=')[0]}`);
   return { engine: 'tfjs', executionProvider: tfjsProvider, forcedBy: null, skipped: [...choice.skipped, { option: 'onnxruntime', reason }] };
 }
 
@@ -164,8 +150,8 @@ export function lossOptions(config: TrainConfig): StepLossOptions {
 
 /** The ORT graph's loss: refuses what it cannot compute (engineForLoss moves such configs to tfjs first). */
 function ortLoss(loss: StepLossOptions): StepLossOptions {
-  if ((loss.focalGamma ?? 0) > 0 || loss.dicePresentOnly) throw new Error('the ONNX Runtime training graph computes neither focal CE nor Dice over present classes; train this config on tfjs (PASAM_TRAIN_ENGINE=tfjs)');
-  return { ceWeight: loss.ceWeight, diceWeight: loss.diceWeight, lossOnUpsampledLogits: loss.lossOnUpsampledLogits, ...(loss.classWeights ? { classWeights: loss.classWeights } : {}) };
+  if ((loss.focalGamma ?? 0) > 0) throw new Error('the ONNX Runtime training graph does not compute focal CE; train this config on tfjs (PASAM_TRAIN_ENGINE=tfjs)');
+  return { ceWeight: loss.ceWeight, diceWeight: loss.diceWeight, lossOnUpsampledLogits: loss.lossOnUpsampledLogits, ...(loss.classWeights ? { classWeights: loss.classWeights } : {}), ...(loss.dicePresentOnly ? { dicePresentOnly: true } : {}) };
 }
 
 /**

@@ -14,10 +14,14 @@
 // value. ORT's arena, its intermediate copies and the transient gradients are a fixed 3.5× on the
 // counted activations; the process itself is 1 GiB. Calibrated on a measured run: vit_b, S = 256,
 // batch 2, one epoch through `pasam train` peaked at 4.54 GiB resident (this formula: 4.5 GiB).
+// A MobileSAM (TinyViT) encoder is counted stage by stage: each MBConv keeps its expanded maps
+// before and after GELU twice over (4·expand·C per pixel) plus about 3C; each attention block the
+// ViT block's terms on its own grid, windows and heads. Its graph has no recomputing variant.
 import { totalmem } from 'node:os';
 import type { TrainableSegmenter } from '../model/segmenterTypes.js';
 import type { SamConfig } from '../model/sam/config.js';
-import { PasamModel } from '../model/pasam/pasamModel.js';
+import { PasamModel, tinyVitGrids } from '../model/pasam/pasamModel.js';
+import type { TinyVitConfig } from '../model/sam/tinyVitSam.js';
 import type { TrainConfig } from '../engine/trainConfig.js';
 
 const GiB = 1024 ** 3;
@@ -53,6 +57,20 @@ function blockActivationValues(cfg: SamConfig, S: number, blockIndex: number): n
   return (10 + 2 * cfg.mlpRatio) * n * C + maps;
 }
 
+/** Float32 values of a TinyViT encoder's saved activations for one sample, all stages. */
+function tinyVitActivationValues(tv: TinyVitConfig, S: number): number {
+  const grids = tinyVitGrids(tv, S);
+  return tv.depths.reduce((acc, depth, i) => {
+    const g = grids[i]!;
+    const c = tv.embedDims[i]!;
+    if (i === 0) return acc + depth * (4 * tv.mbconvExpandRatio + 3) * g * g * c;
+    const ws = tv.windowSizes[i]!;
+    const windows = Math.ceil(g / ws) ** 2;
+    const maps = 2 * tv.numHeads[i]! * windows * ws ** 4;
+    return acc + depth * ((10 + 2 * tv.mlpRatio) * g * g * c + maps);
+  }, 0);
+}
+
 /** Neck + decoder + loss at the logits grid: small next to the encoder, counted coarsely. */
 function headActivationValues(cfg: SamConfig, S: number, numClasses: number): number {
   const g = S / cfg.patchSize;
@@ -62,7 +80,7 @@ function headActivationValues(cfg: SamConfig, S: number, numClasses: number): nu
 export function estimateTrainingMemory(cfg: SamConfig, desc: { totalParams: number; trainableParams: number; numClasses: number }, S: number, batch: number, recompute: boolean): MemoryEstimate {
   const blocks = Array.from({ length: cfg.encoderDepth }, (_, i) => blockActivationValues(cfg, S, i));
   const n = (S / cfg.patchSize) ** 2;
-  const encoder = recompute ? cfg.encoderDepth * n * cfg.encoderEmbedDim + Math.max(...blocks) : blocks.reduce((a, b) => a + b, 0);
+  const encoder = cfg.tinyVit ? tinyVitActivationValues(cfg.tinyVit, S) : recompute ? cfg.encoderDepth * n * cfg.encoderEmbedDim + Math.max(...blocks) : blocks.reduce((a, b) => a + b, 0);
   const activationBytes = 4 * batch * ACTIVATION_OVERHEAD * (encoder + headActivationValues(cfg, S, desc.numClasses));
   const weightsBytes = 4 * (WEIGHT_COPIES * desc.totalParams + 3 * desc.trainableParams);
   return { peakBytes: PROCESS_BYTES + weightsBytes + activationBytes, weightsBytes, activationBytes };
@@ -88,7 +106,7 @@ export function planFor(cfg: SamConfig, desc: { totalParams: number; trainablePa
   const plain = estimateTrainingMemory(cfg, desc, S, batch, false);
   if (plain.peakBytes <= budgetBytes) return { fits: true, recompute: false, peakBytes: plain.peakBytes, budgetBytes, message: `memory: about ${gib(plain.peakBytes)} at S=${S}, batch ${batch} (budget ${gib(budgetBytes)})` };
   const re = estimateTrainingMemory(cfg, desc, S, batch, true);
-  if (re.peakBytes <= budgetBytes) return { fits: true, recompute: true, peakBytes: re.peakBytes, budgetBytes, message: `memory: about ${gib(re.peakBytes)} at S=${S}, batch ${batch} recomputing each encoder block in the backward pass (the plain graph needs ${gib(plain.peakBytes)}; budget ${gib(budgetBytes)})` };
+  if (re.peakBytes <= budgetBytes && !cfg.tinyVit) return { fits: true, recompute: true, peakBytes: re.peakBytes, budgetBytes, message: `memory: about ${gib(re.peakBytes)} at S=${S}, batch ${batch} recomputing each encoder block in the backward pass (the plain graph needs ${gib(plain.peakBytes)}; budget ${gib(budgetBytes)})` };
   const fitsAt = (s: number, b: number) => estimateTrainingMemory(cfg, desc, s, b, true).peakBytes <= budgetBytes;
   let bestS = 0;
   for (let s = S - 16; s >= 16; s -= 16) {
@@ -111,6 +129,6 @@ export function planFor(cfg: SamConfig, desc: { totalParams: number; trainablePa
     recompute: true,
     peakBytes: re.peakBytes,
     budgetBytes,
-    message: `training at S=${S}, batch ${batch} needs about ${gib(re.peakBytes)} even recomputing activations, but this machine allows ${gib(budgetBytes)} (80 % of ${gib(budgetBytes / 0.8)}); ${hint}`,
+    message: `training at S=${S}, batch ${batch} needs about ${gib(re.peakBytes)}${cfg.tinyVit ? '' : ' even recomputing activations'}, but this machine allows ${gib(budgetBytes)} (80 % of ${gib(budgetBytes / 0.8)}); ${hint}`,
   };
 }

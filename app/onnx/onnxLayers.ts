@@ -142,6 +142,19 @@ export class OnnxLayers {
   }
 
   /**
+   * Columns `idxs` of a [rows, cols] table → [rows, idxs.length] (TinyViT's attention-bias
+   * lookup). A frozen table is gathered once into a constant; training graphs override this for
+   * a trainable one.
+   */
+  tableColumns(prefix: string, table: tf.Tensor2D, idxs: Int32Array): string {
+    const [rows, cols] = table.shape;
+    const all = values(table);
+    const picked = new Float32Array(rows * idxs.length);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < idxs.length; j++) picked[r * idxs.length + j] = all[r * cols + idxs[j]!]!;
+    return this.b.weight(prefix, picked, [rows, idxs.length]);
+  }
+
+  /**
    * Told where each encoder block starts and ends (its input / output value); a no-op here.
    * Training graphs use it to recompute blocks in the backward pass.
    */

@@ -42,7 +42,7 @@ export function targetColumn(target: Target, d: number): number {
 }
 
 /** Maps a branch's output column j to its column in the adapted linear's output. */
-type Placement = (j: number) => number;
+export type Placement = (j: number) => number;
 
 /** SAM's ViT: q and v are the first and last D columns of the fused qkv ([q | k | v]). */
 function vitPlacement(target: Target, d: number): Placement {
@@ -51,7 +51,7 @@ function vitPlacement(target: Target, d: number): Placement {
 }
 
 /** TinyViT: per-head qkv [q₀ k₀ v₀ | q₁ k₁ v₁ …]; a fused qkv branch already has that order. */
-function tinyVitPlacement(target: Target, c: number, heads: number): Placement {
+export function tinyVitPlacement(target: Target, c: number, heads: number): Placement {
   if (target === 'qkv') return (j) => j;
   const kd = c / heads;
   const off = target === 'v' ? 2 * kd : 0;
@@ -106,6 +106,7 @@ function tinyVitLoraAdapter(model: PasamModel, parts: PasamParts): TinyVitOnnxAd
   const grids = tinyVitGrids(tv, model.samConfig.imgSize);
   const branches = (i: number, j: number) => (['qkv', 'q', 'v'] as const).flatMap((t) => (parts.tinyVitLora[i]?.[j]?.[t] ? [{ target: t as Target, p: parts.tinyVitLora[i]![j]![t]! }] : []));
   const place = (target: Target, i: number) => tinyVitPlacement(target, tv.embedDims[i]!, tv.numHeads[i]!);
+  const projOf = (i: number, j: number) => parts.tinyVitLora[i]?.[j]?.proj;
   return {
     mergedQkv(i, j) {
       const list = branches(i, j);
@@ -121,6 +122,19 @@ function tinyVitLoraAdapter(model: PasamModel, parts: PasamParts): TinyVitOnnxAd
         mspcaDelta(layers, x, p, cfg, { place: place(target, i), cols: 3 * tv.embedDims[i]!, scale, grid: grids[i]!, windowed: true, windowSize: ws, prefix: `l${i}b${j}_${target}` }),
       );
       return terms.length ? terms.reduce((a, b) => layers.add(a, b)) : undefined;
+    },
+    mergedProj(i, j) {
+      const p = projOf(i, j);
+      if (!p) return undefined;
+      const c = tv.embedDims[i]!;
+      const w = values(enc.layers[i]!.blocks[j]!.attn.proj.weight);
+      mergeBranch(w, c, p, scale, (k) => k);
+      return w;
+    },
+    projDelta(layers, x, i, j, ws) {
+      const p = projOf(i, j);
+      if (!p || cfg.bottleneck !== 'mspca') return undefined;
+      return mspcaDelta(layers, x, p, cfg, { place: (k) => k, cols: tv.embedDims[i]!, scale, grid: grids[i]!, windowed: true, windowSize: ws, prefix: `l${i}b${j}_proj` });
     },
   };
 }
@@ -227,8 +241,7 @@ export function buildPasamLogits(layers: OnnxLayers, model: PasamModel, image: s
   const s = sam.imgSize;
   let emb: string;
   if (isTinyVit(parts.encoder)) {
-    // The ONNX Runtime training graph covers SAM's ViT only; its callers choose tfjs for MobileSAM.
-    if (!tinyVitAdapter) throw new Error("PA-SAM ONNX graph: this graph builder does not cover a MobileSAM (TinyViT) backbone; train it with PASAM_TRAIN_ENGINE=tfjs");
+    if (!tinyVitAdapter) throw new Error('PA-SAM ONNX graph: a MobileSAM (TinyViT) backbone needs its TinyViT LoRA adapter');
     emb = buildTinyVitEncoder(layers, image, parts.encoder, sam.tinyVit!, s, tinyVitAdapter);
   } else emb = buildImageEncoder(layers, image, parts.encoder, sam, s, adapter);
   const keyPe = b.weight('dense_pe', densePeFromModel(parts, g, c), [1, g * g, c]);

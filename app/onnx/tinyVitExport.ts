@@ -1,10 +1,9 @@
 // MobileSAM's TinyViT image encoder as an ONNX graph (the same computation as
 // app/model/sam/tinyVitSam.ts): NCHW through the convolutional parts, tokens (NHWC) through the
-// attention blocks. Frozen inference graph: attention biases are gathered once into constants.
-import { tf } from '../tensor/tf.js';
+// attention blocks. The attention biases are looked up through OnnxLayers.tableColumns: gathered
+// once into constants when frozen, a one-hot product in a training graph that trains them.
 import { attentionBiasIdxs, mergingStride, type ConvBn, type TinyVitBlockWeights, type TinyVitConfig, type TinyVitWeights } from '../model/sam/tinyVitSam.js';
 import type { OnnxLayers } from './onnxLayers.js';
-import { values } from './onnxLayers.js';
 
 const LN_EPS = 1e-5;
 
@@ -17,6 +16,9 @@ const LN_EPS = 1e-5;
 export interface TinyVitOnnxAdapter {
   mergedQkv?(layer: number, block: number): Float32Array | undefined;
   qkvDelta?(layers: OnnxLayers, x: string, layer: number, block: number, ws: number): string | undefined;
+  /** The same on proj: its [C, C] weight, and a (B', ws, ws, C) term given the heads' merged output. */
+  mergedProj?(layer: number, block: number): Float32Array | undefined;
+  projDelta?(layers: OnnxLayers, x: string, layer: number, block: number, ws: number): string | undefined;
 }
 
 /** Where a block sits, for its adapter. */
@@ -44,12 +46,13 @@ function attention(layers: OnnxLayers, x: string, p: TinyVitBlockWeights['attn']
   const q = layers.slice(perHead, [0], [kd], [3]);
   const k = layers.slice(perHead, [kd], [2 * kd], [3]);
   const v = layers.slice(perHead, [2 * kd], [3 * kd], [3]);
-  const bias = tf.tidy(() => tf.gather(p.attentionBiases, tf.tensor1d(attentionBiasIdxs(ws), 'int32'), 1).reshape([1, heads, n, n]));
-  const biasName = layers.b.weight(`${pre}_ab`, values(bias), [1, heads, n, n]);
-  bias.dispose();
+  const biasName = layers.reshape(layers.tableColumns(`${pre}_ab`, p.attentionBiases, attentionBiasIdxs(ws)), [1, heads, n, n]);
   const scores = layers.add(layers.mul(layers.matMul(q, layers.transpose(k, [0, 1, 3, 2])), layers.scalar(kd ** -0.5)), biasName);
   const out = layers.matMul(layers.b.op('Softmax', [scores], { axis: -1 }), v);
-  return layers.linear(layers.reshape(layers.transpose(out, [0, 2, 1, 3]), [-1, n, c]), p.proj, `${pre}_proj`);
+  const merged = layers.reshape(layers.transpose(out, [0, 2, 1, 3]), [-1, n, c]);
+  const y = layers.linear(merged, p.proj, `${pre}_proj`, at.adapter?.mergedProj?.(at.layer, at.block));
+  const projDelta = at.adapter?.projDelta?.(layers, layers.reshape(merged, [-1, ws, ws, c]), at.layer, at.block, ws);
+  return projDelta ? layers.add(y, layers.reshape(projDelta, [-1, n, c])) : y;
 }
 
 /** One TinyViTBlock on NHWC tokens (B, H, W, C). */

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildCropIndex, chooseCrops, type LabelledImage } from '../../app/engine/cropSampler.js';
-import { classFrequencies, classWeightsFromFrequencies, CLASS_WEIGHT_CLIP } from '../../app/engine/classBalance.js';
+import { classFrequencies, classWeightsFromFrequencies, CLASS_WEIGHT_CLIP, lossOptionsFor, sampledCropLabels } from '../../app/engine/classBalance.js';
 import { trainBatchViews, type RunData, type Sample } from '../../app/engine/dataPipeline.js';
 import { resolveTrainConfig, validateTrainConfig, defaultTrainConfig, TrainConfigError, type TrainConfig } from '../../app/engine/trainConfig.js';
 
@@ -65,6 +65,23 @@ test('median-frequency class weights, clipped', () => {
   assert.equal(w[2], CLASS_WEIGHT_CLIP[1]);
   assert.ok(w[0]! < 1 && w[0]! >= CLASS_WEIGHT_CLIP[0]);
   assert.equal(w[1], 1);
+});
+
+test('a tiled run weights classes by the crops it trains on, not by the whole images', () => {
+  const images = dataset();
+  const whole = classFrequencies(images.map((i) => i.resizedLabel), 3);
+  const crops = sampledCropLabels(images, 64, 0.5);
+  assert.equal(crops.length, 8 * images.length);
+  const cropped = classFrequencies(crops, 3);
+  // Defect-centred crops raise the defect share several-fold (and the 9-pixel pit's far more).
+  assert.ok(cropped[1]! > 2 * whole[1]!, `class 1: ${cropped[1]} in crops vs ${whole[1]} in whole images`);
+  assert.ok(cropped[2]! > 10 * whole[2]!);
+  const tiled = lossOptionsFor(resolveTrainConfig({ inputSize: 64, tileSize: 64, defectCropShare: 0.5, classWeighting: 'frequency' }), images, 3).classWeights!;
+  const resized = lossOptionsFor(resolveTrainConfig({ inputSize: 64, classWeighting: 'frequency' }), images, 3).classWeights!;
+  assert.deepEqual(tiled, classWeightsFromFrequencies(cropped));
+  assert.deepEqual(resized, classWeightsFromFrequencies(whole));
+  assert.ok(tiled[0]! > resized[0]!, `background weight ${tiled[0]} (crops) vs ${resized[0]} (whole images)`);
+  assert.deepEqual(sampledCropLabels(images, 64, 0.5), crops, 'a fixed draw: a resume recomputes the same weights');
 });
 
 function sample(img: LabelledImage, i: number): Sample {

@@ -2,7 +2,7 @@
 // that cannot run), and the real facts of this machine through the same policy.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideTrainEngine, describeChoice, engineForBackbone, engineForLoss, gatherEngineFacts, type EngineFacts } from '../../app/finetune/trainEngineChoice.js';
+import { decideTrainEngine, describeChoice, engineForLoss, gatherEngineFacts, type EngineFacts } from '../../app/finetune/trainEngineChoice.js';
 
 const linuxCpu: EngineFacts = { platform: 'linux', ortUnavailable: null, ortProviders: ['cpu'], tfjsBackend: 'wasm' };
 
@@ -48,22 +48,12 @@ test("this machine's facts go through the same policy", async () => {
   assert.equal(decideTrainEngine(facts, { PASAM_TRAIN_ENGINE: 'tfjs' }).engine, 'tfjs');
 });
 
-test('a loss the ONNX Runtime graph lacks (focal CE, present-class Dice) trains on tfjs with the reason, or is refused when ORT is forced', () => {
+test('a loss the ONNX Runtime graph lacks (focal CE) trains on tfjs with the reason, or is refused when ORT is forced; present-class Dice stays on ORT', () => {
   const ort = decideTrainEngine(linuxCpu, {});
-  assert.equal(engineForLoss(ort, { focalGamma: 0, dicePresentOnly: false }, 'tfjs-wasm'), ort);
-  const focal = engineForLoss(ort, { focalGamma: 2, dicePresentOnly: false }, 'tfjs-wasm');
+  assert.equal(engineForLoss(ort, { focalGamma: 0 }, 'tfjs-wasm'), ort);
+  const focal = engineForLoss(ort, { focalGamma: 2 }, 'tfjs-wasm');
   assert.deepEqual([focal.engine, focal.executionProvider], ['tfjs', 'tfjs-wasm']);
-  assert.match(focal.skipped.at(-1)!.reason, /no focalGamma 2/);
-  const present = engineForLoss(ort, { focalGamma: 0, dicePresentOnly: true }, 'tfjs-wasm');
-  assert.match(describeChoice(present).join('\n'), /dicePresentOnly/);
-  assert.throws(() => engineForLoss(decideTrainEngine(linuxCpu, { PASAM_TRAIN_ENGINE: 'ort' }), { focalGamma: 1, dicePresentOnly: false }, 'tfjs-wasm'), /PASAM_TRAIN_ENGINE=ort but the ONNX Runtime loss graph has no focalGamma 1/);
+  assert.match(describeChoice(focal).join('\n'), /no focalGamma 2/);
+  assert.throws(() => engineForLoss(decideTrainEngine(linuxCpu, { PASAM_TRAIN_ENGINE: 'ort' }), { focalGamma: 1 }, 'tfjs-wasm'), /PASAM_TRAIN_ENGINE=ort but the ONNX Runtime loss graph has no focalGamma 1/);
 });
 
-test('a MobileSAM (TinyViT) backbone trains on tfjs with the reason, or is refused when ORT is forced', () => {
-  const ort = decideTrainEngine(linuxCpu, {});
-  assert.equal(engineForBackbone(ort, { tinyVit: false }, 'tfjs-wasm'), ort);
-  const mobile = engineForBackbone(ort, { tinyVit: true }, 'tfjs-wasm');
-  assert.deepEqual([mobile.engine, mobile.executionProvider], ['tfjs', 'tfjs-wasm']);
-  assert.match(describeChoice(mobile).join('\n'), /does not cover MobileSAM's TinyViT/);
-  assert.throws(() => engineForBackbone(decideTrainEngine(linuxCpu, { PASAM_TRAIN_ENGINE: 'ort' }), { tinyVit: true }, 'tfjs-wasm'), /PASAM_TRAIN_ENGINE=ort but the ONNX Runtime training graph does not cover MobileSAM/);
-});

@@ -52,3 +52,24 @@ test('the formula matches the measured vit_b run it was calibrated on (S=256, ba
   const e = estimateTrainingMemory(SAM_PRESETS.vit_b, { totalParams: 92.36e6, trainableParams: 5.68e6, numClasses: 4 }, 256, 2, false);
   assert.ok(Math.abs(e.peakBytes / GiB - 4.54) < 0.5, `${(e.peakBytes / GiB).toFixed(2)} GiB`);
 });
+
+test('a MobileSAM (TinyViT) run is counted stage by stage, never planned as recomputing, refused plainly when too big', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { configFromReference } = await import('../../app/model/sam/config.js');
+  const { SHARED_DIR } = await import('../helpers/cli.js');
+  const manifest = JSON.parse(readFileSync(join(SHARED_DIR, 'fixtures', 'mobile-sam', 'manifest.json'), 'utf8')) as { config: Record<string, unknown> };
+  const mobile = configFromReference({ ...manifest.config, img_size: 1024 });
+  assert.ok(mobile.tinyVit && mobile.encoderDepth === 0, 'a TinyViT config has no ViT blocks');
+  const desc = { totalParams: 10e6, trainableParams: 1e6, numClasses: 4 };
+  const at1024 = estimateTrainingMemory(mobile, desc, 1024, 2, false);
+  const at512 = estimateTrainingMemory(mobile, desc, 512, 2, false);
+  assert.ok(at512.activationBytes > 0 && at1024.activationBytes > 3.5 * at512.activationBytes, `${at1024.activationBytes} vs ${at512.activationBytes}`);
+  assert.equal(estimateTrainingMemory(mobile, desc, 1024, 2, true).peakBytes, at1024.peakBytes, 'no recomputing graph for TinyViT');
+  const plan = planFor(mobile, desc, 1024, 2, budget24);
+  assert.equal(plan.fits, true, plan.message);
+  assert.equal(plan.recompute, false);
+  const refused = planFor(mobile, desc, 1024, 2, at1024.peakBytes / 2);
+  assert.equal(refused.fits, false);
+  assert.doesNotMatch(refused.message, /recomputing/);
+});

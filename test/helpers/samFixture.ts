@@ -6,10 +6,13 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { importCheckpoint } from '../../app/model/checkpoint/importer.js';
 import { configFromReference, type SamConfig } from '../../app/model/sam/config.js';
+import { loadModelWeights } from '../../app/model/library.js';
+import type { SamWeights } from '../../app/model/sam/weights.js';
 import type { RgbImage } from '../../app/model/sam/transforms.js';
 import { SHARED_DIR } from './cli.js';
 
 export const FIXTURE_DIR = process.env.PASAM_SAM_FIXTURE ?? join(SHARED_DIR, 'fixtures', 'sam-tiny');
+export const MOBILE_SAM_FIXTURE_DIR = process.env.PASAM_MOBILESAM_FIXTURE ?? join(SHARED_DIR, 'fixtures', 'mobile-sam');
 
 export interface FixturePrompt {
   point_coords: number[][] | null;
@@ -102,4 +105,15 @@ export function useTempPasamHome(prefix: string): { readonly dir: string } {
 /** Imports the fixture's checkpoint (`pth` by default) into the library under `name`. */
 export function importFixtureModel(f: SamFixture, name = 'tiny', checkpoint = 'pth') {
   return importCheckpoint(join(f.dir, f.manifest.checkpoints[checkpoint]), { name, config: f.config });
+}
+
+/**
+ * Imports the MobileSAM fixture's `.pt` (official key names; the architecture read from its
+ * shapes) into the library under `name` and loads it (needs useTempPasamHome).
+ */
+export async function importMobileSamFixture(name: string, dir = MOBILE_SAM_FIXTURE_DIR): Promise<{ weights: SamWeights; config: SamConfig }> {
+  const f = loadFixture(dir);
+  await importCheckpoint(join(f.dir, f.manifest.checkpoints.pt ?? Object.values(f.manifest.checkpoints)[0]!), { name });
+  const loaded = await loadModelWeights(name);
+  return { weights: loaded.weights, config: loaded.manifest.config };
 }

@@ -10,7 +10,7 @@ import { inputBatch, labelBatch, resizeForInput, resizeLabelNearest, type TrainV
 import { segmentationLoss } from '../../app/engine/loss.js';
 import { resizeBilinear } from '../../app/tensor/gradOps.js';
 import type { PasamModel } from '../../app/model/pasam/pasamModel.js';
-import { GRAD_PREFIX, type TrainingGraph } from '../../app/onnx/training/trainingGraph.js';
+import { buildTrainingGraph, GRAD_PREFIX, type TrainingGraph } from '../../app/onnx/training/trainingGraph.js';
 import type { LossOptions } from '../../app/onnx/training/lossGraph.js';
 import { NEU_DIR } from '../engine/neuProject.js';
 
@@ -63,7 +63,7 @@ export function tfjsStep(model: PasamModel, batch: HostBatch, loss: LossOptions)
   const { value, grads } = tf.variableGrads(() => {
     let logits = model.forward(x, { training: true });
     if (loss.lossOnUpsampledLogits) logits = resizeBilinear(logits, [s, s]);
-    const l = segmentationLoss(logits, y, { ceWeight: loss.ceWeight, diceWeight: loss.diceWeight, classWeights: loss.classWeights });
+    const l = segmentationLoss(logits, y, { ceWeight: loss.ceWeight, diceWeight: loss.diceWeight, classWeights: loss.classWeights, dicePresentOnly: loss.dicePresentOnly });
     terms = [l.ce.dataSync()[0]!, l.dice.dataSync()[0]!];
     return l.loss;
   }, [...vars.values()]);
@@ -165,4 +165,23 @@ export function assertGradParity(ortRes: StepResult, tfRes: StepResult, names: s
   }
   if (problems.length) throw new Error(`gradient parity failed for ${problems.length} of ${names.length} tensors: ${problems.slice(0, 8).join('; ')}`);
   return { worst, worstName, belowFloor };
+}
+
+/**
+ * One step of both engines on the same batch (B = 2): ORT's training graph on the model's current
+ * values and the tfjs oracle; their losses must agree within 1e-5 relative.
+ */
+export async function bothSteps(model: PasamModel, batch: HostBatch, loss: LossOptions): Promise<{ graph: TrainingGraph; o: StepResult; r: StepResult }> {
+  const s = model.samConfig.imgSize;
+  const graph = buildTrainingGraph(model, { batch: batch.b, loss, mode: 'train' });
+  const session = await ortSession(graph);
+  let o: StepResult;
+  try {
+    o = await ortStep(session, graph, paramValues(model), batch, s);
+  } finally {
+    await session.release();
+  }
+  const r = tfjsStep(model, batch, loss);
+  if (!(Math.abs(o.loss - r.loss) <= 1e-5 * Math.abs(r.loss))) throw new Error(`loss ${o.loss} vs tfjs ${r.loss}`);
+  return { graph, o, r };
 }

@@ -9,18 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../../app/tensor/tf.js';
 import { initBackend } from '../../app/tensor/backend.js';
-import { importCheckpoint } from '../../app/model/checkpoint/importer.js';
-import { loadModelWeights } from '../../app/model/library.js';
 import { PasamModel } from '../../app/model/pasam/pasamModel.js';
 import { disposeSamWeights, type SamWeights } from '../../app/model/sam/weights.js';
 import type { SamConfig } from '../../app/model/sam/config.js';
 import { releaseOrtSessions } from '../../app/onnx/ortSession.js';
-import { SHARED_DIR } from '../helpers/cli.js';
-import { compareTensors, loadFixture, useTempPasamHome } from '../sam/samFixture.js';
+import { compareTensors, importMobileSamFixture, useTempPasamHome } from '../sam/samFixture.js';
 import { pseudoRandom } from '../pasam/pasamTestUtils.js';
 import { onnxLogits, perturbTrainables, tfjsLogitsNchw } from './onnxTestUtils.js';
 
-const FIXTURE_DIR = process.env.PASAM_MOBILESAM_FIXTURE ?? join(SHARED_DIR, 'fixtures', 'mobile-sam');
 const dir = mkdtempSync(join(tmpdir(), 'pasam-onnx-mobilesam-'));
 useTempPasamHome('pasam-onnx-mobilesam-home-');
 let sam: SamWeights;
@@ -28,11 +24,7 @@ let samConfig: SamConfig;
 
 before(async () => {
   await initBackend();
-  const fx = loadFixture(FIXTURE_DIR);
-  await importCheckpoint(join(fx.dir, fx.manifest.checkpoints.pt ?? Object.values(fx.manifest.checkpoints)[0]!), { name: 'mobile-fixture' });
-  const loaded = await loadModelWeights('mobile-fixture');
-  sam = loaded.weights;
-  samConfig = loaded.manifest.config;
+  ({ weights: sam, config: samConfig } = await importMobileSamFixture('mobile-fixture'));
 });
 after(async () => {
   disposeSamWeights(sam);
@@ -42,8 +34,8 @@ after(async () => {
 
 const VARIANTS: { name: string; config: Record<string, unknown> }[] = [
   { name: 'defaults-s64', config: { inputSize: 64 } },
-  { name: 'qv-unwindowed-dilations-concat-mix-s128', config: { inputSize: 128, lora: { targets: ['q', 'v'], spatial: 'unwindowed', scales: 'dilations', aggregation: 'concat', mixChannels: true } } },
-  { name: 'plain-lora-qv-s64', config: { inputSize: 64, lora: { targets: ['q', 'v'], bottleneck: 'none' }, ipeg: { sparse: 'gap-mlp' } } },
+  { name: 'qv-proj-unwindowed-dilations-concat-mix-s128', config: { inputSize: 128, lora: { targets: ['q', 'v', 'proj'], spatial: 'unwindowed', scales: 'dilations', aggregation: 'concat', mixChannels: true } } },
+  { name: 'plain-lora-qv-proj-s64', config: { inputSize: 64, lora: { targets: ['q', 'v', 'proj'], bottleneck: 'none' }, ipeg: { sparse: 'gap-mlp' } } },
 ];
 
 for (const variant of VARIANTS) {

@@ -2,7 +2,7 @@
 // B = 0 every adapter configuration gives MobileSAM's reference embeddings exactly; q / v branches
 // land on each head's q and v columns of TinyViT's per-head qkv; gradients reach every trainable
 // tensor and match finite differences; and a few real training steps on NEU-Seg images through the
-// training job keep the tensor count flat.
+// training job (on ONNX Runtime, the product's choice) keep the tensor count flat.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { compareTensors, fixtureTensor, loadFixture, useTempPasamHome, type SamF
 import { readFileSync } from 'node:fs';
 import { makeNeuProject, NEU_DIR } from '../engine/neuProject.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
+import { decideTrainEngine, gatherEngineFacts } from '../../app/finetune/trainEngineChoice.js';
 import { openRunSegmentation } from '../../app/onnx/runExport.js';
 import { releaseOrtSessions } from '../../app/onnx/ortSession.js';
 import { decodeImageRgb } from '../../app/images/imageIO.js';
@@ -66,8 +67,8 @@ test('with B = 0 PA-SAM on MobileSAM gives the reference image_embeddings for ev
   const inputSize = fx.config.imgSize;
   const configs = [
     { inputSize },
-    { inputSize, lora: { spatial: 'unwindowed', targets: ['q', 'v'], scales: 'dilations', aggregation: 'concat', mixChannels: true } },
-    { inputSize, lora: { targets: ['q', 'v'], bottleneck: 'none' } },
+    { inputSize, lora: { spatial: 'unwindowed', targets: ['q', 'v', 'proj'], scales: 'dilations', aggregation: 'concat', mixChannels: true } },
+    { inputSize, lora: { targets: ['qkv', 'proj'], bottleneck: 'none' } },
   ];
   for (const c of configs) {
     const model = PasamModel.fromSam(sam, samConfig, c, { numClasses: 4 });
@@ -85,8 +86,7 @@ test('with B = 0 PA-SAM on MobileSAM gives the reference image_embeddings for ev
   }
 });
 
-test('the proj target is refused on TinyViT with a clear message; S/4 token grids follow the mergings', () => {
-  assert.throws(() => PasamModel.fromSam(sam, samConfig, { lora: { targets: ['qkv', 'proj'] } }, { numClasses: 3 }), /'proj' is not supported on a MobileSAM \(TinyViT\) backbone/);
+test('S/4 token grids follow the mergings', () => {
   const grids = tinyVitGrids(samConfig.tinyVit!, 256);
   assert.equal(grids[0], 64);
   assert.equal(grids.at(-1), 16);
@@ -127,7 +127,7 @@ test('q and v branches add to the q and v columns of each head (TinyViT lays qkv
 test('gradients reach every trainable tensor of PA-SAM on TinyViT, the encoder included, and match finite differences (S = 64)', () => {
   // trainable.encoder: TinyViT's strided and depth-wise convs and attention-bias tables need the
   // tensor layer's own gradients on wasm.
-  const model = PasamModel.fromSam(sam, samConfig, { inputSize: 64, lora: { targets: ['q', 'v'], spatial: 'unwindowed' }, trainable: { encoder: true } }, { numClasses: 3 });
+  const model = PasamModel.fromSam(sam, samConfig, { inputSize: 64, lora: { targets: ['q', 'v', 'proj'], spatial: 'unwindowed' }, trainable: { encoder: true } }, { numClasses: 3 });
   const vars = model.trainableVariables();
   const x = pseudoRandom([1, 64, 64, 3], 5) as tf.Tensor4D;
   const w = pseudoRandom([1, 16, 16, 3], 6);
@@ -136,7 +136,7 @@ test('gradients reach every trainable tensor of PA-SAM on TinyViT, the encoder i
   // Live B (B = 0 zeroes the gradients of A and the convs) and live IPEG gate. The checks sit in
   // the last block: through the fixture's random weights, earlier blocks' gradients shrink below
   // what float32 finite differences resolve (they are still required to exist, above).
-  const live: string[] = [`encoder.layers.${ll}.blocks.${bl}.attn.q.lora.B`, `encoder.layers.${ll}.blocks.${bl}.attn.v.lora.B`, 'ipeg.dense.conv2.weight'];
+  const live: string[] = [`encoder.layers.${ll}.blocks.${bl}.attn.q.lora.B`, `encoder.layers.${ll}.blocks.${bl}.attn.v.lora.B`, `encoder.layers.${ll}.blocks.${bl}.attn.proj.lora.B`, 'ipeg.dense.conv2.weight'];
   live.forEach((n, k) => {
     const v = vars.get(n)!;
     const t = pseudoRandom(v.shape, 30 + k, 0.2);
@@ -153,6 +153,9 @@ test('gradients reach every trainable tensor of PA-SAM on TinyViT, the encoder i
     `encoder.layers.${ll}.blocks.${bl}.attn.q.lora.mspca.k5.weight`,
     `encoder.layers.${ll}.blocks.${bl}.attn.v.lora.A`,
     `encoder.layers.${ll}.blocks.${bl}.attn.v.lora.B`,
+    `encoder.layers.${ll}.blocks.${bl}.attn.proj.lora.A`,
+    `encoder.layers.${ll}.blocks.${bl}.attn.proj.lora.mspca.k5.weight`,
+    `encoder.layers.${ll}.blocks.${bl}.attn.proj.lora.B`,
     `encoder.layers.${ll}.blocks.${bl}.attn.attentionBiases`,
     `encoder.layers.${ll}.blocks.${bl}.localConv.weight`,
     'encoder.neck.conv2.weight',
@@ -177,6 +180,17 @@ test('a few training steps from the imported MobileSAM on NEU-Seg images run thr
   assert.equal(tf.memory().numTensors, before, 'the run releases every tensor it made');
   const losses = result.events.flatMap((e) => (e.type === 'progress' ? [e.loss] : []));
   assert.ok(losses.every(Number.isFinite), `losses ${losses}`);
+  // MobileSAM trains on the engine the policy picks for any model (ONNX Runtime wherever it
+  // loads): no backbone fallback to tfjs.
+  const expected = decideTrainEngine(await gatherEngineFacts()).engine;
+  const store = ProjectStore.open(dir);
+  try {
+    const trainedWith = store.getRun(result.runId)!.metrics.trainedWith as { engine: string; skipped: { option: string; reason: string }[] };
+    assert.equal(trainedWith.engine, expected, JSON.stringify(trainedWith));
+    assert.ok(!trainedWith.skipped.some((s) => /MobileSAM|TinyViT/.test(s.reason)), JSON.stringify(trainedWith.skipped));
+  } finally {
+    store.close();
+  }
   trained = { dir, runId: result.runId };
 });
 

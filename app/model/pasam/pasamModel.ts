@@ -16,7 +16,7 @@ import { backboneConfig, type BackboneName } from './backbones.js';
 import { ipegForward, createIpeg, type IpegParams } from './ipeg.js';
 import { adaptsQkv, createLoraBlock, loraBranchParamCount, loraProjDelta, loraQkvDelta, type BlockLayout, type LoraBlockParams } from './mspcaLora.js';
 import { createMultiClassDecoder, multiClassDecoderForward, type MultiClassDecoderParams } from './multiClassDecoder.js';
-import { parsePasamConfig, PasamConfigError, validateAgainstBackbone, type PasamConfig } from './pasamConfig.js';
+import { parsePasamConfig, validateAgainstBackbone, type PasamConfig } from './pasamConfig.js';
 import { mapTensorTree, ParamStore } from './params.js';
 import { normal, Rng } from '../../tensor/random.js';
 
@@ -113,9 +113,6 @@ export class PasamModel implements TrainableSegmenter {
     try {
       const { weights: adapted, created } = adaptSamWeights(sam, native, s);
       let encoder: ImageEncoderWeights | TinyVitWeights;
-      if (isTinyVit(adapted.imageEncoder) && cfg.lora.targets.includes('proj')) {
-        throw new PasamConfigError(`PA-SAM config: lora.targets 'proj' is not supported on a MobileSAM (TinyViT) backbone; use ['qkv'] or ['q', 'v']`);
-      }
       try {
         const encTrainable = trainAll || cfg.trainable.encoder;
         encoder = mapTensorTree(adapted.imageEncoder, 'encoder', (t, name) =>
@@ -170,6 +167,13 @@ export class PasamModel implements TrainableSegmenter {
           // branches come as [q | 0 | v] (ViT's order) and are regrouped per head.
           return block.qkv ? delta : qkvPerHead(delta, tv.numHeads[i]!);
         },
+        // proj's input (the heads' merged output) and output are plain (B', N, C): no regrouping.
+        projAdapter: targets.includes('proj')
+          ? (x, i, j, { ws }) => {
+              const [rows, n, c] = x.shape;
+              return loraProjDelta(x.reshape([rows, ws, ws, c]), tinyVitLora[i]![j]!, this.config.lora, { windowSize: ws, grid: grids[i]! }).reshape([rows, n, c]) as tf.Tensor3D;
+            }
+          : undefined,
       });
     }
     return imageEncoderForward(images, encoder, this.samConfig, {

@@ -65,6 +65,14 @@ export interface TinyVitOptions {
   /** Receives each stage's output token sequence (B, N, C) and the patch embedding (NHWC). */
   onTap?: (name: string, t: tf.Tensor) => void;
   qkvAdapter?: TinyVitAdapter;
+  /** Adds to each attention block's proj output, given the heads' merged output (B', N, C). */
+  projAdapter?: TinyVitAdapter;
+}
+
+/** A block's adapters, bound to its place: qkv's sees the normed tokens, proj's the heads' output. */
+export interface BlockAdapters {
+  qkv?: (normed: tf.Tensor3D) => tf.Tensor3D;
+  proj?: (out: tf.Tensor3D) => tf.Tensor3D;
 }
 
 const LN_EPS = 1e-5; // nn.LayerNorm default (Mlp.norm, Attention.norm)
@@ -141,12 +149,12 @@ export function attentionBiasIdxs(ws: number): Int32Array {
  * Attention over (B', N, C) windows with N = ws². qkv is laid out per head — (q, k, v) of head 0,
  * then of head 1 … — as the reference's view(B, N, heads, -1).split([kd, kd, d]); attn_ratio 1.
  */
-export function attention(x: tf.Tensor3D, p: TinyVitAttentionWeights, numHeads: number, ws: number, adapter?: (normed: tf.Tensor3D) => tf.Tensor3D): tf.Tensor3D {
+export function attention(x: tf.Tensor3D, p: TinyVitAttentionWeights, numHeads: number, ws: number, adapters: BlockAdapters = {}): tf.Tensor3D {
   const [b, n, c] = x.shape;
   const kd = c / numHeads;
   const normed = layerNorm(x, p.norm, LN_EPS);
   let qkv = linear(normed, p.qkv);
-  if (adapter) qkv = tf.add(qkv, adapter(normed));
+  if (adapters.qkv) qkv = tf.add(qkv, adapters.qkv(normed));
   // (B', N, heads, 3·kd) → (B', heads, N, 3·kd) → q, k, v of (B'·heads, N, kd)
   const perHead = qkv.reshape([b, n, numHeads, 3 * kd]).transpose([0, 2, 1, 3]).reshape([b * numHeads, n, 3 * kd]);
   const [q, k, v] = tf.split(perHead, 3, 2) as tf.Tensor3D[];
@@ -157,7 +165,8 @@ export function attention(x: tf.Tensor3D, p: TinyVitAttentionWeights, numHeads: 
   scores = tf.add(scores, bias);
   const attn = softmaxLastAxis(scores).reshape([b * numHeads, n, n]) as tf.Tensor3D;
   const out = tf.matMul(attn, v).reshape([b, numHeads, n, kd]).transpose([0, 2, 1, 3]).reshape([b, n, c]) as tf.Tensor3D;
-  return linear(out, p.proj);
+  const y = linear(out, p.proj);
+  return adapters.proj ? (tf.add(y, adapters.proj(out)) as tf.Tensor3D) : y;
 }
 
 // ------------------------------------------------------------------ TinyViTBlock
@@ -166,11 +175,11 @@ export function attention(x: tf.Tensor3D, p: TinyVitAttentionWeights, numHeads: 
  * (B, H, W, C) → (B, H, W, C): window attention (zero-padded to multiples of ws, as the
  * reference pads before its attention), residual, 3×3 depth-wise local conv, MLP residual.
  */
-export function tinyVitBlock(x: tf.Tensor4D, p: TinyVitBlockWeights, numHeads: number, ws: number, localConvSize: number, adapter?: (normed: tf.Tensor3D) => tf.Tensor3D): tf.Tensor4D {
+export function tinyVitBlock(x: tf.Tensor4D, p: TinyVitBlockWeights, numHeads: number, ws: number, localConvSize: number, adapters: BlockAdapters = {}): tf.Tensor4D {
   const [b, h, w, c] = x.shape;
   let a: tf.Tensor4D;
   if (h === ws && w === ws) {
-    a = attention(x.reshape([b, h * w, c]) as tf.Tensor3D, p.attn, numHeads, ws, adapter).reshape([b, h, w, c]);
+    a = attention(x.reshape([b, h * w, c]) as tf.Tensor3D, p.attn, numHeads, ws, adapters).reshape([b, h, w, c]);
   } else {
     const padB = (ws - (h % ws)) % ws;
     const padR = (ws - (w % ws)) % ws;
@@ -181,7 +190,7 @@ export function tinyVitBlock(x: tf.Tensor4D, p: TinyVitBlockWeights, numHeads: n
     const nw = pw / ws;
     // (B, nH, ws, nW, ws, C) → (B, nH, nW, ws, ws, C) → (B·nH·nW, ws², C)
     const windows = padded.reshape([b, nh, ws, nw, ws, c]).transpose([0, 1, 3, 2, 4, 5]).reshape([b * nh * nw, ws * ws, c]) as tf.Tensor3D;
-    const out = attention(windows, p.attn, numHeads, ws, adapter);
+    const out = attention(windows, p.attn, numHeads, ws, adapters);
     const merged = out.reshape([b, nh, nw, ws, ws, c]).transpose([0, 1, 3, 2, 4, 5]).reshape([b, ph, pw, c]) as tf.Tensor4D;
     a = padded === x ? merged : tf.slice(merged, [0, 0, 0, 0], [b, h, w, c]);
   }
@@ -213,8 +222,8 @@ export function tinyVitForward(x: tf.Tensor4D, w: TinyVitWeights, cfg: TinyVitCo
       h = tf.tidy(() => {
         let y = convLayer(prev, layer.mbconv);
         layer.blocks.forEach((blk, j) => {
-          const adapter = opts.qkvAdapter ? (normed: tf.Tensor3D) => opts.qkvAdapter!(normed, i, j, { ws: cfg.windowSizes[i], rows: normed.shape[0] }) : undefined;
-          y = tinyVitBlock(y, blk, cfg.numHeads[i], cfg.windowSizes[i], cfg.localConvSize, adapter);
+          const bind = (a: TinyVitAdapter | undefined) => (a ? (t: tf.Tensor3D) => a(t, i, j, { ws: cfg.windowSizes[i], rows: t.shape[0] }) : undefined);
+          y = tinyVitBlock(y, blk, cfg.numHeads[i], cfg.windowSizes[i], cfg.localConvSize, { qkv: bind(opts.qkvAdapter), proj: bind(opts.projAdapter) });
         });
         return layer.downsample ? patchMerging(y, layer.downsample, mergingStride(i, cfg)) : y;
       });

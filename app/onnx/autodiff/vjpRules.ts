@@ -177,7 +177,6 @@ function geometry(n: IrNode, w: Shape): ConvGeometry {
     dilations: (n.attrs.dilations as number[] | undefined) ?? k.map(() => 1),
     group: (n.attrs.group as number | undefined) ?? 1,
   };
-  if (geo.group !== 1) throw new Error('autodiff: grouped convolutions are not supported');
   return geo;
 }
 
@@ -199,7 +198,26 @@ function correlateForWeight(c: VjpContext, a: string, b: string, stride: number[
   return r;
 }
 
-/** Conv x (N,C,H,W), w (M,C,kh,kw), b (M) → y (N,M,Ho,Wo). */
+/**
+ * The weight gradient of a depth-wise Conv (group = C = M, one filter per channel; TinyViT's local
+ * and MBConv convs): each (image, channel) pair correlated with its own dy as one grouped Conv over
+ * N·C groups, then summed over the images → (C, 1, kh, kw).
+ */
+function depthwiseWeightGrad(c: VjpContext, x: string, dy: string, geo: ConvGeometry): string {
+  if (geo.dilations.some((d) => d !== 1)) throw new Error('autodiff: dilated depth-wise Conv weight gradients are not supported');
+  const [nb, ch, h, w] = c.shape(x) as [number, number, number, number];
+  const [, , ho, wo] = c.shape(dy) as [number, number, number, number];
+  const xs = c.op('Reshape', [x, c.ints([1, nb * ch, h, w])]);
+  const taps = c.op('Reshape', [dy, c.ints([nb * ch, 1, ho, wo])]);
+  const outH = h + geo.pads[0]! + geo.pads[2]! - geo.strides[0]! * (ho - 1);
+  const outW = w + geo.pads[1]! + geo.pads[3]! - geo.strides[1]! * (wo - 1);
+  let r = c.op('Conv', [xs, taps], { kernel_shape: [ho, wo], dilations: geo.strides, pads: geo.pads, group: nb * ch }); // (1, N·C, outH, outW)
+  if (outH !== geo.k[0] || outW !== geo.k[1]) r = c.op('Slice', [r, c.ints([0, 0]), c.ints(geo.k), c.ints([2, 3])]);
+  const perImage = c.op('Reshape', [r, c.ints([nb, ch, geo.k[0]!, geo.k[1]!])]);
+  return c.op('Reshape', [c.op('ReduceSum', [perImage, c.ints([0])], { keepdims: 0 }), c.ints([ch, 1, geo.k[0]!, geo.k[1]!])]);
+}
+
+/** Conv x (N,C,H,W), w (M,C/group,kh,kw), b (M) → y (N,M,Ho,Wo). */
 const conv: VjpRule = (c, n, [dy], need) => {
   const [x, w, bias] = n.inputs as [string, string, string | undefined];
   const sw = c.shape(w);
@@ -207,15 +225,20 @@ const conv: VjpRule = (c, n, [dy], need) => {
   const geo = geometry(n, sw);
   const out: (Grad | undefined)[] = [undefined, undefined, undefined];
   if (need[0]) {
-    // dx = ConvTranspose(dy, w) with the forward geometry; output_padding recovers the rows a
-    // strided conv dropped.
+    // dx = ConvTranspose(dy, w) with the forward geometry (and groups: ConvTranspose reads the
+    // same (M, C/group, kh, kw) weight as (C_in', C_out'/group, …)); output_padding recovers the
+    // rows a strided conv dropped.
     const full = geo.k.map((kk, i) => (c.shape(dy!)[2 + i]! - 1) * geo.strides[i]! - geo.pads[i]! - geo.pads[i + 2]! + geo.dilations[i]! * (kk - 1) + 1);
     const outputPadding = full.map((f, i) => sx[2 + i]! - f);
-    out[0] = c.op('ConvTranspose', [dy!, w], { kernel_shape: geo.k, strides: geo.strides, pads: geo.pads, dilations: geo.dilations, output_padding: outputPadding });
+    out[0] = c.op('ConvTranspose', [dy!, w], { kernel_shape: geo.k, strides: geo.strides, pads: geo.pads, dilations: geo.dilations, output_padding: outputPadding, ...(geo.group !== 1 ? { group: geo.group } : {}) });
   }
   if (need[1]) {
-    // (C, M, kh, kw) → (M, C, kh, kw)
-    out[1] = c.op('Transpose', [correlateForWeight(c, x, dy!, geo.strides, geo.pads, geo.dilations, geo.k)], { perm: [1, 0, 2, 3] });
+    if (geo.group === 1) {
+      // (C, M, kh, kw) → (M, C, kh, kw)
+      out[1] = c.op('Transpose', [correlateForWeight(c, x, dy!, geo.strides, geo.pads, geo.dilations, geo.k)], { perm: [1, 0, 2, 3] });
+    } else if (geo.group === sx[1] && sw[0] === sx[1] && sw[1] === 1) {
+      out[1] = depthwiseWeightGrad(c, x, dy!, geo);
+    } else throw new Error(`autodiff: the weight gradient of a grouped Conv is supported for depth-wise convs only (group ${geo.group}, weight ${sw.join('×')})`);
   }
   if (bias && need[2]) out[2] = c.op('ReduceSum', [dy!, c.ints([0, 2, 3])], { keepdims: 0 });
   return out;
@@ -225,6 +248,7 @@ const conv: VjpRule = (c, n, [dy], need) => {
 const convTranspose: VjpRule = (c, n, [dy], need) => {
   const [x, w, bias] = n.inputs as [string, string, string | undefined];
   const geo = geometry(n, c.shape(w));
+  if (geo.group !== 1) throw new Error('autodiff: grouped ConvTranspose is not supported');
   if (n.attrs.output_padding && (n.attrs.output_padding as number[]).some((p) => p !== 0)) throw new Error('autodiff: ConvTranspose with output_padding');
   const out: (Grad | undefined)[] = [undefined, undefined, undefined];
   if (need[0]) out[0] = c.op('Conv', [dy!, w], { kernel_shape: geo.k, strides: geo.strides, pads: geo.pads, dilations: geo.dilations });

@@ -2,13 +2,18 @@
 // export, nothing is merged — A, B, the per-scale kernels, the concat aggregation and the channel
 // mix are graph inputs, and the one fused kernel the tfjs model convolves with is built in the
 // graph from them (the same placement products as mspcaLora.ts), so its gradient reaches each.
+// On a MobileSAM backbone the same branches sit on every TinyViT attention block's qkv, whose
+// columns are per head (q₀ k₀ v₀ | q₁ …): a q or v branch's B is scattered there by a constant
+// 0/1 matrix product, so its gradient is gathered back by the same product.
 import { gridSize } from '../../model/sam/config.js';
 import { fusedKernelSize, placement, type LoraBranchParams, type MspcaParams } from '../../model/pasam/mspcaLora.js';
 import { mspcaScales, partialChannels, type MspcaLoraConfig } from '../../model/pasam/pasamConfig.js';
 import type { PasamModel } from '../../model/pasam/pasamModel.js';
 import { values, type OnnxLayers } from '../onnxLayers.js';
-import { onSpatialMap, partsOf, targetColumn, type Target } from '../pasamExport.js';
+import { onSpatialMap, partsOf, targetColumn, tinyVitPlacement, type Placement, type Target } from '../pasamExport.js';
 import type { AdaptedLinear, OnnxQkvAdapter } from '../samExport.js';
+import type { TinyVitOnnxAdapter } from '../tinyVitExport.js';
+import { tinyVitGrids } from '../../model/pasam/pasamModel.js';
 
 /** The fused (cp, cp, E, E) OIHW kernel from the per-scale kernels (k, k, cp, cp) HWIO. */
 function fusedKernelGraph(layers: OnnxLayers, p: MspcaParams, cfg: MspcaLoraConfig, prefix: string): string {
@@ -57,6 +62,8 @@ interface BranchContext {
   windowed: boolean;
   windowSize: number;
   prefix: string;
+  /** Scattered columns (TinyViT's per-head q / v); absent: contiguous from targetColumn. */
+  place?: Placement;
 }
 
 /** (α/r)·B(Z + MSPCA(Z)), Z = A·x, on x (N, side, side, D) → (N, side, side, cols), B placed in its columns. */
@@ -64,10 +71,16 @@ function branchGraph(layers: OnnxLayers, x: string, p: LoraBranchParams, cfg: Ms
   const r = cfg.rank;
   let z = layers.matMul(x, layers.tensor(`${c.prefix}_A`, p.a));
   const mspca = p.mspca;
-  if (mspca) z = onSpatialMap(layers, z, r, cfg, c, (m) => layers.add(m, mspcaGraph(layers, m, mspca, cfg, r, c.prefix)));
+  // The residual Z stays token-wise, as in mspcaLora.ts: on window padding (zero tokens in SAM's
+  // ViT, the norm's bias in TinyViT) the branch is plain LoRA in every spatial mode.
+  if (mspca) z = layers.add(z, onSpatialMap(layers, z, r, cfg, c, (m) => mspcaGraph(layers, m, mspca, cfg, r, c.prefix)));
   const out = p.b.shape[1];
   let b = layers.tensor(`${c.prefix}_B`, p.b);
-  if (out !== c.cols) {
+  if (out !== c.cols && c.place) {
+    const scatter = new Float32Array(out * c.cols);
+    for (let j = 0; j < out; j++) scatter[j * c.cols + c.place(j)] = 1;
+    b = layers.matMul(b, layers.b.weight(`${c.prefix}_place`, scatter, [out, c.cols]));
+  } else if (out !== c.cols) {
     const col = targetColumn(c.target, c.d);
     b = layers.b.op('Pad', [b, layers.ints([0, col, 0, c.cols - col - out])], { mode: 'constant' });
   }
@@ -98,6 +111,34 @@ export function trainingLoraAdapter(model: PasamModel): OnnxQkvAdapter {
         }),
       );
       return terms.length ? terms.reduce((a, b) => layers.add(a, b)) : undefined;
+    },
+  };
+}
+
+/** The trainable MSPCA-LoRA branches of every TinyViT attention block (MobileSAM) on its qkv. */
+export function trainingTinyVitLoraAdapter(model: PasamModel): TinyVitOnnxAdapter {
+  const parts = partsOf(model);
+  const cfg = model.config.lora;
+  const tv = model.samConfig.tinyVit;
+  if (!tv) throw new Error('training graph: the model has no TinyViT backbone');
+  const grids = tinyVitGrids(tv, model.samConfig.imgSize);
+  return {
+    qkvDelta(layers, x, i, j, ws) {
+      const c = tv.embedDims[i]!;
+      const terms = (['qkv', 'q', 'v'] as const).flatMap((target) => {
+        const p = parts.tinyVitLora[i]?.[j]?.[target];
+        if (!p) return [];
+        // TinyViT windows every block (a grid no larger than ws is one zero-padded window).
+        const ctx: BranchContext = { target, d: c, cols: 3 * c, scale: cfg.alpha / cfg.rank, grid: grids[i]!, windowed: true, windowSize: ws, prefix: `l${i}b${j}_${target}` };
+        return [branchGraph(layers, x, p, cfg, target === 'qkv' ? ctx : { ...ctx, place: tinyVitPlacement(target, c, tv.numHeads[i]!) })];
+      });
+      return terms.length ? terms.reduce((a, b) => layers.add(a, b)) : undefined;
+    },
+    projDelta(layers, x, i, j, ws) {
+      const p = parts.tinyVitLora[i]?.[j]?.proj;
+      if (!p) return undefined;
+      const c = tv.embedDims[i]!;
+      return branchGraph(layers, x, p, cfg, { target: 'proj', d: c, cols: c, scale: cfg.alpha / cfg.rank, grid: grids[i]!, windowed: true, windowSize: ws, prefix: `l${i}b${j}_proj` });
     },
   };
 }

@@ -1,7 +1,8 @@
 // The segmentation loss of app/engine/loss.ts as ONNX nodes, on class logits in NCHW:
 // ceWeight·CE + diceWeight·Dice, CE = (class-weighted) mean of −log softmax at the label,
 // Dice per class over the whole batch, (2Σp·g + 1e-5)/(Σp² + Σg² + 1e-5), averaged over the K+1
-// classes (class-weighted). Same op order as the tfjs code so float32 results agree closely.
+// classes (class-weighted) or over the classes present in the batch's labels. Same op order as the
+// tfjs code so float32 results agree closely.
 import { bilinearMatrix } from '../../tensor/gradOps.js';
 import type { OnnxLayers } from '../onnxLayers.js';
 
@@ -11,6 +12,8 @@ export interface LossOptions {
   ceWeight: number;
   diceWeight: number;
   classWeights?: number[];
+  /** Average the Dice term over the classes present in the batch's labels (tiled runs' default). */
+  dicePresentOnly?: boolean;
   lossOnUpsampledLogits: boolean;
 }
 
@@ -59,7 +62,13 @@ export function segmentationLossGraph(layers: OnnxLayers, logits: string, labels
   const dicePerClass = b.op('Div', [layers.add(layers.mul(inter, layers.scalar(2)), layers.scalar(SMOOTH)), layers.add(layers.add(zSum, ySum), layers.scalar(SMOOTH))]);
   let lossPerClass = layers.sub(layers.scalar(1), dicePerClass);
   if (weights) lossPerClass = layers.mul(lossPerClass, b.weight('dice_class_weights', new Float32Array(weights), [c]));
-  const dice = b.op('Div', [b.op('ReduceSum', [lossPerClass, layers.ints([0])], { keepdims: 0 }), layers.scalar(c)]);
+  let dice: string;
+  if (opts.dicePresentOnly) {
+    // The mask of present classes depends on the labels only: no gradient flows through it.
+    const present = b.op('Cast', [b.op('Greater', [ySum, layers.scalar(0)])], { to: 1 });
+    const count = b.op('Max', [b.op('ReduceSum', [present, layers.ints([0])], { keepdims: 0 }), layers.scalar(1)]);
+    dice = b.op('Div', [b.op('ReduceSum', [layers.mul(lossPerClass, present), layers.ints([0])], { keepdims: 0 }), count]);
+  } else dice = b.op('Div', [b.op('ReduceSum', [lossPerClass, layers.ints([0])], { keepdims: 0 }), layers.scalar(c)]);
   const loss = layers.add(layers.mul(ce, layers.scalar(opts.ceWeight)), layers.mul(dice, layers.scalar(opts.diceWeight)));
   return { loss, ce, dice };
 }

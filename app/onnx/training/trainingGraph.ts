@@ -13,7 +13,7 @@ import { differentiate } from '../autodiff/backward.js';
 import { TrackedGraphBuilder } from '../autodiff/trackedGraph.js';
 import { recomputeHooks } from '../autodiff/recompute.js';
 import { buildPasamLogits } from '../pasamExport.js';
-import { trainingLoraAdapter } from './loraTrainingAdapter.js';
+import { trainingLoraAdapter, trainingTinyVitLoraAdapter } from './loraTrainingAdapter.js';
 import { segmentationLossGraph, upsampleLogits, type LossOptions } from './lossGraph.js';
 import { TrainingLayers } from './trainingLayers.js';
 
@@ -50,7 +50,8 @@ export function buildTrainingGraphBuilder(model: PasamModel, opts: TrainingGraph
   const h = 4 * gridSize(model.samConfig);
   const k1 = model.numClasses;
   const images = b.input('images', [opts.batch, s, s, 3]);
-  const lowRes = buildPasamLogits(layers, model, layers.transpose(images, [0, 3, 1, 2]), trainingLoraAdapter(model)); // (B, K+1, h, h)
+  const tinyVit = model.samConfig.tinyVit ? trainingTinyVitLoraAdapter(model) : undefined;
+  const lowRes = buildPasamLogits(layers, model, layers.transpose(images, [0, 3, 1, 2]), trainingLoraAdapter(model), tinyVit); // (B, K+1, h, h)
   if (opts.mode === 'forward') {
     b.op('Transpose', [lowRes], { perm: [0, 2, 3, 1] }, 'logits');
     b.output('logits', [opts.batch, h, h, k1]);

@@ -54,6 +54,19 @@ export class TrainingLayers extends OnnxLayers {
     return this.reshape(input, dims);
   }
 
+  override tableColumns(prefix: string, table: tf.Tensor2D, idxs: Int32Array): string {
+    const input = this.inputOf(table);
+    if (input === undefined) return super.tableColumns(prefix, table, idxs);
+    // The lookup as a product with a constant one-hot [cols, idxs] matrix: its gradient is one MatMul.
+    const cols = table.shape[1];
+    const onehot = new Float32Array(cols * idxs.length);
+    idxs.forEach((c, j) => {
+      if (!(c >= 0 && c < cols)) throw new Error(`training graph: column ${c} of a ${cols}-column table`);
+      onehot[c * idxs.length + j] = 1;
+    });
+    return this.matMul(input, this.b.weight(`${prefix}_onehot`, onehot, [cols, idxs.length]));
+  }
+
   override relPosTable(side: number, rel: tf.Tensor2D, prefix: string): string {
     const input = this.inputOf(rel);
     if (input === undefined) return super.relPosTable(side, rel, prefix);
