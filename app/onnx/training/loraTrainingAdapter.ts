@@ -2,13 +2,12 @@
 // export, nothing is merged — A, B, the per-scale kernels, the concat aggregation and the channel
 // mix are graph inputs, and the one fused kernel the tfjs model convolves with is built in the
 // graph from them (the same placement products as mspcaLora.ts), so its gradient reaches each.
-import { gridSize } from '../../model/sam/config.js';
 import { fusedKernelSize, placement, type LoraBranchParams, type MspcaParams } from '../../model/pasam/mspcaLora.js';
 import { mspcaScales, partialChannels, type MspcaLoraConfig } from '../../model/pasam/pasamConfig.js';
 import type { PasamModel } from '../../model/pasam/pasamModel.js';
 import { values, type OnnxLayers } from '../onnxLayers.js';
-import { onSpatialMap, partsOf, targetColumn, type Target } from '../pasamExport.js';
-import type { AdaptedLinear, OnnxQkvAdapter } from '../samExport.js';
+import { partsOf, spatialTermOnPadded, targetColumn, type Target } from '../pasamExport.js';
+import { joinLowRank, padToLayout, type AdaptedLinear, type EncoderBlockLayout, type LowRankDelta, type OnnxQkvAdapter } from '../samExport.js';
 
 /** The fused (cp, cp, E, E) OIHW kernel from the per-scale kernels (k, k, cp, cp) HWIO. */
 function fusedKernelGraph(layers: OnnxLayers, p: MspcaParams, cfg: MspcaLoraConfig, prefix: string): string {
@@ -53,25 +52,31 @@ interface BranchContext {
   d: number;
   cols: number;
   scale: number;
-  grid: number;
-  windowed: boolean;
-  windowSize: number;
+  layout: EncoderBlockLayout;
+  linear: AdaptedLinear;
   prefix: string;
 }
 
-/** (α/r)·B(Z + MSPCA(Z)), Z = A·x, on x (N, side, side, D) → (N, side, side, cols), B placed in its columns. */
-function branchGraph(layers: OnnxLayers, x: string, p: LoraBranchParams, cfg: MspcaLoraConfig, c: BranchContext): string {
+/**
+ * (α/r)·B(Z + MSPCA(Z)), Z = A·x, as factors on the padded grid: left = (α/r)·(Z + MSPCA(Z))
+ * (B, gp, gp, r), right = B placed in its columns (r, cols). x is on the image grid for qkv (zero
+ * padding tokens implied) and on the padded grid for proj. The residual Z stays token-wise, as in
+ * the tfjs model.
+ */
+function branchGraph(layers: OnnxLayers, x: string, p: LoraBranchParams, cfg: MspcaLoraConfig, c: BranchContext): LowRankDelta {
   const r = cfg.rank;
-  let z = layers.matMul(x, layers.tensor(`${c.prefix}_A`, p.a));
+  const onImageGrid = c.linear === 'qkv';
+  const z0 = layers.matMul(x, layers.tensor(`${c.prefix}_A`, p.a));
+  let z = onImageGrid ? padToLayout(layers, z0, c.layout) : z0;
   const mspca = p.mspca;
-  if (mspca) z = onSpatialMap(layers, z, r, cfg, c, (m) => layers.add(m, mspcaGraph(layers, m, mspca, cfg, r, c.prefix)));
+  if (mspca) z = layers.add(z, spatialTermOnPadded(layers, z0, r, cfg, c.layout, onImageGrid, (m) => mspcaGraph(layers, m, mspca, cfg, r, c.prefix)));
   const out = p.b.shape[1];
   let b = layers.tensor(`${c.prefix}_B`, p.b);
   if (out !== c.cols) {
     const col = targetColumn(c.target, c.d);
     b = layers.b.op('Pad', [b, layers.ints([0, col, 0, c.cols - col - out])], { mode: 'constant' });
   }
-  return layers.matMul(layers.mul(z, layers.scalar(c.scale)), b);
+  return { left: layers.mul(z, layers.scalar(c.scale)), right: b };
 }
 
 /** The trainable MSPCA-LoRA branches of every block as an encoder adapter (no merged weights). */
@@ -83,21 +88,9 @@ export function trainingLoraAdapter(model: PasamModel): OnnxQkvAdapter {
   const branches = (i: number, linear: AdaptedLinear) =>
     (linear === 'proj' ? (['proj'] as const) : (['qkv', 'q', 'v'] as const)).flatMap((t) => (parts.lora[i]![t] ? [{ target: t as Target, p: parts.lora[i]![t]! }] : []));
   return {
-    delta(layers, x, i, _side, linear) {
+    delta(layers, x, i, layout, linear) {
       const cols = linear === 'proj' ? d : 3 * d;
-      const terms = branches(i, linear).map(({ target, p }) =>
-        branchGraph(layers, x, p, cfg, {
-          target,
-          d,
-          cols,
-          scale: cfg.alpha / cfg.rank,
-          grid: gridSize(sam),
-          windowed: !sam.encoderGlobalAttnIndexes.includes(i),
-          windowSize: sam.windowSize,
-          prefix: `blk${i}_${target}`,
-        }),
-      );
-      return terms.length ? terms.reduce((a, b) => layers.add(a, b)) : undefined;
+      return joinLowRank(layers, branches(i, linear).map(({ target, p }) => branchGraph(layers, x, p, cfg, { target, d, cols, scale: cfg.alpha / cfg.rank, layout, linear, prefix: `blk${i}_${target}` })));
     },
   };
 }
