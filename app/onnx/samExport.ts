@@ -81,8 +81,8 @@ function cropToGrid(layers: OnnxLayers, t: string, layout: EncoderBlockLayout): 
  *   output), on the g×g image tokens only: a padding token's q/k/v is the bias alone (its input is
  *   zero) plus the adapters' delta, which is computed on the padded grid;
  * - the softmax scale is folded into q's weight, bias and delta, and the rel-pos tables divided by it;
- * - window partition and head split are one transpose per q / k / v (k straight into kᵀ's layout);
- *   head merge and window un-partition one transpose of the output, cropped before proj.
+ * - window partition and head split are transposes per q / k / v, head merge and window
+ *   un-partition of the output, cropped before proj.
  */
 function encoderAttention(layers: OnnxLayers, y: string, p: ImageEncoderWeights['blocks'][number]['attn'], cfg: SamConfig, layout: EncoderBlockLayout, blockIndex: number, adapter?: OnnxQkvAdapter): string {
   const d = cfg.encoderEmbedDim;
@@ -97,19 +97,22 @@ function encoderAttention(layers: OnnxLayers, y: string, p: ImageEncoderWeights[
   const w = merged ? layers.b.weight(`${pre}_qkv_w`, merged, p.qkv.weight.shape) : layers.tensor(`${pre}_qkv_w`, p.qkv.weight);
   const bias = p.qkv.bias ? layers.tensor(`${pre}_qkv_b`, p.qkv.bias) : undefined;
   const delta = adapter?.delta?.(layers, y, blockIndex, layout, 'qkv');
-  const part = (j: number, perm: number[], shape: number[]) => {
+  // Each transpose moves one axis with large contiguous blocks (ONNX Runtime's fast path; one
+  // transpose of all axes at once runs element-wise and was slower than the two).
+  const part = (j: number) => {
     const cols = (t: string, axis: number) => layers.slice(t, [j * d], [(j + 1) * d], [axis]);
     const scaled = (t: string) => (j === 0 ? layers.mul(t, layers.scalar(scale)) : t);
     let t = padToLayout(layers, layers.matMul(y, scaled(cols(w, 1))), layout);
     if (bias) t = layers.add(t, scaled(cols(bias, 0)));
     if (delta) t = layers.add(t, layers.matMul(delta.left, scaled(cols(delta.right, 1))));
-    return layers.reshape(layers.transpose(layers.reshape(t, [-1, nw, ws, nw, ws, heads, hd]), perm), shape);
+    // (B·nw, ws, nw, ws·D) → (B·nw, nw, ws, ws·D) = windows (B', N, h, hd) → (B', h, N, hd)
+    const windows = nw === 1 ? t : layers.transpose(layers.reshape(t, [-1, ws, nw, ws * d]), [0, 2, 1, 3]);
+    return layers.transpose(layers.reshape(windows, [-1, n, heads, hd]), [0, 2, 1, 3]);
   };
-  // (B, nw, ws, nw, ws, h, hd) → (B·nw·nw, h, ws·ws, hd); k → (B·nw·nw, h, hd, ws·ws)
-  const q = part(0, [0, 1, 3, 5, 2, 4, 6], [-1, heads, n, hd]);
-  const kT = part(1, [0, 1, 3, 5, 6, 2, 4], [-1, heads, hd, n]);
-  const v = part(2, [0, 1, 3, 5, 2, 4, 6], [-1, heads, n, hd]);
-  let attn = layers.matMul(q, kT);
+  const q = part(0);
+  const k = part(1);
+  const v = part(2);
+  let attn = layers.matMul(q, layers.transpose(k, [0, 1, 3, 2]));
   // Rel-pos from the unscaled queries (tables ÷ scale, q is scaled): rel_h[b,y,x,ky] = q[b,y,x]·Rh[y,ky], rel_w likewise over x.
   const qs = layers.reshape(q, [-1, ws, ws, hd]);
   const rh = layers.mul(layers.relPosTable(ws, p.relPosH, `${pre}_relh`), layers.scalar(1 / scale));
@@ -121,8 +124,9 @@ function encoderAttention(layers: OnnxLayers, y: string, p: ImageEncoderWeights[
   const relBias = layers.add(layers.reshape(relH, [-1, n, ws, 1]), layers.reshape(relW, [-1, n, 1, ws]));
   attn = layers.add(attn, layers.reshape(relBias, [-1, heads, n, n]));
   const out = layers.matMul(layers.b.op('Softmax', [attn], { axis: -1 }), v);
-  // (B, nw, nw, h, ws, ws, hd) → (B, nw, ws, nw, ws, h, hd) = (B, gp, gp, D)
-  const tokens = layers.reshape(layers.transpose(layers.reshape(out, [-1, nw, nw, heads, ws, ws, hd]), [0, 1, 4, 2, 5, 3, 6]), [-1, gp, gp, d]);
+  // (B', h, N, hd) → (B', N, D) = (B·nw, nw, ws, ws·D) → (B·nw, ws, nw, ws·D) = (B, gp, gp, D)
+  const headsMerged = layers.transpose(out, [0, 2, 1, 3]);
+  const tokens = layers.reshape(nw === 1 ? headsMerged : layers.transpose(layers.reshape(headsMerged, [-1, nw, ws, ws * d]), [0, 2, 1, 3]), [-1, gp, gp, d]);
   const projDelta = adapter?.delta?.(layers, tokens, blockIndex, layout, 'proj');
   const projected = layers.linear(cropToGrid(layers, tokens, layout), p.proj, `${pre}_proj`, adapter?.mergedWeight?.(blockIndex, 'proj'));
   return projDelta ? layers.add(projected, layers.matMul(cropToGrid(layers, projDelta.left, layout), projDelta.right)) : projected;
