@@ -106,7 +106,7 @@ function encoderAttention(layers: OnnxLayers, y: string, p: ImageEncoderWeights[
     if (bias) t = layers.add(t, scaled(cols(bias, 0)));
     if (delta) t = layers.add(t, layers.matMul(delta.left, scaled(cols(delta.right, 1))));
     // (B·nw, ws, nw, ws·D) → (B·nw, nw, ws, ws·D) = windows (B', N, h, hd) → (B', h, N, hd)
-    const windows = nw === 1 ? t : layers.transpose(layers.reshape(t, [-1, ws, nw, ws * d]), [0, 2, 1, 3]);
+    const windows = nw === 1 ? t : layers.transpose(layers.reshape(t, [-1, ws, nw, ws, d]), [0, 2, 1, 3, 4]);
     return layers.transpose(layers.reshape(windows, [-1, n, heads, hd]), [0, 2, 1, 3]);
   };
   const q = part(0);
