@@ -196,7 +196,8 @@ if (values.child) {
   // Cases not re-run keep their earlier figures (each carries its own date and load).
   const earlier: CaseResult[] = (() => {
     try {
-      return (JSON.parse(readFileSync(resultsFile, 'utf8')) as { results: CaseResult[] }).results;
+      const file = JSON.parse(readFileSync(resultsFile, 'utf8')) as { date: string; results: CaseResult[] };
+      return file.results.map((r) => ({ measuredAt: file.date, ...r }));
     } catch {
       return [];
     }

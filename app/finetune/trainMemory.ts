@@ -14,6 +14,10 @@
 // value. ORT's arena, its intermediate copies and the transient gradients are a fixed 3.5× on the
 // counted activations; the process itself is 1 GiB. Calibrated on a measured run: vit_b, S = 256,
 // batch 2, one epoch through `pasam train` peaked at 4.54 GiB resident (this formula: 4.5 GiB).
+// Recomputing, the block recomputed in the backward pass holds its attention maps twice over
+// (the recomputed forward's logits, bias and softmax beside the backward's gradients of them):
+// vit_b, S = 1024, batch 1 peaked at 14.3 GiB in bench/ortTrainBench.ts (this formula: 14.5 GiB;
+// without that factor it said 9.3).
 import { totalmem } from 'node:os';
 import type { TrainableSegmenter } from '../model/segmenterTypes.js';
 import type { SamConfig } from '../model/sam/config.js';
@@ -24,6 +28,7 @@ const GiB = 1024 ** 3;
 const ACTIVATION_OVERHEAD = 3.5;
 const WEIGHT_COPIES = 4;
 const PROCESS_BYTES = 1 * GiB;
+const RECOMPUTED_MAPS_FACTOR = 2;
 
 export interface MemoryEstimate {
   /** Peak resident bytes of the whole run. */
@@ -41,8 +46,8 @@ export interface MemoryPlan {
   message: string;
 }
 
-/** Float32 values of one encoder block's saved activations for one sample. */
-function blockActivationValues(cfg: SamConfig, S: number, blockIndex: number): number {
+/** Float32 values of one encoder block's saved activations for one sample (attention maps × `mapsFactor`). */
+function blockActivationValues(cfg: SamConfig, S: number, blockIndex: number, mapsFactor = 1): number {
   const g = S / cfg.patchSize;
   const n = g * g;
   const C = cfg.encoderEmbedDim;
@@ -50,7 +55,7 @@ function blockActivationValues(cfg: SamConfig, S: number, blockIndex: number): n
   const side = global ? g : cfg.windowSize;
   const windows = global ? 1 : Math.ceil(g / cfg.windowSize) ** 2;
   const maps = 2 * cfg.encoderNumHeads * windows * side ** 4;
-  return (10 + 2 * cfg.mlpRatio) * n * C + maps;
+  return (10 + 2 * cfg.mlpRatio) * n * C + mapsFactor * maps;
 }
 
 /** Neck + decoder + loss at the logits grid: small next to the encoder, counted coarsely. */
@@ -60,7 +65,7 @@ function headActivationValues(cfg: SamConfig, S: number, numClasses: number): nu
 }
 
 export function estimateTrainingMemory(cfg: SamConfig, desc: { totalParams: number; trainableParams: number; numClasses: number }, S: number, batch: number, recompute: boolean): MemoryEstimate {
-  const blocks = Array.from({ length: cfg.encoderDepth }, (_, i) => blockActivationValues(cfg, S, i));
+  const blocks = Array.from({ length: cfg.encoderDepth }, (_, i) => blockActivationValues(cfg, S, i, recompute ? RECOMPUTED_MAPS_FACTOR : 1));
   const n = (S / cfg.patchSize) ** 2;
   const encoder = recompute ? cfg.encoderDepth * n * cfg.encoderEmbedDim + Math.max(...blocks) : blocks.reduce((a, b) => a + b, 0);
   const activationBytes = 4 * batch * ACTIVATION_OVERHEAD * (encoder + headActivationValues(cfg, S, desc.numClasses));
