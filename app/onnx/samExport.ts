@@ -80,7 +80,6 @@ function cropToGrid(layers: OnnxLayers, t: string, layout: EncoderBlockLayout): 
  * - q, k and v are three products with column slices of the qkv weight (no split of a fused
  *   output), on the g×g image tokens only: a padding token's q/k/v is the bias alone (its input is
  *   zero) plus the adapters' delta, which is computed on the padded grid;
- * - the softmax scale is folded into q's weight, bias and delta, and the rel-pos tables divided by it;
  * - window partition and head split are transposes per q / k / v, head merge and window
  *   un-partition of the output, cropped before proj.
  */
@@ -101,10 +100,9 @@ function encoderAttention(layers: OnnxLayers, y: string, p: ImageEncoderWeights[
   // transpose of all axes at once runs element-wise and was slower than the two).
   const part = (j: number) => {
     const cols = (t: string, axis: number) => layers.slice(t, [j * d], [(j + 1) * d], [axis]);
-    const scaled = (t: string) => (j === 0 ? layers.mul(t, layers.scalar(scale)) : t);
-    let t = padToLayout(layers, layers.matMul(y, scaled(cols(w, 1))), layout);
-    if (bias) t = layers.add(t, scaled(cols(bias, 0)));
-    if (delta) t = layers.add(t, layers.matMul(delta.left, scaled(cols(delta.right, 1))));
+    let t = padToLayout(layers, layers.matMul(y, cols(w, 1)), layout);
+    if (bias) t = layers.add(t, cols(bias, 0));
+    if (delta) t = layers.add(t, layers.matMul(delta.left, cols(delta.right, 1)));
     // (B·nw, ws, nw, ws·D) → (B·nw, nw, ws, ws·D) = windows (B', N, h, hd) → (B', h, N, hd)
     const windows = nw === 1 ? t : layers.transpose(layers.reshape(t, [-1, ws, nw, ws, d]), [0, 2, 1, 3, 4]);
     return layers.transpose(layers.reshape(windows, [-1, n, heads, hd]), [0, 2, 1, 3]);
@@ -112,11 +110,12 @@ function encoderAttention(layers: OnnxLayers, y: string, p: ImageEncoderWeights[
   const q = part(0);
   const k = part(1);
   const v = part(2);
-  let attn = layers.matMul(q, layers.transpose(k, [0, 1, 3, 2]));
-  // Rel-pos from the unscaled queries (tables ÷ scale, q is scaled): rel_h[b,y,x,ky] = q[b,y,x]·Rh[y,ky], rel_w likewise over x.
+  // The scale on q, then the product, as the tfjs model orders them (float32 trajectories stay close).
+  let attn = layers.matMul(layers.mul(q, layers.scalar(scale)), layers.transpose(k, [0, 1, 3, 2]));
+  // Rel-pos from the unscaled queries: rel_h[b,y,x,ky] = q[b,y,x]·Rh[y,ky], rel_w likewise over x.
   const qs = layers.reshape(q, [-1, ws, ws, hd]);
-  const rh = layers.mul(layers.relPosTable(ws, p.relPosH, `${pre}_relh`), layers.scalar(1 / scale));
-  const rw = layers.mul(layers.relPosTable(ws, p.relPosW, `${pre}_relw`), layers.scalar(1 / scale));
+  const rh = layers.relPosTable(ws, p.relPosH, `${pre}_relh`);
+  const rw = layers.relPosTable(ws, p.relPosW, `${pre}_relw`);
   const byH = layers.matMul(layers.reshape(layers.transpose(qs, [1, 0, 2, 3]), [ws, -1, hd]), rh);
   const relH = layers.transpose(layers.reshape(byH, [ws, -1, ws, ws]), [1, 0, 2, 3]);
   const byW = layers.matMul(layers.reshape(layers.transpose(qs, [2, 0, 1, 3]), [ws, -1, hd]), rw);
