@@ -96,15 +96,18 @@ function encoderAttention(layers: OnnxLayers, y: string, p: ImageEncoderWeights[
   const w = merged ? layers.b.weight(`${pre}_qkv_w`, merged, p.qkv.weight.shape) : layers.tensor(`${pre}_qkv_w`, p.qkv.weight);
   const bias = p.qkv.bias ? layers.tensor(`${pre}_qkv_b`, p.qkv.bias) : undefined;
   const delta = adapter?.delta?.(layers, y, blockIndex, layout, 'qkv');
-  // Each transpose moves one axis with large contiguous blocks (ONNX Runtime's fast path; one
-  // transpose of all axes at once runs element-wise and was slower than the two).
+  // Each layout step moves one axis with large contiguous blocks (one transpose of all axes at once
+  // runs element-wise in ONNX Runtime and was slower than the steps).
   const part = (j: number) => {
     const cols = (t: string, axis: number) => layers.slice(t, [j * d], [(j + 1) * d], [axis]);
     let t = padToLayout(layers, layers.matMul(y, cols(w, 1)), layout);
     if (bias) t = layers.add(t, cols(bias, 0));
     if (delta) t = layers.add(t, layers.matMul(delta.left, cols(delta.right, 1)));
-    // (B·nw, ws, nw, ws·D) → (B·nw, nw, ws, ws·D) = windows (B', N, h, hd) → (B', h, N, hd)
-    const windows = nw === 1 ? t : layers.transpose(layers.reshape(t, [-1, ws, nw, ws, d]), [0, 2, 1, 3, 4]);
+    // (B·nw, ws, nw, ws·D) → (B·nw, nw, ws, ws·D) = windows (B', N, h, hd) → (B', h, N, hd). The
+    // partition as window-column slices joined along the rows: ONNX Runtime's transpose in this
+    // direction took 15× its inverse (11 ms against 0.7 ms per q/k/v at S=256, batch 2).
+    const rows = nw === 1 ? t : layers.reshape(t, [-1, ws, nw, ws * d]);
+    const windows = nw === 1 ? t : layers.concat(Array.from({ length: nw }, (_, c) => layers.slice(rows, [c], [c + 1], [2])), 1);
     return layers.transpose(layers.reshape(windows, [-1, n, heads, hd]), [0, 2, 1, 3]);
   };
   const q = part(0);
