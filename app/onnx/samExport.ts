@@ -80,8 +80,8 @@ function cropToGrid(layers: OnnxLayers, t: string, layout: EncoderBlockLayout): 
  * - q, k and v are three products with column slices of the qkv weight (no split of a fused
  *   output), on the g×g image tokens only: a padding token's q/k/v is the bias alone (its input is
  *   zero) plus the adapters' delta, which is computed on the padded grid;
- * - window partition and head split are transposes per q / k / v, head merge and window
- *   un-partition of the output, cropped before proj.
+ * - window partition (slices joined) and head split (a transpose) per q / k / v; head merge and
+ *   window un-partition (transposes) of the output, cropped before proj.
  */
 function encoderAttention(layers: OnnxLayers, y: string, p: ImageEncoderWeights['blocks'][number]['attn'], cfg: SamConfig, layout: EncoderBlockLayout, blockIndex: number, adapter?: OnnxQkvAdapter): string {
   const d = cfg.encoderEmbedDim;
