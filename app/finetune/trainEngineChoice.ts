@@ -157,7 +157,8 @@ function ortLoss(loss: StepLossOptions): StepLossOptions {
 /**
  * The StepEngine of `choice` for a run's model (mode 'forward': evaluation only, no gradient graph).
  * A GPU provider that is installed but cannot start here (no device, driver or cuDNN) falls back
- * to the CPU provider, and the fallback is recorded.
+ * to the CPU provider, and the fallback is recorded — whether it fails when the engine is created
+ * or, since ONNX Runtime builds its sessions lazily, at the engine's first step or forward pass.
  */
 export async function createStepEngine(choice: TrainEngineChoice, model: TrainableSegmenter, config: TrainConfig, opts: { recompute: boolean; cacheDir?: string; mode?: 'train' | 'forward'; loss?: StepLossOptions }): Promise<{ engine: StepEngine; trainedWith: TrainedWith }> {
   const loss = opts.loss ?? lossOptions(config);
@@ -168,15 +169,60 @@ export async function createStepEngine(choice: TrainEngineChoice, model: Trainab
   // The ORT engine keeps one session per (mode, batch size), built on first use: an epoch's last
   // micro-batch and the last validation chunk may be smaller.
   const open = (executionProvider: string) => mod.createOrtStepEngine(model, { batch: config.batchSize, loss: ortLoss(loss), mode: opts.mode ?? 'train', recompute: opts.recompute, executionProvider, cacheDir: opts.cacheDir });
+  const canFallBack = choice.executionProvider !== 'cpu' && !choice.forcedBy?.startsWith('PASAM_ORT_EP');
+  const trainedWith: TrainedWith = { engine: 'ort', executionProvider: choice.executionProvider, recompute: opts.recompute, skipped: [...choice.skipped] };
+  const fellBack = (reason: string) => {
+    trainedWith.executionProvider = 'cpu';
+    trainedWith.skipped.push({ option: choice.executionProvider, reason });
+  };
+  let engine: StepEngine;
   try {
-    const engine = await open(choice.executionProvider);
-    return { engine, trainedWith: { engine: 'ort', executionProvider: choice.executionProvider, recompute: opts.recompute, skipped: choice.skipped } };
+    engine = await open(choice.executionProvider);
   } catch (err) {
-    if (choice.executionProvider === 'cpu' || choice.forcedBy?.startsWith('PASAM_ORT_EP')) throw err;
-    const reason = `installed but could not start: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
-    const engine = await open('cpu');
-    return { engine, trainedWith: { engine: 'ort', executionProvider: 'cpu', recompute: opts.recompute, skipped: [...choice.skipped, { option: choice.executionProvider, reason }] } };
+    if (!canFallBack) throw err;
+    fellBack(`installed but could not start: ${firstLine(err)}`);
+    return { engine: await open('cpu'), trainedWith };
   }
+  return { engine: canFallBack ? cpuOnFirstFailure(engine, () => open('cpu'), (err) => fellBack(`installed but failed at its first step: ${firstLine(err)}`)) : engine, trainedWith };
+}
+
+function firstLine(err: unknown): string {
+  return err instanceof Error ? err.message.split('\n')[0]! : String(err);
+}
+
+/**
+ * `primary` until one of its calls has succeeded; if its first step or forward pass fails, the
+ * CPU engine from `openCpu` replaces it (told to `onFallback`) and takes that call. Later failures
+ * are the run's own and propagate.
+ */
+function cpuOnFirstFailure(primary: StepEngine, openCpu: () => Promise<StepEngine>, onFallback: (err: unknown) => void): StepEngine {
+  let current = primary;
+  let proven = false;
+  const call = async <T>(f: (e: StepEngine) => Promise<T>): Promise<T> => {
+    if (proven) return f(current);
+    try {
+      const r = await f(current);
+      proven = true;
+      return r;
+    } catch (err) {
+      if (current !== primary) throw err;
+      onFallback(err);
+      await Promise.resolve(primary.dispose()).catch(() => undefined);
+      current = await openCpu();
+      const r = await f(current);
+      proven = true;
+      return r;
+    }
+  };
+  return {
+    name: primary.name,
+    get executionProvider() {
+      return current.executionProvider;
+    },
+    step: (params, images, labels) => call((e) => e.step(params, images, labels)),
+    forward: (params, images) => call((e) => e.forward(params, images)),
+    dispose: () => current.dispose(),
+  };
 }
 
 export function describeChoice(c: { engine: TrainEngineName; executionProvider: string; skipped: SkippedOption[] }): string[] {

@@ -17,6 +17,10 @@
 // A MobileSAM (TinyViT) encoder is counted stage by stage: each MBConv keeps its expanded maps
 // before and after GELU twice over (4·expand·C per pixel) plus about 3C; each attention block the
 // ViT block's terms on its own grid, windows and heads. Its graph has no recomputing variant.
+// Recomputing, the block recomputed in the backward pass holds its attention maps twice over
+// (the recomputed forward's logits, bias and softmax beside the backward's gradients of them):
+// vit_b, S = 1024, batch 1 peaked at 14.3 GiB in bench/ortTrainBench.ts (this formula: 14.5 GiB;
+// without that factor it said 9.3).
 import { totalmem } from 'node:os';
 import type { TrainableSegmenter } from '../model/segmenterTypes.js';
 import type { SamConfig } from '../model/sam/config.js';
@@ -28,6 +32,7 @@ const GiB = 1024 ** 3;
 const ACTIVATION_OVERHEAD = 3.5;
 const WEIGHT_COPIES = 4;
 const PROCESS_BYTES = 1 * GiB;
+const RECOMPUTED_MAPS_FACTOR = 2;
 
 export interface MemoryEstimate {
   /** Peak resident bytes of the whole run. */
@@ -45,8 +50,8 @@ export interface MemoryPlan {
   message: string;
 }
 
-/** Float32 values of one encoder block's saved activations for one sample. */
-function blockActivationValues(cfg: SamConfig, S: number, blockIndex: number): number {
+/** Float32 values of one encoder block's saved activations for one sample (attention maps × `mapsFactor`). */
+function blockActivationValues(cfg: SamConfig, S: number, blockIndex: number, mapsFactor = 1): number {
   const g = S / cfg.patchSize;
   const n = g * g;
   const C = cfg.encoderEmbedDim;
@@ -54,7 +59,7 @@ function blockActivationValues(cfg: SamConfig, S: number, blockIndex: number): n
   const side = global ? g : cfg.windowSize;
   const windows = global ? 1 : Math.ceil(g / cfg.windowSize) ** 2;
   const maps = 2 * cfg.encoderNumHeads * windows * side ** 4;
-  return (10 + 2 * cfg.mlpRatio) * n * C + maps;
+  return (10 + 2 * cfg.mlpRatio) * n * C + mapsFactor * maps;
 }
 
 /** Float32 values of a TinyViT encoder's saved activations for one sample, all stages. */
@@ -78,7 +83,7 @@ function headActivationValues(cfg: SamConfig, S: number, numClasses: number): nu
 }
 
 export function estimateTrainingMemory(cfg: SamConfig, desc: { totalParams: number; trainableParams: number; numClasses: number }, S: number, batch: number, recompute: boolean): MemoryEstimate {
-  const blocks = Array.from({ length: cfg.encoderDepth }, (_, i) => blockActivationValues(cfg, S, i));
+  const blocks = Array.from({ length: cfg.encoderDepth }, (_, i) => blockActivationValues(cfg, S, i, recompute ? RECOMPUTED_MAPS_FACTOR : 1));
   const n = (S / cfg.patchSize) ** 2;
   const encoder = cfg.tinyVit ? tinyVitActivationValues(cfg.tinyVit, S) : recompute ? cfg.encoderDepth * n * cfg.encoderEmbedDim + Math.max(...blocks) : blocks.reduce((a, b) => a + b, 0);
   const activationBytes = 4 * batch * ACTIVATION_OVERHEAD * (encoder + headActivationValues(cfg, S, desc.numClasses));

@@ -17,7 +17,7 @@ import { partialChannels, type MspcaLoraConfig } from '../model/pasam/pasamConfi
 import { tinyVitGrids, type PasamModel, type PasamParts } from '../model/pasam/pasamModel.js';
 import { OnnxGraphBuilder } from './onnxGraphBuilder.js';
 import { OnnxLayers, permuteArray, values } from './onnxLayers.js';
-import { buildImageEncoder, buildMaskDecoderCore, decoderAttention, expandTokens, type AdaptedLinear, type OnnxQkvAdapter } from './samExport.js';
+import { buildImageEncoder, buildMaskDecoderCore, decoderAttention, expandTokens, joinLowRank, padToLayout, type AdaptedLinear, type EncoderBlockLayout, type LowRankDelta, type OnnxQkvAdapter } from './samExport.js';
 import { buildTinyVitEncoder, type TinyVitOnnxAdapter } from './tinyVitExport.js';
 
 const IPEG_LN_EPS = 1e-6;
@@ -73,7 +73,6 @@ function loraAdapter(model: PasamModel, parts: PasamParts): OnnxQkvAdapter {
   const sam = model.samConfig;
   const d = sam.encoderEmbedDim;
   const scale = cfg.alpha / cfg.rank;
-  const g = gridSize(sam);
   const branches = (i: number, linear: AdaptedLinear) =>
     (linear === 'proj' ? (['proj'] as const) : (['qkv', 'q', 'v'] as const)).flatMap((t) => (parts.lora[i]![t] ? [{ target: t as Target, p: parts.lora[i]![t]! }] : []));
   const width = (linear: AdaptedLinear) => (linear === 'proj' ? d : 3 * d);
@@ -87,12 +86,10 @@ function loraAdapter(model: PasamModel, parts: PasamParts): OnnxQkvAdapter {
       for (const { target, p } of list) mergeBranch(w, width(linear), p, scale, vitPlacement(target, d));
       return w;
     },
-    delta(layers, x, i, _side, linear) {
+    delta(layers, x, i, layout, linear) {
       if (cfg.bottleneck !== 'mspca') return undefined;
-      const terms = branches(i, linear).map(({ target, p }) =>
-        mspcaDelta(layers, x, p, cfg, { place: vitPlacement(target, d), cols: width(linear), scale, grid: g, windowed: !sam.encoderGlobalAttnIndexes.includes(i), windowSize: sam.windowSize, prefix: `blk${i}_${target}` }),
-      );
-      return terms.length ? terms.reduce((a, b) => layers.add(a, b)) : undefined;
+      const c = (target: Target) => ({ place: vitPlacement(target, d), cols: width(linear), scale, layout, onImageGrid: linear === 'qkv', prefix: `blk${i}_${target}` });
+      return joinLowRank(layers, branches(i, linear).map(({ target, p }) => mspcaFactors(layers, x, p, cfg, c(target))));
     },
   };
 }
@@ -117,10 +114,11 @@ function tinyVitLoraAdapter(model: PasamModel, parts: PasamParts): TinyVitOnnxAd
     },
     qkvDelta(layers, x, i, j, ws) {
       if (cfg.bottleneck !== 'mspca') return undefined;
-      // TinyViT windows every block (a grid no larger than ws is one zero-padded window).
-      const terms = branches(i, j).map(({ target, p }) =>
-        mspcaDelta(layers, x, p, cfg, { place: place(target, i), cols: 3 * tv.embedDims[i]!, scale, grid: grids[i]!, windowed: true, windowSize: ws, prefix: `l${i}b${j}_${target}` }),
-      );
+      const layout = tinyVitWindowLayout(grids[i]!, ws);
+      const terms = branches(i, j).map(({ target, p }) => {
+        const f = mspcaFactors(layers, x, p, cfg, { place: place(target, i), cols: 3 * tv.embedDims[i]!, scale, layout, windowMap: true, prefix: `l${i}b${j}_${target}` });
+        return layers.matMul(f.left, f.right);
+      });
       return terms.length ? terms.reduce((a, b) => layers.add(a, b)) : undefined;
     },
     mergedProj(i, j) {
@@ -134,9 +132,15 @@ function tinyVitLoraAdapter(model: PasamModel, parts: PasamParts): TinyVitOnnxAd
     projDelta(layers, x, i, j, ws) {
       const p = projOf(i, j);
       if (!p || cfg.bottleneck !== 'mspca') return undefined;
-      return mspcaDelta(layers, x, p, cfg, { place: (k) => k, cols: tv.embedDims[i]!, scale, grid: grids[i]!, windowed: true, windowSize: ws, prefix: `l${i}b${j}_proj` });
+      const f = mspcaFactors(layers, x, p, cfg, { place: (k) => k, cols: tv.embedDims[i]!, scale, layout: tinyVitWindowLayout(grids[i]!, ws), windowMap: true, prefix: `l${i}b${j}_proj` });
+      return layers.matMul(f.left, f.right);
     },
   };
+}
+
+/** A TinyViT block's windows: every block is windowed; a grid no larger than ws is one zero-padded window. */
+export function tinyVitWindowLayout(grid: number, ws: number): EncoderBlockLayout {
+  return { grid, windowSize: ws, padded: Math.ceil(grid / ws) * ws, windowed: true };
 }
 
 interface DeltaContext {
@@ -145,40 +149,68 @@ interface DeltaContext {
   /** Output width of the adapted linear (3D for qkv, D for proj). */
   cols: number;
   scale: number;
-  grid: number;
-  windowed: boolean;
-  windowSize: number;
+  layout: EncoderBlockLayout;
+  /** x is already one window per batch item (B', ws, ws, D) (TinyViT), not the padded grid. */
+  windowMap?: boolean;
+  /** x is on the image grid (B, g, g, D) with zero padding tokens implied, not the padded grid. */
+  onImageGrid?: boolean;
   prefix: string;
 }
 
-/** (α/r)·MSPCA(Z)·B on x (B', side, side, D), placed in the target's columns of its linear: (B', side, side, cols). */
-function mspcaDelta(layers: OnnxLayers, x: string, p: LoraBranchParams, cfg: MspcaLoraConfig, c: DeltaContext): string {
+/**
+ * (α/r)·MSPCA(Z)·B on x as factors: left = MSPCA(Z) on the padded grid (B, padded, padded, r) (or
+ * on window maps with `windowMap`), right = (α/r)·B placed in the target's columns of its linear (r, cols).
+ */
+function mspcaFactors(layers: OnnxLayers, x: string, p: LoraBranchParams, cfg: MspcaLoraConfig, c: DeltaContext): LowRankDelta {
   const r = cfg.rank;
   const cp = partialChannels(cfg);
   const z = layers.matMul(x, layers.tensor(`${c.prefix}_A`, p.a));
-  const m = onSpatialMap(layers, z, r, cfg, c, (map) => mspcaBranch(layers, map, p, cfg, cp, r, c.prefix));
+  const term = (map: string) => mspcaBranch(layers, map, p, cfg, cp, r, c.prefix);
+  const left = c.windowMap ? onWindowMaps(layers, z, r, cfg, c.layout, term) : spatialTermOnPadded(layers, z, r, cfg, c.layout, Boolean(c.onImageGrid), term);
   // B scaled and placed in its qkv columns.
   const out = p.b.shape[1]!;
   const bData = values(p.b);
   const full = new Float32Array(r * c.cols);
   for (let k = 0; k < r; k++) for (let j = 0; j < out; j++) full[k * c.cols + c.place(j)] = bData[k * out + j]! * c.scale;
-  return layers.matMul(m, layers.b.weight(`${c.prefix}_B`, full, [r, c.cols]));
+  return { left, right: layers.b.weight(`${c.prefix}_B`, full, [r, c.cols]) };
 }
 
 /**
- * Applies `f` to the map the configured spatial mode asks for: z (B', side, side, r) as given, or,
- * for 'unwindowed' in a windowed block, the un-windowed grid (B, g, g, r) (window padding cropped,
- * re-added as zeros after), as the tfjs model does.
+ * `f` (map → map, r channels) of z on the padded grid, as onSpatialMap; z given on the image grid
+ * (`onImageGrid`, zero padding tokens implied) is padded first, or, where f sees the image grid
+ * anyway (global blocks, 'unwindowed'), only f's result is.
  */
-export function onSpatialMap(layers: OnnxLayers, z: string, r: number, cfg: MspcaLoraConfig, c: { windowed: boolean; windowSize: number; grid: number }, f: (m: string) => string): string {
-  if (!(cfg.spatial === 'unwindowed' && c.windowed)) return f(z);
-  const ws = c.windowSize;
-  const n = Math.ceil(c.grid / ws);
-  const gp = n * ws;
-  let full = layers.reshape(layers.transpose(layers.reshape(z, [-1, n, n, ws, ws, r]), [0, 1, 3, 2, 4, 5]), [-1, gp, gp, r]);
-  if (gp !== c.grid) full = layers.slice(full, [0, 0], [c.grid, c.grid], [1, 2]);
-  let out = f(full);
-  if (gp !== c.grid) out = layers.b.op('Pad', [out, layers.ints([0, 0, 0, 0, 0, gp - c.grid, gp - c.grid, 0])], { mode: 'constant' });
+export function spatialTermOnPadded(layers: OnnxLayers, z: string, r: number, cfg: MspcaLoraConfig, layout: EncoderBlockLayout, onImageGrid: boolean, f: (m: string) => string): string {
+  if (onImageGrid && (!layout.windowed || cfg.spatial === 'unwindowed')) return padToLayout(layers, f(z), layout);
+  return onSpatialMap(layers, onImageGrid ? padToLayout(layers, z, layout) : z, r, cfg, layout, f);
+}
+
+/**
+ * Applies `f` (a map → map function, r channels) to z on the padded token grid (B, gp, gp, r) as
+ * the tfjs model does: per attention window in windowed blocks (partitioned and un-partitioned
+ * here, on the r channels only), or, for 'unwindowed', on the image's grid with the window padding
+ * cropped and re-added as zeros; a global block's grid as it is.
+ */
+export function onSpatialMap(layers: OnnxLayers, z: string, r: number, cfg: MspcaLoraConfig, layout: EncoderBlockLayout, f: (m: string) => string): string {
+  const { grid: g, windowSize: ws, padded: gp } = layout;
+  if (!layout.windowed) return f(z);
+  if (cfg.spatial === 'unwindowed') {
+    if (gp === g) return f(z);
+    const out = f(layers.slice(z, [0, 0], [g, g], [1, 2]));
+    return layers.b.op('Pad', [out, layers.ints([0, 0, 0, 0, 0, gp - g, gp - g, 0])], { mode: 'constant' });
+  }
+  const n = gp / ws;
+  const windows = layers.reshape(layers.transpose(layers.reshape(z, [-1, n, ws, n, ws, r]), [0, 1, 3, 2, 4, 5]), [-1, ws, ws, r]);
+  return layers.reshape(layers.transpose(layers.reshape(f(windows), [-1, n, n, ws, ws, r]), [0, 1, 3, 2, 4, 5]), [-1, gp, gp, r]);
+}
+
+/** `f` on z given as window maps (B·n², ws, ws, r): as given, or for 'unwindowed' on the un-windowed grid. */
+export function onWindowMaps(layers: OnnxLayers, z: string, r: number, cfg: MspcaLoraConfig, layout: EncoderBlockLayout, f: (m: string) => string): string {
+  if (cfg.spatial !== 'unwindowed') return f(z);
+  const { windowSize: ws, padded: gp } = layout;
+  const n = gp / ws;
+  const grid = layers.reshape(layers.transpose(layers.reshape(z, [-1, n, n, ws, ws, r]), [0, 1, 3, 2, 4, 5]), [-1, gp, gp, r]);
+  const out = onSpatialMap(layers, grid, r, cfg, layout, f);
   return layers.reshape(layers.transpose(layers.reshape(out, [-1, n, ws, n, ws, r]), [0, 1, 3, 2, 4, 5]), [-1, ws, ws, r]);
 }
 

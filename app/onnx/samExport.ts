@@ -27,69 +27,121 @@ const LN2D_EPS = 1e-6;
 export type AdaptedLinear = 'qkv' | 'proj';
 
 /**
+ * Where an encoder block's attention runs: `grid`×`grid` tokens zero-padded to `padded`×`padded`
+ * and cut into (padded/windowSize)² windows; a global block is one window of the whole grid.
+ */
+export interface EncoderBlockLayout {
+  grid: number;
+  windowSize: number;
+  padded: number;
+  /** False for the global-attention blocks. */
+  windowed: boolean;
+}
+
+/** A low-rank term left·right added to a linear's output: left (B, padded, padded, r) on the padded grid, right (r, out). */
+export interface LowRankDelta {
+  left: string;
+  right: string;
+}
+
+/**
  * Trainable branches on a block's attention linears (fused qkv, output proj), in ONNX.
  * `mergedWeight` may return a replacement [in, out] weight (purely linear parts folded in);
- * `delta` adds a term to the linear's output given its input laid out spatially,
- * (B', side, side, in).
+ * `delta` adds a low-rank term to the linear's output given the linear's input x — for qkv on the
+ * image grid (B, g, g, in), where the window padding is zero tokens, so the adapter pads what it
+ * derives from x; for proj on the padded grid (B, padded, padded, in) — returned as factors on the
+ * padded grid (the padding tokens attend too), which the block splits per q / k / v.
  */
 export interface OnnxQkvAdapter {
   mergedWeight?(blockIndex: number, linear: AdaptedLinear): Float32Array | undefined;
-  delta?(layers: OnnxLayers, x: string, blockIndex: number, side: number, linear: AdaptedLinear): string | undefined;
+  delta?(layers: OnnxLayers, x: string, blockIndex: number, layout: EncoderBlockLayout, linear: AdaptedLinear): LowRankDelta | undefined;
 }
 
-/** Multi-head attention with decomposed rel-pos on tokens (B', side·side, D). */
-function encoderAttention(layers: OnnxLayers, tokens: string, p: ImageEncoderWeights['blocks'][number]['attn'], cfg: SamConfig, side: number, blockIndex: number, adapter?: OnnxQkvAdapter): string {
+/** Several low-rank terms as one: lefts joined along channels, rights along rows. */
+export function joinLowRank(layers: OnnxLayers, terms: LowRankDelta[]): LowRankDelta | undefined {
+  if (terms.length <= 1) return terms[0];
+  return { left: layers.concat(terms.map((t) => t.left), 3), right: layers.concat(terms.map((t) => t.right), 0) };
+}
+
+/** (B, g, g, C) → (B, padded, padded, C) with zero tokens. */
+export function padToLayout(layers: OnnxLayers, t: string, layout: EncoderBlockLayout): string {
+  const extra = layout.padded - layout.grid;
+  return extra ? layers.b.op('Pad', [t, layers.ints([0, 0, 0, 0, 0, extra, extra, 0])], { mode: 'constant' }) : t;
+}
+
+function cropToGrid(layers: OnnxLayers, t: string, layout: EncoderBlockLayout): string {
+  return layout.padded === layout.grid ? t : layers.slice(t, [0, 0], [layout.grid, layout.grid], [1, 2]);
+}
+
+/**
+ * Windowed (or global) multi-head attention with decomposed rel-pos on the normalised tokens
+ * y (B, g, g, D) → (B, g, g, D), as SAM's windowed block computes it, laid out for speed (the
+ * training graph runs it forward and backward every step):
+ * - q, k and v are three products with column slices of the qkv weight (no split of a fused
+ *   output), on the g×g image tokens only: a padding token's q/k/v is the bias alone (its input is
+ *   zero) plus the adapters' delta, which is computed on the padded grid;
+ * - window partition (slices joined) and head split (a transpose) per q / k / v; head merge and
+ *   window un-partition (transposes) of the output, cropped before proj.
+ */
+function encoderAttention(layers: OnnxLayers, y: string, p: ImageEncoderWeights['blocks'][number]['attn'], cfg: SamConfig, layout: EncoderBlockLayout, blockIndex: number, adapter?: OnnxQkvAdapter): string {
   const d = cfg.encoderEmbedDim;
   const heads = cfg.encoderNumHeads;
   const hd = d / heads;
-  const n = side * side;
+  const { windowSize: ws, padded: gp } = layout;
+  const nw = gp / ws;
+  const n = ws * ws;
   const pre = `blk${blockIndex}`;
-  let qkv = layers.linear(tokens, p.qkv, `${pre}_qkv`, adapter?.mergedWeight?.(blockIndex, 'qkv'));
-  const delta = adapter?.delta?.(layers, layers.reshape(tokens, [-1, side, side, d]), blockIndex, side, 'qkv');
-  if (delta) qkv = layers.add(qkv, layers.reshape(delta, [-1, n, 3 * d]));
-  // (B', N, 3, h, hd) → (3, B', h, N, hd)
-  const split = layers.transpose(layers.reshape(qkv, [-1, n, 3, heads, hd]), [2, 0, 3, 1, 4]);
-  const q = layers.gather(split, 0, 0);
-  const k = layers.gather(split, 1, 0);
-  const v = layers.gather(split, 2, 0);
-  let attn = layers.matMul(layers.mul(q, layers.scalar(hd ** -0.5)), layers.transpose(k, [0, 1, 3, 2]));
+  const scale = hd ** -0.5;
+  const merged = adapter?.mergedWeight?.(blockIndex, 'qkv');
+  const w = merged ? layers.b.weight(`${pre}_qkv_w`, merged, p.qkv.weight.shape) : layers.tensor(`${pre}_qkv_w`, p.qkv.weight);
+  const bias = p.qkv.bias ? layers.tensor(`${pre}_qkv_b`, p.qkv.bias) : undefined;
+  const delta = adapter?.delta?.(layers, y, blockIndex, layout, 'qkv');
+  // Each layout step moves one axis with large contiguous blocks (one transpose of all axes at once
+  // runs element-wise in ONNX Runtime and was slower than the steps).
+  const part = (j: number) => {
+    const cols = (t: string, axis: number) => layers.slice(t, [j * d], [(j + 1) * d], [axis]);
+    let t = padToLayout(layers, layers.matMul(y, cols(w, 1)), layout);
+    if (bias) t = layers.add(t, cols(bias, 0));
+    if (delta) t = layers.add(t, layers.matMul(delta.left, cols(delta.right, 1)));
+    // (B·nw, ws, nw, ws·D) → (B·nw, nw, ws, ws·D) = windows (B', N, h, hd) → (B', h, N, hd). The
+    // partition as window-column slices joined along the rows: ONNX Runtime's transpose in this
+    // direction took 15× its inverse (11 ms against 0.7 ms per q/k/v at S=256, batch 2).
+    const rows = nw === 1 ? t : layers.reshape(t, [-1, ws, nw, ws * d]);
+    const windows = nw === 1 ? t : layers.concat(Array.from({ length: nw }, (_, c) => layers.slice(rows, [c], [c + 1], [2])), 1);
+    return layers.transpose(layers.reshape(windows, [-1, n, heads, hd]), [0, 2, 1, 3]);
+  };
+  const q = part(0);
+  const k = part(1);
+  const v = part(2);
+  // The scale on q, then the product, as the tfjs model orders them (float32 trajectories stay close).
+  let attn = layers.matMul(layers.mul(q, layers.scalar(scale)), layers.transpose(k, [0, 1, 3, 2]));
   // Rel-pos from the unscaled queries: rel_h[b,y,x,ky] = q[b,y,x]·Rh[y,ky], rel_w likewise over x.
-  const qs = layers.reshape(q, [-1, side, side, hd]);
-  const rh = layers.relPosTable(side, p.relPosH, `${pre}_relh`);
-  const rw = layers.relPosTable(side, p.relPosW, `${pre}_relw`);
-  const byH = layers.matMul(layers.reshape(layers.transpose(qs, [1, 0, 2, 3]), [side, -1, hd]), rh);
-  const relH = layers.transpose(layers.reshape(byH, [side, -1, side, side]), [1, 0, 2, 3]);
-  const byW = layers.matMul(layers.reshape(layers.transpose(qs, [2, 0, 1, 3]), [side, -1, hd]), rw);
-  const relW = layers.transpose(layers.reshape(byW, [side, -1, side, side]), [1, 2, 0, 3]);
-  const bias = layers.add(layers.reshape(relH, [-1, n, side, 1]), layers.reshape(relW, [-1, n, 1, side]));
-  attn = layers.add(attn, layers.reshape(bias, [-1, heads, n, n]));
+  const qs = layers.reshape(q, [-1, ws, ws, hd]);
+  const rh = layers.relPosTable(ws, p.relPosH, `${pre}_relh`);
+  const rw = layers.relPosTable(ws, p.relPosW, `${pre}_relw`);
+  const byH = layers.matMul(layers.reshape(layers.transpose(qs, [1, 0, 2, 3]), [ws, -1, hd]), rh);
+  const relH = layers.transpose(layers.reshape(byH, [ws, -1, ws, ws]), [1, 0, 2, 3]);
+  const byW = layers.matMul(layers.reshape(layers.transpose(qs, [2, 0, 1, 3]), [ws, -1, hd]), rw);
+  const relW = layers.transpose(layers.reshape(byW, [ws, -1, ws, ws]), [1, 2, 0, 3]);
+  const relBias = layers.add(layers.reshape(relH, [-1, n, ws, 1]), layers.reshape(relW, [-1, n, 1, ws]));
+  attn = layers.add(attn, layers.reshape(relBias, [-1, heads, n, n]));
   const out = layers.matMul(layers.b.op('Softmax', [attn], { axis: -1 }), v);
-  const merged = layers.reshape(layers.transpose(out, [0, 2, 1, 3]), [-1, n, d]);
-  const projected = layers.linear(merged, p.proj, `${pre}_proj`, adapter?.mergedWeight?.(blockIndex, 'proj'));
-  const projDelta = adapter?.delta?.(layers, layers.reshape(merged, [-1, side, side, d]), blockIndex, side, 'proj');
-  return projDelta ? layers.add(projected, layers.reshape(projDelta, [-1, n, d])) : projected;
+  // (B', h, N, hd) → (B', N, D) = (B·nw, nw, ws, ws·D) → (B·nw, ws, nw, ws·D) = (B, gp, gp, D)
+  const headsMerged = layers.transpose(out, [0, 2, 1, 3]);
+  const tokens = layers.reshape(nw === 1 ? headsMerged : layers.transpose(layers.reshape(headsMerged, [-1, nw, ws, ws * d]), [0, 2, 1, 3]), [-1, gp, gp, d]);
+  const projDelta = adapter?.delta?.(layers, tokens, blockIndex, layout, 'proj');
+  const projected = layers.linear(cropToGrid(layers, tokens, layout), p.proj, `${pre}_proj`, adapter?.mergedWeight?.(blockIndex, 'proj'));
+  return projDelta ? layers.add(projected, layers.matMul(cropToGrid(layers, projDelta.left, layout), projDelta.right)) : projected;
 }
 
 /** One ViT block on x (B, g, g, D). */
 function encoderBlock(layers: OnnxLayers, x: string, p: ImageEncoderWeights['blocks'][number], cfg: SamConfig, g: number, blockIndex: number, adapter?: OnnxQkvAdapter): string {
-  const d = cfg.encoderEmbedDim;
   const pre = `blk${blockIndex}`;
+  const windowed = !cfg.encoderGlobalAttnIndexes.includes(blockIndex);
+  const ws = windowed ? cfg.windowSize : g;
+  const layout: EncoderBlockLayout = { grid: g, windowSize: ws, padded: Math.ceil(g / ws) * ws, windowed };
   const y = layers.layerNorm(x, p.norm1, ENCODER_LN_EPS, `${pre}_norm1`);
-  let attnOut: string;
-  if (cfg.encoderGlobalAttnIndexes.includes(blockIndex)) {
-    attnOut = layers.reshape(encoderAttention(layers, layers.reshape(y, [-1, g * g, d]), p.attn, cfg, g, blockIndex, adapter), [-1, g, g, d]);
-  } else {
-    const ws = cfg.windowSize;
-    const pad = (ws - (g % ws)) % ws;
-    const gp = g + pad;
-    const nw = gp / ws;
-    const padded = pad ? layers.b.op('Pad', [y, layers.ints([0, 0, 0, 0, 0, pad, pad, 0])], { mode: 'constant' }) : y;
-    const windows = layers.reshape(layers.transpose(layers.reshape(padded, [-1, nw, ws, nw, ws, d]), [0, 1, 3, 2, 4, 5]), [-1, ws * ws, d]);
-    const att = encoderAttention(layers, windows, p.attn, cfg, ws, blockIndex, adapter);
-    const back = layers.reshape(layers.transpose(layers.reshape(att, [-1, nw, nw, ws, ws, d]), [0, 1, 3, 2, 4, 5]), [-1, gp, gp, d]);
-    attnOut = pad ? layers.slice(back, [0, 0], [g, g], [1, 2]) : back;
-  }
-  const x1 = layers.add(x, attnOut);
+  const x1 = layers.add(x, encoderAttention(layers, y, p.attn, cfg, layout, blockIndex, adapter));
   const h = layers.linear(layers.gelu(layers.linear(layers.layerNorm(x1, p.norm2, ENCODER_LN_EPS, `${pre}_norm2`), p.mlp.lin1, `${pre}_lin1`)), p.mlp.lin2, `${pre}_lin2`);
   return layers.add(x1, h);
 }

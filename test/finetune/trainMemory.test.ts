@@ -22,24 +22,26 @@ test('vit_b trains at S=1024, batch 1 within 24 GiB', () => {
 test('recomputation keeps one block of activations: far less memory, chosen when the plain graph does not fit', () => {
   const plain = estimateTrainingMemory(SAM_PRESETS.vit_b, vitB, 1024, 2, false);
   const re = estimateTrainingMemory(SAM_PRESETS.vit_b, vitB, 1024, 2, true);
-  assert.ok(re.activationBytes < plain.activationBytes / 3, `${re.activationBytes} vs ${plain.activationBytes}`);
+  // The recomputed block's attention maps count twice (measured at S=1024): still far below the plain graph.
+  assert.ok(re.activationBytes < plain.activationBytes / 2.5, `${re.activationBytes} vs ${plain.activationBytes}`);
   assert.equal(re.weightsBytes, plain.weightsBytes);
-  const plan = planFor(SAM_PRESETS.vit_b, vitB, 1024, 2, budget24);
+  const plan = planFor(SAM_PRESETS.vit_b, vitB, 1024, 1, budget24);
   assert.equal(plan.fits, true);
-  assert.equal(plan.recompute, plain.peakBytes > budget24);
+  assert.equal(plan.recompute, estimateTrainingMemory(SAM_PRESETS.vit_b, vitB, 1024, 1, false).peakBytes > budget24);
+  assert.equal(plan.recompute, true);
   // Activations grow with S² (tokens) and S⁴ (global attention maps): 512 needs much less than 1024.
   assert.ok(estimateTrainingMemory(SAM_PRESETS.vit_b, vitB, 512, 1, false).activationBytes < plain.activationBytes / 8);
 });
 
 test('a run that does not fit is refused with the largest S and batch that do', () => {
-  const plan = planFor(SAM_PRESETS.vit_l, vitL, 1024, 4, budget24);
+  const plan = planFor(SAM_PRESETS.vit_l, vitL, 896, 4, budget24);
   assert.equal(plan.fits, false);
-  const m = /the largest that fit: batch (\d+) at S=1024, or S=(\d+) at batch 4/.exec(plan.message);
+  const m = /the largest that fit: batch (\d+) at S=896, or S=(\d+) at batch 4/.exec(plan.message);
   assert.ok(m, plan.message);
   const [b, s] = [Number(m[1]), Number(m[2])];
   assert.equal(s % 16, 0);
-  assert.equal(planFor(SAM_PRESETS.vit_l, vitL, 1024, b, budget24).fits, true);
-  assert.equal(planFor(SAM_PRESETS.vit_l, vitL, 1024, b + 1, budget24).fits, false);
+  assert.equal(planFor(SAM_PRESETS.vit_l, vitL, 896, b, budget24).fits, true);
+  assert.equal(planFor(SAM_PRESETS.vit_l, vitL, 896, b + 1, budget24).fits, false);
   assert.equal(planFor(SAM_PRESETS.vit_l, vitL, s, 4, budget24).fits, true);
   assert.equal(planFor(SAM_PRESETS.vit_l, vitL, s + 16, 4, budget24).fits, false);
   assert.match(plan.message, /needs about [\d.]+ GiB even recomputing activations, but this machine allows 19\.2 GiB/);
@@ -72,4 +74,9 @@ test('a MobileSAM (TinyViT) run is counted stage by stage, never planned as reco
   const refused = planFor(mobile, desc, 1024, 2, at1024.peakBytes / 2);
   assert.equal(refused.fits, false);
   assert.doesNotMatch(refused.message, /recomputing/);
+});
+
+test('the recomputing formula matches the measured vit_b run (S=1024, batch 1: 14.3 GiB peak, bench/results/ort-train.json)', () => {
+  const e = estimateTrainingMemory(SAM_PRESETS.vit_b, { totalParams: 92.36e6, trainableParams: 5.68e6, numClasses: 4 }, 1024, 1, true);
+  assert.ok(e.peakBytes / GiB >= 14.3 && e.peakBytes / GiB < 14.3 * 1.15, `${(e.peakBytes / GiB).toFixed(2)} GiB`);
 });

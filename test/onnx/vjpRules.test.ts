@@ -9,6 +9,7 @@ import { TrackedGraphBuilder } from '../../app/onnx/autodiff/trackedGraph.js';
 import { differentiate } from '../../app/onnx/autodiff/backward.js';
 import { VJP_RULES } from '../../app/onnx/autodiff/vjpRules.js';
 import { OnnxLayers } from '../../app/onnx/onnxLayers.js';
+import { TrainingLayers } from '../../app/onnx/training/trainingLayers.js';
 import { pseudoRandom } from '../pasam/pasamTestUtils.js';
 
 function rand(n: number, seed: number, scale = 1, offset = 0): Float32Array {
@@ -45,6 +46,7 @@ const CASES: OpCase[] = [
   { name: 'LogSoftmax axis 1', inputs: [{ shape: [2, 4, 3] }], build: (b, _l, [x]) => b.op('LogSoftmax', [x!], { axis: 1 }) },
   { name: 'LayerNormalization', inputs: [{ shape: [3, 6] }, { shape: [6] }, { shape: [6] }], build: (b, _l, [x, g, be]) => b.op('LayerNormalization', [x!, g!, be!], { axis: -1, epsilon: 1e-5 }) },
   { name: 'Erf (GELU)', inputs: [{ shape: [3, 4] }], build: (_b, l, [x]) => l.gelu(x!) },
+  { name: 'GELU composite (training layers)', inputs: [{ shape: [3, 4] }], build: (b, _l, [x]) => new TrainingLayers(b, new Map()).gelu(x!) },
   { name: 'Relu', inputs: [{ shape: [4, 5] }], build: (_b, l, [x]) => l.relu(x!) },
   { name: 'Exp', inputs: [{ shape: [3, 3] }], build: (b, _l, [x]) => b.op('Exp', [x!]) },
   { name: 'Log', inputs: [{ shape: [3, 3], positive: true }], build: (b, _l, [x]) => b.op('Log', [x!]) },

@@ -74,6 +74,11 @@ export function differentiate(b: TrackedGraphBuilder, layers: OnnxLayers, opts: 
     const dy = n.outputs.map((o) => (contributions.has(o) ? total(b, layers, o, contributions.get(o)!) : undefined));
     opts.beforeNode?.(i, dy);
     for (const o of n.outputs) contributions.delete(o);
+    const composite = b.composites.get(n.outputs[0]!);
+    if (composite) {
+      for (const [v, g] of composite(ctx, dy[0]!)) if (active(v)) push(v, g);
+      continue;
+    }
     if (n.outputs.length > 1 && n.op !== 'LayerNormalization' && dy.some((g) => g === undefined)) throw new Error(`autodiff: ${n.op} with an output that received no gradient`);
     const node: IrNode = { ...n, inputs: n.inputs, outputs: n.outputs };
     const grads = rule(ctx, node, dy, need);

@@ -6,6 +6,7 @@
 // gradient rule reads instead of recomputing the statistics.
 import { createHash } from 'node:crypto';
 import { OnnxGraphBuilder, type AttrValue, type Dim, type ElemType } from '../onnxGraphBuilder.js';
+import type { CompositeVjp } from './vjpRules.js';
 
 export type Shape = number[];
 
@@ -47,6 +48,8 @@ export class TrackedGraphBuilder extends OnnxGraphBuilder {
   readonly intValues = new Map<string, number[]>();
   /** Names of float initializers (frozen weights and constants). */
   readonly constants = new Set<string>();
+  /** Node groups with one gradient rule, keyed by the group's output (e.g. GELU); their inner nodes get no gradient. */
+  readonly composites = new Map<string, CompositeVjp>();
   /** Running sha256 over everything that goes into the graph, so caches need not serialise it. */
   private readonly hasher = createHash('sha256');
 

@@ -5,13 +5,12 @@
 // On a MobileSAM backbone the same branches sit on every TinyViT attention block's qkv, whose
 // columns are per head (q₀ k₀ v₀ | q₁ …): a q or v branch's B is scattered there by a constant
 // 0/1 matrix product, so its gradient is gathered back by the same product.
-import { gridSize } from '../../model/sam/config.js';
 import { fusedKernelSize, placement, type LoraBranchParams, type MspcaParams } from '../../model/pasam/mspcaLora.js';
 import { mspcaScales, partialChannels, type MspcaLoraConfig } from '../../model/pasam/pasamConfig.js';
 import type { PasamModel } from '../../model/pasam/pasamModel.js';
 import { values, type OnnxLayers } from '../onnxLayers.js';
-import { onSpatialMap, partsOf, targetColumn, tinyVitPlacement, type Placement, type Target } from '../pasamExport.js';
-import type { AdaptedLinear, OnnxQkvAdapter } from '../samExport.js';
+import { onWindowMaps, partsOf, tinyVitWindowLayout, spatialTermOnPadded, targetColumn, tinyVitPlacement, type Placement, type Target } from '../pasamExport.js';
+import { joinLowRank, padToLayout, type AdaptedLinear, type EncoderBlockLayout, type LowRankDelta, type OnnxQkvAdapter } from '../samExport.js';
 import type { TinyVitOnnxAdapter } from '../tinyVitExport.js';
 import { tinyVitGrids } from '../../model/pasam/pasamModel.js';
 
@@ -58,33 +57,54 @@ interface BranchContext {
   d: number;
   cols: number;
   scale: number;
-  grid: number;
-  windowed: boolean;
-  windowSize: number;
+  layout: EncoderBlockLayout;
+  linear: AdaptedLinear;
   prefix: string;
   /** Scattered columns (TinyViT's per-head q / v); absent: contiguous from targetColumn. */
   place?: Placement;
 }
 
-/** (α/r)·B(Z + MSPCA(Z)), Z = A·x, on x (N, side, side, D) → (N, side, side, cols), B placed in its columns. */
-function branchGraph(layers: OnnxLayers, x: string, p: LoraBranchParams, cfg: MspcaLoraConfig, c: BranchContext): string {
+/**
+ * (α/r)·B(Z + MSPCA(Z)), Z = A·x, as factors on the padded grid: left = (α/r)·(Z + MSPCA(Z))
+ * (B, gp, gp, r), right = B placed in its columns (r, cols). x is on the image grid for qkv (zero
+ * padding tokens implied) and on the padded grid for proj. The residual Z stays token-wise, as in
+ * the tfjs model.
+ */
+function branchGraph(layers: OnnxLayers, x: string, p: LoraBranchParams, cfg: MspcaLoraConfig, c: BranchContext): LowRankDelta {
+  const r = cfg.rank;
+  const onImageGrid = c.linear === 'qkv';
+  const z0 = layers.matMul(x, layers.tensor(`${c.prefix}_A`, p.a));
+  let z = onImageGrid ? padToLayout(layers, z0, c.layout) : z0;
+  const mspca = p.mspca;
+  // The residual Z stays token-wise, as in mspcaLora.ts: on window padding the branch is plain LoRA.
+  if (mspca) z = layers.add(z, spatialTermOnPadded(layers, z0, r, cfg, c.layout, onImageGrid, (m) => mspcaGraph(layers, m, mspca, cfg, r, c.prefix)));
+  return { left: layers.mul(z, layers.scalar(c.scale)), right: placedB(layers, p, c) };
+}
+
+/** B (r, out) placed in its columns of the adapted linear's output (r, cols). */
+function placedB(layers: OnnxLayers, p: LoraBranchParams, c: Pick<BranchContext, 'target' | 'd' | 'cols' | 'prefix' | 'place'>): string {
+  const out = p.b.shape[1];
+  const b = layers.tensor(`${c.prefix}_B`, p.b);
+  if (out === c.cols) return b;
+  if (c.place) {
+    const scatter = new Float32Array(out * c.cols);
+    for (let j = 0; j < out; j++) scatter[j * c.cols + c.place(j)] = 1;
+    return layers.matMul(b, layers.b.weight(`${c.prefix}_place`, scatter, [out, c.cols]));
+  }
+  const col = targetColumn(c.target, c.d);
+  return layers.b.op('Pad', [b, layers.ints([0, col, 0, c.cols - col - out])], { mode: 'constant' });
+}
+
+/**
+ * TinyViT: (α/r)·B(Z + MSPCA(Z)), Z = A·x, on window maps x (B·n², ws, ws, C) → (B·n², ws, ws,
+ * cols). MSPCA runs per window, or for 'unwindowed' on the block's grid (onWindowMaps).
+ */
+function windowBranchGraph(layers: OnnxLayers, x: string, p: LoraBranchParams, cfg: MspcaLoraConfig, c: Omit<BranchContext, 'linear'>): string {
   const r = cfg.rank;
   let z = layers.matMul(x, layers.tensor(`${c.prefix}_A`, p.a));
   const mspca = p.mspca;
-  // The residual Z stays token-wise, as in mspcaLora.ts: on window padding (zero tokens in SAM's
-  // ViT, the norm's bias in TinyViT) the branch is plain LoRA in every spatial mode.
-  if (mspca) z = layers.add(z, onSpatialMap(layers, z, r, cfg, c, (m) => mspcaGraph(layers, m, mspca, cfg, r, c.prefix)));
-  const out = p.b.shape[1];
-  let b = layers.tensor(`${c.prefix}_B`, p.b);
-  if (out !== c.cols && c.place) {
-    const scatter = new Float32Array(out * c.cols);
-    for (let j = 0; j < out; j++) scatter[j * c.cols + c.place(j)] = 1;
-    b = layers.matMul(b, layers.b.weight(`${c.prefix}_place`, scatter, [out, c.cols]));
-  } else if (out !== c.cols) {
-    const col = targetColumn(c.target, c.d);
-    b = layers.b.op('Pad', [b, layers.ints([0, col, 0, c.cols - col - out])], { mode: 'constant' });
-  }
-  return layers.matMul(layers.mul(z, layers.scalar(c.scale)), b);
+  if (mspca) z = layers.add(z, onWindowMaps(layers, z, r, cfg, c.layout, (m) => mspcaGraph(layers, m, mspca, cfg, r, c.prefix)));
+  return layers.matMul(layers.mul(z, layers.scalar(c.scale)), placedB(layers, p, c));
 }
 
 /** The trainable MSPCA-LoRA branches of every block as an encoder adapter (no merged weights). */
@@ -96,21 +116,9 @@ export function trainingLoraAdapter(model: PasamModel): OnnxQkvAdapter {
   const branches = (i: number, linear: AdaptedLinear) =>
     (linear === 'proj' ? (['proj'] as const) : (['qkv', 'q', 'v'] as const)).flatMap((t) => (parts.lora[i]![t] ? [{ target: t as Target, p: parts.lora[i]![t]! }] : []));
   return {
-    delta(layers, x, i, _side, linear) {
+    delta(layers, x, i, layout, linear) {
       const cols = linear === 'proj' ? d : 3 * d;
-      const terms = branches(i, linear).map(({ target, p }) =>
-        branchGraph(layers, x, p, cfg, {
-          target,
-          d,
-          cols,
-          scale: cfg.alpha / cfg.rank,
-          grid: gridSize(sam),
-          windowed: !sam.encoderGlobalAttnIndexes.includes(i),
-          windowSize: sam.windowSize,
-          prefix: `blk${i}_${target}`,
-        }),
-      );
-      return terms.length ? terms.reduce((a, b) => layers.add(a, b)) : undefined;
+      return joinLowRank(layers, branches(i, linear).map(({ target, p }) => branchGraph(layers, x, p, cfg, { target, d, cols, scale: cfg.alpha / cfg.rank, layout, linear, prefix: `blk${i}_${target}` })));
     },
   };
 }
@@ -129,8 +137,8 @@ export function trainingTinyVitLoraAdapter(model: PasamModel): TinyVitOnnxAdapte
         const p = parts.tinyVitLora[i]?.[j]?.[target];
         if (!p) return [];
         // TinyViT windows every block (a grid no larger than ws is one zero-padded window).
-        const ctx: BranchContext = { target, d: c, cols: 3 * c, scale: cfg.alpha / cfg.rank, grid: grids[i]!, windowed: true, windowSize: ws, prefix: `l${i}b${j}_${target}` };
-        return [branchGraph(layers, x, p, cfg, target === 'qkv' ? ctx : { ...ctx, place: tinyVitPlacement(target, c, tv.numHeads[i]!) })];
+        const ctx = { target, d: c, cols: 3 * c, scale: cfg.alpha / cfg.rank, layout: tinyVitWindowLayout(grids[i]!, ws), prefix: `l${i}b${j}_${target}` };
+        return [windowBranchGraph(layers, x, p, cfg, target === 'qkv' ? ctx : { ...ctx, place: tinyVitPlacement(target, c, tv.numHeads[i]!) })];
       });
       return terms.length ? terms.reduce((a, b) => layers.add(a, b)) : undefined;
     },
@@ -138,7 +146,8 @@ export function trainingTinyVitLoraAdapter(model: PasamModel): TinyVitOnnxAdapte
       const p = parts.tinyVitLora[i]?.[j]?.proj;
       if (!p) return undefined;
       const c = tv.embedDims[i]!;
-      return branchGraph(layers, x, p, cfg, { target: 'proj', d: c, cols: c, scale: cfg.alpha / cfg.rank, grid: grids[i]!, windowed: true, windowSize: ws, prefix: `l${i}b${j}_proj` });
+      return windowBranchGraph(layers, x, p, cfg, { target: 'proj', d: c, cols: c, scale: cfg.alpha / cfg.rank, layout: tinyVitWindowLayout(grids[i]!, ws), prefix: `l${i}b${j}_proj` });
     },
   };
 }
+

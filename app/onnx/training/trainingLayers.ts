@@ -6,6 +6,7 @@ import { relPosOneHot } from '../../model/sam/relPos.js';
 import { OnnxLayers, values } from '../onnxLayers.js';
 import type { TrackedGraphBuilder } from '../autodiff/trackedGraph.js';
 import type { Segment } from '../autodiff/recompute.js';
+import { geluVjp } from '../autodiff/vjpRules.js';
 
 export class TrainingLayers extends OnnxLayers {
   private readonly inputs = new Map<tf.Tensor, string>();
@@ -40,6 +41,15 @@ export class TrainingLayers extends OnnxLayers {
   override encoderBlockBoundary(_blockIndex: number, phase: 'start' | 'end', value: string): void {
     if (phase === 'start') this.blocks.push({ start: this.tb.ir.length, end: -1, input: value });
     else this.blocks[this.blocks.length - 1]!.end = this.tb.ir.length;
+  }
+
+  /** GELU as x·Φ(x) with one composite gradient rule (the MLPs' GELU is a tenth of a ViT training step). */
+  override gelu(x: string): string {
+    const u = this.mul(x, this.scalar(Math.SQRT1_2));
+    const p = this.mul(this.add(this.b.op('Erf', [u]), this.scalar(1)), this.scalar(0.5));
+    const y = this.mul(x, p);
+    this.tb.composites.set(y, geluVjp(x, u, p));
+    return y;
   }
 
   override tensor(prefix: string, t: tf.Tensor, perm?: number[]): string {
