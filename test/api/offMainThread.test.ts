@@ -10,7 +10,7 @@ import * as ort from 'onnxruntime-node';
 import { tf } from '../../app/tensor/tf.js';
 import { ApiService } from '../../app/api/apiService.js';
 import { SHARED_DIR } from '../helpers/cli.js';
-import { trainedTinyNeuProject } from '../engine/engineTestUtils.js';
+import { trainedTinyNeuProject } from '../helpers/engineTestUtils.js';
 import { tempDir } from '../e2e/helpers/serveProcess.js';
 
 let dir: string;

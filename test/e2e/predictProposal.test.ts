@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { startServe, tempDir, type ServeHandle } from './helpers/serveProcess.js';
 import { browserSkipReason, launchBrowser, newPage, screenshot } from './helpers/browser.js';
-import { trainedTinyNeuProject } from '../engine/engineTestUtils.js';
+import { trainedTinyNeuProject } from '../helpers/engineTestUtils.js';
 
 const skip = browserSkipReason();
 type MaskResult = { version: { version: number; source: string; runId: number | null } | null; mask: { data: Uint8Array } | null };

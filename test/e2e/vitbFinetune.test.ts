@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { runCli } from '../helpers/cli.js';
 import { writeRandomSamCheckpoint } from '../helpers/samCheckpoint.js';
-import { neuManifest } from '../engine/neuProject.js';
+import { neuManifest } from '../helpers/neuProject.js';
 import { NEU, NEU_CLASSES } from './helpers/neuServeProject.js';
 import { startServe, tempDir, type ServeHandle } from './helpers/serveProcess.js';
 import { browserSkipReason, launchBrowser, newPage, screenshot } from './helpers/browser.js';

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { initBackend } from '../../app/tensor/backend.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
 import { checkpointDir, readCheckpoint } from '../../app/engine/runCheckpoint.js';
-import { makeNeuProject } from '../engine/neuProject.js';
-import { config, MIXED_FOUR, resumeInProcess, trainInProcess } from '../engine/engineTestUtils.js';
+import { makeNeuProject } from '../helpers/neuProject.js';
+import { config, MIXED_FOUR, resumeInProcess, trainInProcess } from '../helpers/engineTestUtils.js';
 
 before(async () => {
   if (!process.env.PASAM_BACKEND) process.env.PASAM_BACKEND = 'wasm';

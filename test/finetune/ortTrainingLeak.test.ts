@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { tf } from '../../app/tensor/tf.js';
 import { initBackend } from '../../app/tensor/backend.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
-import { makeNeuProject } from '../engine/neuProject.js';
-import { config, MIXED_FOUR, trainInProcess } from '../engine/engineTestUtils.js';
+import { makeNeuProject } from '../helpers/neuProject.js';
+import { config, MIXED_FOUR, trainInProcess } from '../helpers/engineTestUtils.js';
 
 before(async () => {
   if (!process.env.PASAM_BACKEND) process.env.PASAM_BACKEND = 'wasm';

@@ -10,7 +10,7 @@ import { openOrtSession, releaseOrtSessions } from '../../app/onnx/ortSession.js
 import { OrtSamPredictor } from '../../app/onnx/ortSamPredictor.js';
 import { ensureSamOnnx, openInteractivePredictor } from '../../app/onnx/samOnnxLibrary.js';
 import { SHARED_DIR } from '../helpers/cli.js';
-import { compareTensors, fixtureImage, fixtureTensor, loadFixture, useTempPasamHome, type SamFixture } from '../sam/samFixture.js';
+import { compareTensors, fixtureImage, fixtureTensor, loadFixture, useTempPasamHome, type SamFixture } from '../helpers/samFixture.js';
 
 const FIXTURE_DIR = process.env.PASAM_MOBILESAM_FIXTURE ?? join(SHARED_DIR, 'fixtures', 'mobile-sam');
 const MODEL = 'mobile-fixture';

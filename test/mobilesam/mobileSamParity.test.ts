@@ -14,7 +14,7 @@ import { SamModel } from '../../app/model/sam/samModel.js';
 import { SamPredictor, type SamPrompt } from '../../app/model/sam/predictor.js';
 import { preprocessImage } from '../../app/model/sam/transforms.js';
 import { SHARED_DIR } from '../helpers/cli.js';
-import { compareTensors, fixtureImage, fixtureTensor, loadFixture, nhwcToNchw, useTempPasamHome, FIXTURE_DIR as SAM_TINY_DIR, type SamFixture } from '../sam/samFixture.js';
+import { compareTensors, fixtureImage, fixtureTensor, loadFixture, nhwcToNchw, useTempPasamHome, FIXTURE_DIR as SAM_TINY_DIR, type SamFixture } from '../helpers/samFixture.js';
 
 const FIXTURE_DIR = process.env.PASAM_MOBILESAM_FIXTURE ?? join(SHARED_DIR, 'fixtures', 'mobile-sam');
 let fx: SamFixture;

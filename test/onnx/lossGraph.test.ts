@@ -15,9 +15,9 @@ import { TrackedGraphBuilder } from '../../app/onnx/autodiff/trackedGraph.js';
 import { differentiate } from '../../app/onnx/autodiff/backward.js';
 import { OnnxLayers } from '../../app/onnx/onnxLayers.js';
 import { segmentationLossGraph, type LossOptions } from '../../app/onnx/training/lossGraph.js';
-import { NEU_DIR } from '../engine/neuProject.js';
+import { NEU_DIR } from '../helpers/neuProject.js';
 import { relL2 } from './ortTrainTestUtils.js';
-import { pseudoRandom } from '../pasam/pasamTestUtils.js';
+import { pseudoRandom } from '../helpers/pasamTestUtils.js';
 
 const B = 2;
 const C = 4;

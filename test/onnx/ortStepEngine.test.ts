@@ -12,8 +12,8 @@ import { PasamModel } from '../../app/model/pasam/pasamModel.js';
 import { disposeSamWeights, type SamWeights } from '../../app/model/sam/weights.js';
 import { createTfjsStepEngine, readParams } from '../../app/engine/stepEngine.js';
 import { createOrtStepEngine } from '../../app/onnx/training/ortStepEngine.js';
-import { loadFixture, type SamFixture } from '../sam/samFixture.js';
-import { fixtureSamWeights } from '../pasam/pasamTestUtils.js';
+import { loadFixture, type SamFixture } from '../helpers/samFixture.js';
+import { fixtureSamWeights } from '../helpers/pasamTestUtils.js';
 import { perturbTrainables } from './onnxTestUtils.js';
 import { assertGradParity, neuBatch, NEU_IDS, relL2 } from './ortTrainTestUtils.js';
 

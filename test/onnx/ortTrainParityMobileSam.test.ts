@@ -9,7 +9,7 @@ import { initBackend } from '../../app/tensor/backend.js';
 import { PasamModel } from '../../app/model/pasam/pasamModel.js';
 import { disposeSamWeights, type SamWeights } from '../../app/model/sam/weights.js';
 import type { SamConfig } from '../../app/model/sam/config.js';
-import { importMobileSamFixture, useTempPasamHome } from '../sam/samFixture.js';
+import { importMobileSamFixture, useTempPasamHome } from '../helpers/samFixture.js';
 import { perturbTrainables } from './onnxTestUtils.js';
 import { assertGradParity, bothSteps, neuBatch, NEU_IDS } from './ortTrainTestUtils.js';
 

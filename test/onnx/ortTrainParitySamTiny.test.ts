@@ -8,8 +8,8 @@ import { initBackend } from '../../app/tensor/backend.js';
 import { PasamModel } from '../../app/model/pasam/pasamModel.js';
 import { disposeSamWeights, type SamWeights } from '../../app/model/sam/weights.js';
 import { buildTrainingGraph } from '../../app/onnx/training/trainingGraph.js';
-import { loadFixture, type SamFixture } from '../sam/samFixture.js';
-import { fixtureSamWeights } from '../pasam/pasamTestUtils.js';
+import { loadFixture, type SamFixture } from '../helpers/samFixture.js';
+import { fixtureSamWeights } from '../helpers/pasamTestUtils.js';
 import { perturbTrainables } from './onnxTestUtils.js';
 import { assertGradParity, bothSteps, neuBatch, NEU_IDS, ortSession, ortStep, paramValues } from './ortTrainTestUtils.js';
 

@@ -12,7 +12,7 @@ import { resizeBilinear } from '../../app/tensor/gradOps.js';
 import type { PasamModel } from '../../app/model/pasam/pasamModel.js';
 import { buildTrainingGraph, GRAD_PREFIX, type TrainingGraph } from '../../app/onnx/training/trainingGraph.js';
 import type { LossOptions } from '../../app/onnx/training/lossGraph.js';
-import { NEU_DIR } from '../engine/neuProject.js';
+import { NEU_DIR } from '../helpers/neuProject.js';
 
 /** A fixed subset covering the three defect classes. */
 export const NEU_IDS = ['train_000201', 'train_001300', 'train_002500', 'train_003400'];

@@ -13,8 +13,8 @@ import { train } from '../../app/engine/trainer.js';
 import type { TrainConfig } from '../../app/engine/trainConfig.js';
 import type { StepEngine } from '../../app/engine/stepEngine.js';
 import { createOrtStepEngine } from '../../app/onnx/training/ortStepEngine.js';
-import { makeNeuProject } from '../engine/neuProject.js';
-import { config, MIXED_FOUR } from '../engine/engineTestUtils.js';
+import { makeNeuProject } from '../helpers/neuProject.js';
+import { config, MIXED_FOUR } from '../helpers/engineTestUtils.js';
 
 let dir: string;
 before(async () => {

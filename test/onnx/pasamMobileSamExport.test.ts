@@ -13,8 +13,8 @@ import { PasamModel } from '../../app/model/pasam/pasamModel.js';
 import { disposeSamWeights, type SamWeights } from '../../app/model/sam/weights.js';
 import type { SamConfig } from '../../app/model/sam/config.js';
 import { releaseOrtSessions } from '../../app/onnx/ortSession.js';
-import { compareTensors, importMobileSamFixture, useTempPasamHome } from '../sam/samFixture.js';
-import { pseudoRandom } from '../pasam/pasamTestUtils.js';
+import { compareTensors, importMobileSamFixture, useTempPasamHome } from '../helpers/samFixture.js';
+import { pseudoRandom } from '../helpers/pasamTestUtils.js';
 import { onnxLogits, perturbTrainables, tfjsLogitsNchw } from './onnxTestUtils.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'pasam-onnx-mobilesam-'));

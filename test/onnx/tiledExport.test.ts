@@ -14,8 +14,8 @@ import { releaseOrtSessions } from '../../app/onnx/ortSession.js';
 import { OrtSegmenter } from '../../app/onnx/ortSegmenter.js';
 import { exportRunOnnx, openRunSegmentation } from '../../app/onnx/runExport.js';
 import { predictImages } from '../../app/batch/batchPredict.js';
-import { config, trainInProcess } from '../engine/engineTestUtils.js';
-import { makeNeuProject, NEU_DIR } from '../engine/neuProject.js';
+import { config, trainInProcess } from '../helpers/engineTestUtils.js';
+import { makeNeuProject, NEU_DIR } from '../helpers/neuProject.js';
 
 let dir: string;
 let runId: number;

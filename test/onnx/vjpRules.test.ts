@@ -10,7 +10,7 @@ import { differentiate } from '../../app/onnx/autodiff/backward.js';
 import { VJP_RULES } from '../../app/onnx/autodiff/vjpRules.js';
 import { OnnxLayers } from '../../app/onnx/onnxLayers.js';
 import { TrainingLayers } from '../../app/onnx/training/trainingLayers.js';
-import { pseudoRandom } from '../pasam/pasamTestUtils.js';
+import { pseudoRandom } from '../helpers/pasamTestUtils.js';
 
 function rand(n: number, seed: number, scale = 1, offset = 0): Float32Array {
   const t = pseudoRandom([n], seed, scale);

@@ -16,8 +16,8 @@ import { asarEntries, materialize, mb, NATIVE_FILE, packageWithStandIn, sizeRepo
 import { OnnxGraphBuilder } from '../../app/onnx/onnxGraphBuilder.js';
 import { encodeGrey8Png } from '../../app/images/greyPng.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
-import { makeNeuProject } from '../engine/neuProject.js';
-import { MIXED_FOUR } from '../engine/engineTestUtils.js';
+import { makeNeuProject } from '../helpers/neuProject.js';
+import { MIXED_FOUR } from '../helpers/engineTestUtils.js';
 import { PROJECT_ROOT } from '../helpers/cli.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));

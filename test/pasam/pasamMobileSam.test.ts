@@ -14,16 +14,16 @@ import { disposeSamWeights, type SamWeights } from '../../app/model/sam/weights.
 import type { SamConfig } from '../../app/model/sam/config.js';
 import { loraParamCount, PasamModel, tinyVitGrids } from '../../app/model/pasam/pasamModel.js';
 import { SHARED_DIR } from '../helpers/cli.js';
-import { compareTensors, fixtureTensor, loadFixture, useTempPasamHome, type SamFixture } from '../sam/samFixture.js';
+import { compareTensors, fixtureTensor, loadFixture, useTempPasamHome, type SamFixture } from '../helpers/samFixture.js';
 import { readFileSync } from 'node:fs';
-import { makeNeuProject, NEU_DIR } from '../engine/neuProject.js';
+import { makeNeuProject, NEU_DIR } from '../helpers/neuProject.js';
 import { ProjectStore } from '../../app/store/projectStore.js';
 import { decideTrainEngine, gatherEngineFacts } from '../../app/finetune/trainEngineChoice.js';
 import { openRunSegmentation } from '../../app/onnx/runExport.js';
 import { releaseOrtSessions } from '../../app/onnx/ortSession.js';
 import { decodeImageRgb } from '../../app/images/imageIO.js';
-import { config, MIXED_FOUR, trainInProcess } from '../engine/engineTestUtils.js';
-import { checkLargestGradients, nchwToNhwc, pseudoRandom } from './pasamTestUtils.js';
+import { config, MIXED_FOUR, trainInProcess } from '../helpers/engineTestUtils.js';
+import { checkLargestGradients, nchwToNhwc, pseudoRandom } from '../helpers/pasamTestUtils.js';
 
 const FIXTURE_DIR = process.env.PASAM_MOBILESAM_FIXTURE ?? join(SHARED_DIR, 'fixtures', 'mobile-sam');
 const MODEL = 'mobile-fixture';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeFailures, runCases, seededRng, type FuzzCase } from '../helpers/fuzz.js';
 import { checkpointCases, FAMILY_WEIGHTS, isCleanRefusal, loadCorpus } from './checkpointFuzzCases.js';
-import { FIXTURE_DIR } from './samFixture.js';
+import { FIXTURE_DIR } from '../helpers/samFixture.js';
 
 const SEED = Number(process.env.PASAM_FUZZ_SEED ?? 0x15c4);
 const CASES = 400;

@@ -14,7 +14,7 @@ import { modelsRoot } from '../../app/model/library.js';
 import { runCliInProcess } from '../helpers/cli.js';
 import { seededRng, randInt } from '../helpers/fuzz.js';
 import { deepValue, HOSTILE_GLOBALS, HOSTILE_PLACEMENTS, nestedRebuildPickle, readWhole } from './checkpointFuzzCases.js';
-import { loadFixture, useTempPasamHome } from './samFixture.js';
+import { loadFixture, useTempPasamHome } from '../helpers/samFixture.js';
 import { floatBytes, PickleWriter, statePickle, torchZipFiles, zipBytes, type FakeStorage, type FakeTensor, type ZipFileSpec } from './torchZipWriter.js';
 
 const tmp = useTempPasamHome('pasam-hostile-');

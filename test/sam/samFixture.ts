@@ -1,3 +1,0 @@
-// Moved to test/helpers/samFixture.ts (shared by several test folders). This re-export only keeps
-// branches written before the move compiling; delete it once they are merged.
-export * from '../helpers/samFixture.js';
