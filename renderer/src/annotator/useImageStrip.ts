@@ -1,7 +1,8 @@
 // The image strip's list window: only the rows in view (plus a few) are rendered, so a project of
 // thousands of images scrolls as fast as one of ten, and the open image is scrolled into view
 // whenever it changes (A / D, a strip click, the Dataset grid).
-import { useLayoutEffect, useRef, useState } from 'react';
+import { useLayoutEffect } from 'react';
+import { useScrollBox } from '../components/useScrollBox.js';
 
 export const STRIP_ROW_HEIGHT = 52;
 const OVERSCAN = 4;
@@ -23,18 +24,7 @@ export function scrollToShow(index: number, scrollTop: number, height: number, r
 }
 
 export function useImageStrip(count: number, currentIndex: number) {
-  const scroller = useRef<HTMLDivElement>(null);
-  const [box, setBox] = useState({ top: 0, height: 600 });
-
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (!el) return;
-    const measure = () => setBox({ top: el.scrollTop, height: el.clientHeight });
-    measure();
-    const ro = new ResizeObserver(measure);
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
+  const { scroller, box, setBox } = useScrollBox();
 
   // The open image in view: on navigation, and when a new filter changes the list under it.
   useLayoutEffect(() => {
@@ -43,12 +33,12 @@ export function useImageStrip(count: number, currentIndex: number) {
     if (el.scrollTop > Math.max(0, count * STRIP_ROW_HEIGHT - el.clientHeight)) el.scrollTop = 0;
     const to = scrollToShow(currentIndex, el.scrollTop, el.clientHeight);
     if (to !== null) el.scrollTop = to;
-    setBox({ top: el.scrollTop, height: el.clientHeight });
+    setBox({ width: el.clientWidth, top: el.scrollTop, height: el.clientHeight });
   }, [currentIndex, count]);
 
   const onScroll = (e: React.UIEvent<HTMLDivElement>) => {
     const el = e.currentTarget;
-    setBox({ top: el.scrollTop, height: el.clientHeight });
+    setBox((b) => ({ ...b, top: el.scrollTop, height: el.clientHeight }));
   };
   return { scroller, onScroll, ...stripWindow(box.top, box.height, count) };
 }

@@ -1,10 +1,11 @@
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { ApiClient } from '../apiClient.js';
 import type { ImageFilterParams, ImageRow, ImportReport, ImageStatus, ProjectSummary, Split } from '../../../app/api/apiTypes.js';
 import { FolderPicker, pickNative } from '../components/FolderPicker.js';
 import { ImportDialog } from '../components/ImportDialog.js';
 import { ExportDialog } from '../components/ExportDialog.js';
 import { TrashView } from '../components/TrashView.js';
+import { useScrollBox } from '../components/useScrollBox.js';
 import { FILTER_SPLITS, FILTER_STATUSES, FilterChips, useFilterCounts } from '../components/FilterChips.js';
 import type { ToastState } from '../components/Toasts.js';
 
@@ -42,18 +43,7 @@ export function DatasetPage(props: {
       live = false;
     };
   }, [api, rows]);
-  const scroller = useRef<HTMLDivElement>(null);
-  const [box, setBox] = useState({ width: 800, height: 600, top: 0 });
-
-  useLayoutEffect(() => {
-    const el = scroller.current;
-    if (!el) return;
-    const measure = () => setBox({ width: el.clientWidth, height: el.clientHeight, top: el.scrollTop });
-    measure();
-    const ro = new ResizeObserver(measure);
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
+  const { scroller, box, setBox } = useScrollBox();
 
   // A new filter starts at the top (and a shorter list must not leave the view scrolled past its end).
   useEffect(() => {
