@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describeFailures, runCases, seededRng, type FuzzCase } from '../test/helpers/fuzz.js';
 import { checkpointCases, isCleanRefusal, loadCorpus } from '../test/sam/checkpointFuzzCases.js';
-import { FIXTURE_DIR } from '../test/sam/samFixture.js';
+import { FIXTURE_DIR } from '../test/helpers/samFixture.js';
 
 const seconds = Number(process.argv[2] ?? 120);
 const seed = Number(process.argv[3] ?? Date.now() % 2 ** 31);
