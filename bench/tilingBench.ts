@@ -10,7 +10,7 @@
 //             run, through ONNX Runtime and tfjs: seconds per megapixel and peak RSS.
 //   node --import tsx bench/tilingBench.ts [--train 24] [--test 12] [--epochs 6] [--skip-quality]
 //        [--skip-large] [--arms tiled,whole] [--scale S] [--share F] [--weighting none|frequency]
-//        [--out tiling-wasm.json]
+//        [--out tiling-wasm.json] [--seed 1]
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +47,8 @@ const { values } = parseArgs({
     share: { type: 'string' },
     weighting: { type: 'string' },
     out: { type: 'string', default: 'tiling-wasm.json' },
+    /** The training seed of both arms (the data subsets stay fixed), for a comparison over seeds. */
+    seed: { type: 'string', default: '1' },
   },
 });
 const SHARED = process.env.PASAM_SHARED ?? fileURLToPath(new URL('../../shared', import.meta.url));
@@ -176,7 +178,7 @@ const tiledSettings = {
   defectCropShare: values.share !== undefined ? Number(values.share) : Number(presetChoice.defectCropShare ?? 0.3),
 };
 const lossSettings = { classWeighting: values.weighting ?? String(presetChoice.classWeighting ?? 'none'), dicePresentOnly: Boolean(presetChoice.dicePresentOnly ?? true) };
-const common = { model: { preset: 'tiny', base: null }, inputSize: S, epochs, batchSize: 4, learningRate: 1e-3, augmentation: { hflip: true, vflip: true, rot90: true, brightness: 0, contrast: 0 }, ...lossSettings, seed: 1 };
+const common = { model: { preset: 'tiny', base: null }, inputSize: S, epochs, batchSize: 4, learningRate: 1e-3, augmentation: { hflip: true, vflip: true, rot90: true, brightness: 0, contrast: 0 }, ...lossSettings, seed: Number(values.seed) };
 result.setup = { train: nTrain, val: 2, test: nTest, epochs, batchSize: 4, S, upscale: UP, tiled: tiledSettings, loss: lossSettings, budget: `${epochs} epochs × ${nTrain} model inputs of ${S}×${S} per arm (the same number of optimiser steps, ${epochs * Math.ceil(nTrain / 4)})` };
 let tiledRunId: number | null = null;
 const arms = values.arms!.split(',');
